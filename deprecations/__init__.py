@@ -1,0 +1,1 @@
+"""The catalogue of retirements and how it is collected. Knows nothing of subscribers."""

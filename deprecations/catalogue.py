@@ -1,0 +1,112 @@
+"""Load the catalogue file that ships with depcal (``deprecations/data/catalogue.json``).
+
+Loading is idempotent: an entry that is already there with the same facts is left alone, so
+loading twice changes nothing. A date that differs from the file is moved through
+``changes.move_date`` (history + revision) unless a curator has edited the entry, in which
+case the curator wins and the difference is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+
+from deprecations import changes
+from deprecations.models import Deprecation, Offering, Vendor
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "catalogue.json"
+VIA = "catalogue file"
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    moved: int = 0
+    unchanged: int = 0
+    kept_curated: list[str] = field(default_factory=list)
+    as_of: date | None = None
+
+
+def read(path: Path | str = DEFAULT_PATH) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _date(value):
+    return date.fromisoformat(value) if value else None
+
+
+@transaction.atomic
+def load(data: dict, *, today: date) -> LoadReport:
+    """Create or bring up to date every vendor and entry of ``data``."""
+    report = LoadReport(as_of=_date(data.get("as_of")))
+    vendors = {}
+    for row in data["vendors"]:
+        vendors[row["slug"]], _ = Vendor.objects.update_or_create(
+            slug=row["slug"],
+            defaults={"name": row["name"], "website": row.get("website", ""),
+                      "is_platform": row.get("is_platform", False)},
+        )
+    existing = {
+        (e.offering.vendor.slug, e.offering.identifier): e
+        for e in Deprecation.objects.select_related("offering__vendor")
+    }
+    for row in data["entries"]:
+        entry = existing.get((row["vendor"], row["identifier"]))
+        if entry is None:
+            _create(vendors[row["vendor"]], row, today)
+            report.created += 1
+        elif _update(entry, row, report):
+            report.moved += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+def _citations(row):
+    return [
+        {"url": s["url"], "title": s.get("title", ""), "retrieved_on": _date(s.get("retrieved_on"))}
+        for s in row.get("sources", [])
+    ]
+
+
+def _create(vendor: Vendor, row: dict, today: date) -> Deprecation:
+    return changes.create_entry(
+        vendor, row["identifier"],
+        kind=row.get("kind") or Offering.Kind.MODEL,
+        display_name=row.get("display_name", ""),
+        aliases=row.get("aliases", []),
+        announced_on=_date(row.get("announced")),
+        deprecated_on=_date(row.get("deprecated")),
+        shutdown_on=_date(row.get("shutdown")),
+        shutdown_precision=row.get("shutdown_precision") or "day",
+        replacements=row.get("replacements", []),
+        notes=row.get("notes", ""),
+        citations=_citations(row),
+        today=today,
+        via=VIA,
+    )
+
+
+def _update(entry: Deprecation, row: dict, report: LoadReport) -> bool:
+    """Apply the file's dates to an existing entry; True if any moved."""
+    wanted = {
+        "announced_on": _date(row.get("announced")),
+        "deprecated_on": _date(row.get("deprecated")),
+        "shutdown_on": _date(row.get("shutdown")),
+    }
+    differs = [f for f, v in wanted.items() if getattr(entry, f) != v]
+    if not differs:
+        return False
+    if entry.curated:
+        report.kept_curated.append(f"{row['vendor']}/{row['identifier']}")
+        return False
+    changes.move_dates(entry, {f: wanted[f] for f in differs}, via=VIA,
+                       precision=row.get("shutdown_precision"))
+    for citation in _citations(row):
+        changes.add_citation(entry, **citation)
+    return True

@@ -1,0 +1,188 @@
+"""The only functions that change catalogue entries.
+
+The admin, the collectors, the catalogue loader and tests all call these, so every move of a
+date leaves a ``Change`` row and raises the entry's revision (which calendar feeds publish as
+SEQUENCE and the notifier keys its change emails on). Nothing else should save these fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
+
+DATE_FIELDS = ("announced_on", "deprecated_on", "shutdown_on")
+
+
+@transaction.atomic
+def create_entry(
+    vendor: Vendor,
+    identifier: str,
+    *,
+    kind: str = Offering.Kind.MODEL,
+    display_name: str = "",
+    aliases: list[str] | tuple[str, ...] = (),
+    announced_on: date | None = None,
+    deprecated_on: date | None = None,
+    shutdown_on: date | None = None,
+    shutdown_precision: str = Deprecation.Precision.DAY,
+    replacements: list[str] | tuple[str, ...] = (),
+    notes: str = "",
+    published: bool = True,
+    today: date | None = None,
+    citations: list[dict] | tuple[dict, ...] = (),
+    by=None,
+    via: str = "",
+    now: datetime | None = None,
+) -> Deprecation:
+    """Create an offering (if new) and its retirement entry, with a "created" history row."""
+    offering, _ = Offering.objects.get_or_create(
+        vendor=vendor, identifier=identifier,
+        defaults={"kind": kind, "display_name": display_name},
+    )
+    entry = Deprecation(
+        offering=offering,
+        announced_on=announced_on,
+        deprecated_on=deprecated_on,
+        shutdown_on=shutdown_on,
+        shutdown_precision=shutdown_precision,
+        replacements=list(replacements),
+        notes=notes,
+        published=published,
+        revision=0,
+        status=status_on(shutdown_on, today) if today else Deprecation.Status.SCHEDULED,
+    )
+    entry.full_clean(exclude=["offering"])
+    entry.save()
+    add_aliases(offering, aliases)
+    for citation in citations:
+        add_citation(entry, **citation)
+    record_created(entry, by=by, via=via, now=now)
+    return entry
+
+
+def record_created(entry: Deprecation, *, by=None, via: str = "", now=None) -> Change:
+    """The first history row of an entry saved by other means (the admin's add form)."""
+    return _record(entry, Change.Kind.CREATED, by=by, via=via, now=now,
+                   field="shutdown_on" if entry.shutdown_on else "", new_date=entry.shutdown_on)
+
+
+def add_aliases(offering: Offering, aliases) -> None:
+    for name in aliases:
+        if name and name != offering.identifier:
+            Alias.objects.get_or_create(offering=offering, name=name)
+
+
+def add_citation(entry: Deprecation, *, url: str, title: str = "", retrieved_on=None,
+                 quote: str = "") -> Citation:
+    citation, _ = Citation.objects.get_or_create(
+        deprecation=entry, url=url,
+        defaults={"title": title, "retrieved_on": retrieved_on, "quote": quote},
+    )
+    return citation
+
+
+def move_date(entry: Deprecation, field: str, new_date: date | None, **kwargs) -> bool:
+    """Set one of the entry's dates, recording the move. See ``move_dates``."""
+    return move_dates(entry, {field: new_date}, **kwargs)
+
+
+@transaction.atomic
+def move_dates(
+    entry: Deprecation,
+    dates: dict[str, date | None],
+    *,
+    by=None,
+    via: str = "",
+    note: str = "",
+    now: datetime | None = None,
+    precision: str | None = None,
+) -> bool:
+    """Set some of the entry's dates at once, one history row per date that moved.
+
+    Returns False if nothing changed. Raises ValidationError if the result would break the
+    entry's rules (a shutdown before the announcement); nothing is saved then.
+    """
+    unknown = set(dates) - set(DATE_FIELDS)
+    if unknown:
+        raise ValueError(f"{sorted(unknown)} are not dates of an entry; use {DATE_FIELDS}")
+    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    moved = {f: (getattr(entry, f), d) for f, d in dates.items() if getattr(entry, f) != d}
+    new_precision = precision and "shutdown_on" in dates and precision != entry.shutdown_precision
+    if not moved and not new_precision:
+        return False
+    for f, (_, new) in moved.items():
+        setattr(entry, f, new)
+    if new_precision:
+        entry.shutdown_precision = precision
+        moved.setdefault("shutdown_on", (entry.shutdown_on, entry.shutdown_on))
+    entry.full_clean(exclude=["offering"])
+    entry.save()
+    for f, (old, new) in moved.items():
+        _record(entry, Change.Kind.MOVED, field=f, old_date=old, new_date=new,
+                by=by, via=via, note=note, now=now)
+    return True
+
+
+@transaction.atomic
+def withdraw(entry: Deprecation, *, by=None, via: str = "", note: str = "",
+             now: datetime | None = None) -> bool:
+    """The vendor called the retirement off: keep the entry, mark it withdrawn."""
+    return _set_status(entry, Deprecation.Status.WITHDRAWN, Change.Kind.WITHDRAWN,
+                       by=by, via=via, note=note, now=now)
+
+
+@transaction.atomic
+def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: str = "",
+              now: datetime | None = None) -> bool:
+    """Undo a withdrawal."""
+    status = status_on(entry.shutdown_on, today)
+    return _set_status(entry, status, Change.Kind.REINSTATED, by=by, via=via, note=note, now=now)
+
+
+def status_on(shutdown_on: date | None, today: date) -> str:
+    """The status a non-withdrawn entry has on ``today``."""
+    if shutdown_on and shutdown_on < today:
+        return Deprecation.Status.RETIRED
+    return Deprecation.Status.SCHEDULED
+
+
+def refresh_statuses(today: date) -> int:
+    """Mark entries whose shutdown date has passed as retired (and moved-out ones scheduled).
+
+    Retiring on schedule is what an entry says will happen, not a change of it: no history row
+    and no new revision. Returns how many entries changed status.
+    """
+    live = Deprecation.objects.exclude(status=Deprecation.Status.WITHDRAWN)
+    retired = live.filter(status=Deprecation.Status.SCHEDULED, shutdown_on__lt=today).update(
+        status=Deprecation.Status.RETIRED, updated_at=timezone.now())
+    revived = live.filter(status=Deprecation.Status.RETIRED, shutdown_on__gte=today).update(
+        status=Deprecation.Status.SCHEDULED, updated_at=timezone.now())
+    return retired + revived
+
+
+def _set_status(entry, status, kind, *, by, via, note, now) -> bool:
+    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == status:
+        return False
+    entry.status = status
+    entry.save(update_fields=["status", "updated_at"])
+    _record(entry, kind, by=by, via=via, note=note, now=now)
+    return True
+
+
+def _record(entry: Deprecation, kind: str, *, by=None, via: str = "", note: str = "",
+            now: datetime | None = None, field: str = "", old_date=None, new_date=None) -> Change:
+    """Bump the revision (in the database, so concurrent writers never lose one) and log it."""
+    Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
+    entry.refresh_from_db(fields=["revision", "updated_at"])
+    return Change.objects.create(
+        deprecation=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,
+        revision=entry.revision, changed_at=now or timezone.now(),
+        changed_by=by if getattr(by, "pk", None) else None, via=via, note=note,
+    )
+

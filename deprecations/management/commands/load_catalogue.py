@@ -1,0 +1,29 @@
+"""manage.py load_catalogue: load the catalogue that ships with depcal (idempotent)."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from deprecations import catalogue
+
+
+class Command(BaseCommand):
+    help = "Load the shipped catalogue of retirements (or FILE). Loading twice changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", default=str(catalogue.DEFAULT_PATH))
+        parser.add_argument("--today", type=date.fromisoformat, default=None,
+                            help="YYYY-MM-DD that sets new entries' status (default: today)")
+
+    def handle(self, *args, file, today, **options):
+        try:
+            data = catalogue.read(file)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read catalogue {file}: {exc}") from exc
+        report = catalogue.load(data, today=today or date.today())
+        self.stdout.write(
+            f"catalogue as of {report.as_of}: {report.created} created, {report.moved} updated, "
+            f"{report.unchanged} unchanged"
+        )
+        for key in report.kept_curated:
+            self.stdout.write(self.style.WARNING(f"kept curated entry {key} (file differs)"))

@@ -1,0 +1,240 @@
+"""The catalogue: vendors, the things they retire, each retirement and its history.
+
+State changes go through ``deprecations.changes`` so that every move of a date leaves a
+``Change`` row and bumps the entry's revision; nothing here writes history by itself.
+"""
+
+import re
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+# Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
+ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
+
+
+class Vendor(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    website = models.URLField(blank=True)
+    # A platform that resells other vendors' models (Bedrock, Vertex, Azure): same model,
+    # different dates, so a separate entry per platform.
+    is_platform = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("deprecations:vendor", args=[self.slug])
+
+
+class Offering(models.Model):
+    """A thing a vendor serves and may retire: a model, a snapshot, an endpoint or a feature."""
+
+    class Kind(models.TextChoices):
+        MODEL = "model", "model"
+        SNAPSHOT = "snapshot", "snapshot"
+        ENDPOINT = "endpoint", "endpoint"
+        FEATURE = "feature", "feature"
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="offerings")
+    identifier = models.CharField(max_length=200, help_text="As the vendor's API spells it.")
+    display_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MODEL)
+    # The same model under other vendors' names (Claude 3 Opus on Bedrock and at Anthropic):
+    # derived on save, indexed, so an entry page finds its siblings in one query.
+    family = models.CharField(max_length=200, db_index=True, editable=False, blank=True)
+
+    class Meta:
+        ordering = ["vendor__name", "identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "identifier"],
+                                    name="offering_unique_per_vendor")
+        ]
+
+    def __str__(self):
+        return self.identifier
+
+    def save(self, *args, **kwargs):
+        self.family = family_key(self.display_name or self.identifier)
+        super().save(*args, **kwargs)
+
+
+_PROVIDER_PREFIX = re.compile(r"^[a-z0-9]+\.(?=[a-z])")  # anthropic.claude-... on Bedrock
+_VERSION_SUFFIX = re.compile(r"(-v\d+(:\d+)?|@\d+|-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{3,4})$")
+
+
+def family_key(name: str) -> str:
+    """A name reduced to what platforms share: ``anthropic.claude-3-opus-20240229-v1:0``,
+    ``claude-3-opus-20240229`` and ``Claude 3 Opus`` all give ``claude-3-opus``."""
+    key = _PROVIDER_PREFIX.sub("", name.strip().lower())
+    key = re.sub(r"[\s._]+", "-", key)
+    previous = None
+    while previous != key:
+        previous, key = key, _VERSION_SUFFIX.sub("", key)
+    return key.strip("-")
+
+
+class Alias(models.Model):
+    """Another name that points at the same offering (``gpt-4-turbo-preview``, ``command-r``)."""
+
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["offering", "name"], name="alias_unique_per_offering")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class DeprecationQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def upcoming(self, today):
+        return self.filter(shutdown_on__gte=today)
+
+    def past(self, today):
+        return self.filter(shutdown_on__lt=today)
+
+    def with_related(self):
+        return self.select_related("offering__vendor").prefetch_related("offering__aliases")
+
+
+class Deprecation(models.Model):
+    """One retirement entry: when a vendor announced, deprecated and shuts down an offering."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "scheduled"
+        RETIRED = "retired", "retired"
+        WITHDRAWN = "withdrawn", "withdrawn"
+
+    class Precision(models.TextChoices):
+        DAY = "day", "day"
+        MONTH = "month", "month"
+
+    offering = models.OneToOneField(Offering, on_delete=models.PROTECT, related_name="deprecation")
+    announced_on = models.DateField(null=True, blank=True)
+    deprecated_on = models.DateField(null=True, blank=True)
+    shutdown_on = models.DateField(null=True, blank=True, db_index=True)
+    shutdown_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY,
+        help_text="Month: the vendor gave only a month; the date is the first of it.",
+    )
+    replacements = models.JSONField(
+        default=list, blank=True, help_text="Recommended replacements, preferred first."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED,
+                              db_index=True)
+    notes = models.TextField(blank=True, help_text="Qualifiers, regions, disagreements.")
+    revision = models.PositiveIntegerField(default=0, editable=False)
+    # Published entries are public; unpublished ones wait in the review queue.
+    published = models.BooleanField(default=True, db_index=True)
+    # A curator edited this entry by hand: collectors flag differences instead of applying them.
+    curated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = DeprecationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["shutdown_on", "offering__identifier"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shutdown_on__isnull=True)
+                | Q(announced_on__isnull=True)
+                | Q(shutdown_on__gte=F("announced_on")),
+                name="shutdown_not_before_announcement",
+                violation_error_message="The shutdown date cannot be before the announcement.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.offering} ({self.offering.vendor})"
+
+    def get_absolute_url(self):
+        return reverse("deprecations:entry", args=[self.offering.vendor.slug, self.pk])
+
+    @property
+    def vendor(self):
+        return self.offering.vendor
+
+    @property
+    def identifier(self):
+        return self.offering.identifier
+
+    @property
+    def uid(self) -> str:
+        """Stable across renders and hosts: derived from vendor and identifier only."""
+        key = f"{self.offering.vendor.slug}/{self.offering.identifier}"
+        return f"{uuid.uuid5(ENTRY_NAMESPACE, key)}@depcal"
+
+    @property
+    def replacement(self) -> str:
+        return self.replacements[0] if self.replacements else ""
+
+    def days_left(self, today) -> int | None:
+        return (self.shutdown_on - today).days if self.shutdown_on else None
+
+
+class Citation(models.Model):
+    """Where a fact about an entry comes from."""
+
+    deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="citations")
+    url = models.URLField(max_length=500)
+    title = models.CharField(max_length=200, blank=True)
+    retrieved_on = models.DateField(null=True, blank=True)
+    quote = models.TextField(blank=True, help_text="The text the facts were taken from.")
+
+    class Meta:
+        ordering = ["retrieved_on", "url"]
+        constraints = [
+            models.UniqueConstraint(fields=["deprecation", "url"], name="citation_unique_per_entry")
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+
+class Change(models.Model):
+    """The history of an entry: its creation, every move of a date, withdrawal, reinstatement."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "created"
+        MOVED = "moved", "date moved"
+        WITHDRAWN = "withdrawn", "withdrawn"
+        REINSTATED = "reinstated", "reinstated"
+
+    deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    field = models.CharField(max_length=20, blank=True)
+    old_date = models.DateField(null=True, blank=True)
+    new_date = models.DateField(null=True, blank=True)
+    revision = models.PositiveIntegerField()
+    changed_at = models.DateTimeField(db_index=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    # Which source or process made the change when no person did ("catalogue", "source:openai").
+    via = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.field} {self.old_date} -> {self.new_date}"
+
+    @property
+    def who(self) -> str:
+        return self.changed_by.get_username() if self.changed_by else self.via

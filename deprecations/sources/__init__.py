@@ -1,0 +1,1 @@
+"""Collection: fetch vendor documents, parse them into records, reconcile them into entries."""

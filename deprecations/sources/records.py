@@ -1,0 +1,65 @@
+"""The plain record a parser extracts from a document: no database, no Django."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+DAY = "day"
+MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One retirement notice as written in one place of one document.
+
+    Dates are calendar dates; a date known only to the month is stored as the first of that
+    month with ``*_precision = MONTH`` so that nothing downstream invents a day.
+    ``replacements`` lists alternatives in the order the vendor gives them.
+    """
+
+    vendor: str
+    model: str
+    announced: date | None = None
+    deprecated: date | None = None
+    shutdown: date | None = None
+    shutdown_precision: str = DAY
+    replacements: tuple[str, ...] = ()
+    kind: str = "model"  # model, snapshot, endpoint, feature
+    name: str = ""  # display name when the document gives one besides the identifier
+    source_url: str = ""
+    anchor: str = ""
+    source_text: str = ""
+    notes: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def replacement(self) -> str | None:
+        """The first (preferred) replacement, or None."""
+        return self.replacements[0] if self.replacements else None
+
+    def as_json(self) -> dict:
+        """The stable command-line shape (see ``manage.py parse_document``)."""
+        out = {
+            "vendor": self.vendor,
+            "model": self.model,
+            "announced": _iso(self.announced),
+            "deprecated": _iso(self.deprecated),
+            "shutdown": _iso(self.shutdown),
+            "replacement": self.replacement,
+            "source_text": self.source_text,
+        }
+        out.update(
+            replacements=list(self.replacements),
+            shutdown_precision=self.shutdown_precision,
+            kind=self.kind,
+            name=self.name,
+            source_url=self.source_url,
+            anchor=self.anchor,
+            notes=self.notes,
+        )
+        return out
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

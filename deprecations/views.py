@@ -1,0 +1,111 @@
+"""Public pages: the calendar (upcoming and recent), the archive, a vendor, an entry."""
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from deprecations import clock, queries
+from deprecations.models import Change, Deprecation, Vendor
+
+ARCHIVE_PAGE_SIZE = 50
+RECENT_MONTHS = 12
+
+
+def _decorate(entries, today):
+    """Days left and urgency band for display (pure arithmetic, no queries)."""
+    entries = list(entries)
+    for e in entries:
+        e.days = e.days_left(today)
+        e.band = queries.urgency(e.days)
+        e.days_ago = -e.days if e.days is not None and e.days < 0 else None
+    return entries
+
+
+def _filters(request):
+    return {
+        "vendors": request.GET.getlist("vendor"),
+        "search": request.GET.get("q", "")[:100],
+    }
+
+
+def home(request):
+    today = clock.today()
+    filters = _filters(request)
+    live = queries.filter_entries(
+        queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN),
+        vendors=filters["vendors"], search=filters["search"],
+    )
+    recent_from = queries.months_before(today, RECENT_MONTHS - 1)
+    upcoming = _decorate(live.filter(shutdown_on__gte=today), today)
+    past = _decorate(live.filter(shutdown_on__lt=today, shutdown_on__gte=recent_from)
+                     .order_by("-shutdown_on", "offering__identifier"), today)
+    context = {
+        "today": today,
+        "vendors": Vendor.objects.all(),
+        "selected_vendors": filters["vendors"],
+        "search": filters["search"],
+        "upcoming_groups": queries.group_by_month(upcoming),
+        "upcoming_count": len(upcoming),
+        "soon": {band: sum(1 for e in upcoming if 0 <= e.days <= band) for band in (7, 30, 90)},
+        "undated": live.filter(shutdown_on=None),
+        "past_groups": queries.group_by_month(past),
+        "older_count": live.filter(shutdown_on__lt=recent_from).count(),
+        "last_updated": queries.last_updated(),
+    }
+    return render(request, "deprecations/home.html", context)
+
+
+def archive(request):
+    today = clock.today()
+    filters = _filters(request)
+    past = queries.filter_entries(
+        queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN)
+        .filter(shutdown_on__lt=today).order_by("-shutdown_on", "offering__identifier"),
+        vendors=filters["vendors"], search=filters["search"],
+    )
+    page = Paginator(past, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "today": today,
+        "page": page,
+        "groups": queries.group_by_month(_decorate(page.object_list, today)),
+        "vendors": Vendor.objects.all(),
+        "selected_vendors": filters["vendors"],
+        "search": filters["search"],
+    }
+    return render(request, "deprecations/archive.html", context)
+
+
+def vendor(request, slug):
+    today = clock.today()
+    vendor = get_object_or_404(Vendor, slug=slug)
+    entries = queries.public_entries().filter(offering__vendor=vendor)
+    upcoming = _decorate(entries.filter(shutdown_on__gte=today), today)
+    past = _decorate(entries.filter(shutdown_on__lt=today).order_by("-shutdown_on"), today)
+    context = {
+        "today": today,
+        "vendor": vendor,
+        "upcoming_groups": queries.group_by_month(upcoming),
+        "undated": entries.filter(shutdown_on=None),
+        "past_groups": queries.group_by_month(past),
+    }
+    return render(request, "deprecations/vendor.html", context)
+
+
+def entry(request, slug, pk):
+    today = clock.today()
+    entry = get_object_or_404(
+        queries.public_entries().prefetch_related(
+            "citations", Prefetch("changes", Change.objects.select_related("changed_by"))),
+        pk=pk, offering__vendor__slug=slug,
+    )
+    elsewhere = []
+    if entry.offering.family:
+        elsewhere = _decorate(
+            queries.public_entries().filter(offering__family=entry.offering.family)
+            .exclude(offering__vendor=entry.offering.vendor), today)
+    context = {
+        "today": today,
+        "entry": _decorate([entry], today)[0],
+        "elsewhere": elsewhere,
+    }
+    return render(request, "deprecations/entry.html", context)

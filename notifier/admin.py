@@ -1,0 +1,1 @@
+"""Admin for subscribers and the delivery ledger."""

@@ -1,0 +1,50 @@
+"""Shared test setup: which real services this run uses, and the few objects tests build on.
+
+PostgreSQL and a network broker are used when DATABASE_URL / CELERY_BROKER_URL point at them
+(``.ci/run`` does). Tests that need one are marked; without it they are skipped with the
+reason printed at the end, unless DEPCAL_REQUIRE_SERVICES=1 makes that a failure.
+"""
+
+import os
+from datetime import date
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("DEPCAL_REQUIRE_SERVICES") == "1"
+
+
+def _db_engine() -> str:
+    return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+
+
+def pytest_report_header(config):
+    return [
+        f"depcal: database={_db_engine()} broker={settings.CELERY_BROKER_URL.split(':', 1)[0]} "
+        f"require_services={REQUIRE_SERVICES}"
+    ]
+
+
+def pytest_collection_modifyitems(config, items):
+    if _db_engine() == "postgresql":
+        return
+    action = pytest.mark.usefixtures("_missing_postgres") if REQUIRE_SERVICES else (
+        pytest.mark.skip(reason=POSTGRES_MISSING))
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(action)
+
+
+POSTGRES_MISSING = ("needs PostgreSQL: set DATABASE_URL=postgres://... "
+                    "(README, 'Running the tests')")
+
+
+@pytest.fixture
+def _missing_postgres():
+    pytest.fail(f"DEPCAL_REQUIRE_SERVICES=1: {POSTGRES_MISSING}")
+
+
+@pytest.fixture
+def today():
+    """A pinned 'today' (the shipped documents date from November 2025)."""
+    return date(2025, 11, 20)
