@@ -84,6 +84,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not memory, so a real Celery worker process can see the same data.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://depcal")}
 
@@ -98,6 +99,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG  # serve straight from static/ locally, no collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -125,7 +127,11 @@ ADMINS = [("depcal admins", a) for a in env.list("ADMINS", default=[])]
 # Celery: a SQLite-backed broker by default, so a real worker runs with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL",
                             default=f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# Results are kept only for the few tasks that ask (ping, for health checks).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND",
+                                default=f"db+sqlite:///{VAR_DIR / 'results.sqlite3'}")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -9,3 +9,9 @@ from deprecations import changes, clock
 def refresh_statuses() -> int:
     """Mark entries whose shutdown date has passed as retired."""
     return changes.refresh_statuses(clock.today())
+
+
+@shared_task(ignore_result=False)
+def ping() -> str:
+    """A round-trip through the broker and a worker (health checks, the CI smoke test)."""
+    return "pong"

@@ -1,0 +1,119 @@
+"""The public pages: what they list, how they group, and that queries do not grow with rows."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from deprecations import changes
+from tests.deprecations import factories
+
+pytestmark = pytest.mark.django_db
+TODAY = "2026-01-18"
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(settings):
+    settings.DEPCAL_TODAY = TODAY
+
+
+def _many(n, start=date(2025, 3, 1), prefix="model"):
+    for i in range(n):
+        day = date.fromordinal(start.toordinal() + i * 9)
+        factories.entry(f"{prefix}-{i}", vendor_slug=("openai", "anthropic", "cohere")[i % 3],
+                        shutdown=day, announced=None, aliases=[f"alias-{i}"])
+
+
+def test_home_lists_upcoming_by_month_with_days_left_and_the_replacement(client):
+    factories.entry()  # chatgpt-4o-latest, 2026-02-17
+    html = client.get("/").content.decode()
+    assert "chatgpt-4o-latest" in html and "gpt-5.1-chat-latest" in html
+    assert "February 2026" in html
+    assert "30 days left" in html  # 2026-01-18 -> 2026-02-17
+    assert 'class="within-30' in html
+
+
+def test_home_shows_recent_past_newest_first_and_links_older_to_the_archive(client):
+    factories.entry("old-model", shutdown=date(2024, 6, 13), announced=None)
+    factories.entry("recent-a", shutdown=date(2025, 12, 1), announced=None)
+    factories.entry("recent-b", shutdown=date(2025, 6, 1), announced=None)
+    html = client.get("/").content.decode()
+    past = html[html.index('id="past"'):]
+    assert past.index("recent-a") < past.index("recent-b")
+    assert "old-model" not in html
+    assert "1 older retirement in the archive" in html
+    assert "old-model" in client.get(reverse("deprecations:archive")).content.decode()
+
+
+def test_home_filters_by_vendor_and_searches_identifiers_and_aliases(client):
+    factories.entry()
+    factories.entry("claude-3-opus-20240229", vendor_slug="anthropic", shutdown=date(2026, 1, 5),
+                    announced=None, aliases=["claude-3-opus-latest"])
+    html = client.get("/", {"vendor": "anthropic"}).content.decode()
+    assert "claude-3-opus-20240229" in html and "chatgpt-4o-latest" not in html
+    html = client.get("/", {"q": "opus-latest"}).content.decode()
+    assert "claude-3-opus-20240229" in html and "chatgpt-4o-latest" not in html
+
+
+def test_withdrawn_and_unpublished_entries_are_not_listed(client):
+    changes.withdraw(factories.entry("withdrawn-one"))
+    factories.entry("pending-one", published=False)
+    html = client.get("/").content.decode()
+    assert "withdrawn-one" not in html and "pending-one" not in html
+
+
+def test_the_page_says_when_the_catalogue_was_last_updated(client):
+    factories.entry(citations=[{"url": "https://platform.openai.com/docs/deprecations",
+                                "retrieved_on": date(2025, 11, 13)}])
+    assert "last updated from its sources on 13 November 2025" in client.get("/").content.decode()
+
+
+def test_scraped_text_is_escaped(client):
+    factories.entry("<script>alert(1)</script>", notes="<b>bold</b>")
+    html = client.get("/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_entry_page_shows_dates_sources_history_and_other_platforms(client):
+    e = factories.entry("claude-3-opus-20240229", vendor_slug="anthropic",
+                        shutdown=date(2026, 1, 5), announced=date(2025, 6, 30), replacements=[],
+                        citations=[{"url": "https://docs.anthropic.com/deprecations",
+                                    "title": "Anthropic model deprecations"}])
+    changes.move_date(e, "shutdown_on", date(2026, 1, 6), via="test")
+    factories.entry("anthropic.claude-3-opus-20240229-v1:0", vendor_slug="aws-bedrock",
+                    display_name="Claude 3 Opus", shutdown=date(2026, 1, 15), announced=None)
+    html = client.get(e.get_absolute_url()).content.decode()
+    assert "6 January 2026" in html and "Anthropic model deprecations" in html
+    assert "moved from 5 Jan 2026 to 6 Jan 2026" in html
+    assert "anthropic.claude-3-opus-20240229-v1:0" in html  # the same model on Bedrock
+
+
+def test_unknown_entry_or_vendor_is_404(client):
+    e = factories.entry()
+    assert client.get(f"/vendors/anthropic/{e.pk}/").status_code == 404
+    assert client.get("/vendors/nobody/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/", "/past/", "/vendors/openai/"])
+def test_queries_per_page_do_not_grow_with_rows(client, url):
+    _many(6)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    _many(60, start=date(2024, 1, 1), prefix="more")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many]
+
+
+def test_entry_page_queries_do_not_grow_with_history(client):
+    e = factories.entry(aliases=["a1"])
+    with CaptureQueriesContext(connection) as few:
+        client.get(e.get_absolute_url())
+    for day in range(1, 20):
+        changes.move_date(e, "shutdown_on", date(2026, 3, day))
+        changes.add_citation(e, url=f"https://example.com/{day}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(e.get_absolute_url())
+    assert len(many) == len(few)
