@@ -84,7 +84,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not memory, so a real Celery worker process can see the same data.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://depcal")}
 
@@ -152,6 +151,7 @@ DEPCAL_USER_AGENT = env.str("DEPCAL_USER_AGENT",
 DEPCAL_FETCH_TIMEOUT = env.float("DEPCAL_FETCH_TIMEOUT", default=20.0)
 DEPCAL_FETCH_MAX_BYTES = env.int("DEPCAL_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 DEPCAL_FETCH_ALLOW_PRIVATE = env.bool("DEPCAL_FETCH_ALLOW_PRIVATE", default=False)
+DEPCAL_FETCH_RETRIES = env.int("DEPCAL_FETCH_RETRIES", default=3)
 
 LOGGING = {
     "version": 1,
@@ -169,4 +169,6 @@ DEPCAL_TODAY = env.str("DEPCAL_TODAY", default="") or None
 # shows them (its "Periodic tasks" page); intervals below are the defaults.
 CELERY_BEAT_SCHEDULE = {
     "refresh-statuses": {"task": "deprecations.tasks.refresh_statuses", "schedule": 3600.0},
+    # Cheap when nothing is due: each source keeps its own interval (Source.interval_minutes).
+    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 300.0},
 }

@@ -5,16 +5,35 @@ row records who moved them; an entry edited here is marked curated, and collecto
 their differences for review instead of applying them.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.html import format_html
 
-from deprecations import changes
-from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
+from deprecations import changes, clock
+from deprecations.models import (
+    Alias,
+    Change,
+    Citation,
+    Deprecation,
+    FetchRun,
+    Notice,
+    Offering,
+    Source,
+    Vendor,
+)
+from deprecations.sources import reconcile
+
+# URLs typed without a scheme are https (Django 6's default, chosen now).
+URL_FIELD = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
 
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELD
     list_display = ["name", "slug", "is_platform", "website"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -35,6 +54,7 @@ class OfferingAdmin(admin.ModelAdmin):
 
 class CitationInline(admin.TabularInline):
     model = Citation
+    formfield_overrides = URL_FIELD
     extra = 0
     fields = ["url", "title", "retrieved_on"]
 
@@ -140,7 +160,7 @@ class DeprecationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reinstate the selected withdrawn retirements")
     def reinstate_entries(self, request, queryset):
-        today = timezone.localdate()
+        today = clock.today()
         done = sum(changes.reinstate(e, today=today, by=request.user, via="admin")
                    for e in queryset)
         self.message_user(request, f"{done} reinstated.", messages.SUCCESS)
@@ -167,3 +187,99 @@ class ChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+HEALTH_COLOURS = {"ok": "#1e7d32", "unknown": "#595959", "unreachable": "#8a5a00"}
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELD
+    list_display = ["slug", "vendor", "authority", "parser", "enabled", "health_badge",
+                    "last_success_at", "last_row_count", "next_fetch_at"]
+    list_filter = ["health", "authority", "enabled", "vendor"]
+    search_fields = ["slug", "name", "url"]
+    readonly_fields = ["health", "health_note", "etag", "last_modified", "last_fetched_at",
+                       "last_success_at", "last_row_count", "failures"]
+    actions = ["fetch_now"]
+
+    @admin.display(description="health", ordering="health")
+    def health_badge(self, obj):
+        colour = HEALTH_COLOURS.get(obj.health, "#b3261e")
+        return format_html('<strong style="color:{}">{}</strong>', colour,
+                           obj.get_health_display())
+
+    @admin.action(description="Fetch the selected sources on the next beat tick")
+    def fetch_now(self, request, queryset):
+        done = queryset.update(next_fetch_at=None)
+        self.message_user(request, f"{done} sources will be fetched within minutes.")
+
+
+@admin.register(FetchRun)
+class FetchRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "source", "status", "http_status", "bytes", "duration_ms",
+                    "rows", "new", "changed", "unchanged", "flagged"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """Opens on the queue: notices that wait for a person."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("queue", "waiting (pending or conflict)"), *Notice.Review.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "queue":
+            return queryset.filter(review__in=[Notice.Review.PENDING, Notice.Review.CONFLICT])
+        return queryset.filter(review=self.value()) if self.value() else queryset
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """The review queue: approve publishes or applies a notice, reject drops it, merge attaches
+    it (as an alias and a citation) to the entry chosen in its form."""
+
+    list_display = ["identifier", "vendor_name", "source", "shutdown_on", "review",
+                    "review_note", "deprecation", "first_seen_at"]
+    list_filter = [ReviewFilter, "source", "vendor_name"]
+    list_select_related = ["source", "deprecation__offering"]
+    search_fields = ["identifier", "vendor_name", "raw_text"]
+    autocomplete_fields = ["deprecation"]
+    readonly_fields = [f.name for f in Notice._meta.fields if f.name not in ("deprecation",
+                                                                             "review_note")]
+    actions = ["approve_notices", "reject_notices", "merge_notices"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Approve: publish, or apply the notice's dates to its entry")
+    def approve_notices(self, request, queryset):
+        for notice in queryset.select_related("source__vendor", "deprecation"):
+            try:
+                reconcile.approve(notice, today=clock.today(), by=request.user)
+            except (ValueError, ValidationError) as exc:
+                self.message_user(request, f"{notice}: {exc}", messages.ERROR)
+
+    @admin.action(description="Reject: the notice is wrong or not a retirement")
+    def reject_notices(self, request, queryset):
+        for notice in queryset:
+            reconcile.reject(notice, note=f"rejected by {request.user.get_username()}")
+
+    @admin.action(description="Merge into the entry chosen in each notice's form")
+    def merge_notices(self, request, queryset):
+        for notice in queryset.select_related("deprecation__offering"):
+            if notice.deprecation is None:
+                self.message_user(request, f"{notice}: choose its entry first", messages.ERROR)
+                continue
+            reconcile.merge(notice, notice.deprecation, by=request.user)

@@ -16,9 +16,11 @@ from pathlib import Path
 from django.db import transaction
 
 from deprecations import changes
-from deprecations.models import Deprecation, Offering, Vendor
+from deprecations.models import Deprecation, Offering, Source, Vendor
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "catalogue.json"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_PATH = DATA_DIR / "catalogue.json"
+SOURCES_PATH = DATA_DIR / "sources.json"
 VIA = "catalogue file"
 
 
@@ -110,3 +112,15 @@ def _update(entry: Deprecation, row: dict, report: LoadReport) -> bool:
     for citation in _citations(row):
         changes.add_citation(entry, **citation)
     return True
+
+
+def load_sources(rows: list[dict]) -> int:
+    """Create the shipped sources that are missing; never touch ones the admin has edited."""
+    created = 0
+    for row in rows:
+        vendor = Vendor.objects.filter(slug=row["vendor"]).first() if row.get("vendor") else None
+        fields = {k: v for k, v in row.items() if k not in ("slug", "vendor")}
+        _, made = Source.objects.get_or_create(slug=row["slug"], defaults={**fields,
+                                                                           "vendor": vendor})
+        created += made
+    return created

@@ -238,3 +238,130 @@ class Change(models.Model):
     @property
     def who(self) -> str:
         return self.changed_by.get_username() if self.changed_by else self.via
+
+
+class Source(models.Model):
+    """A vendor document that collectors read on a schedule."""
+
+    class Authority(models.TextChoices):
+        # The vendor's own deprecation page: new retirements are published directly.
+        PRIMARY = "primary", "vendor deprecation page"
+        # Release notes and secondary trackers: new retirements wait for review.
+        CHANGELOG = "changelog", "vendor changelog"
+        SECONDARY = "secondary", "secondary tracker"
+
+    class Health(models.TextChoices):
+        UNKNOWN = "unknown", "not fetched yet"
+        OK = "ok", "ok"
+        UNREACHABLE = "unreachable", "unreachable"
+        BLOCKED = "blocked", "blocked (403 or bot challenge)"
+        EMPTY = "empty", "no rows any more (layout changed?)"
+        ERROR = "error", "error"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="sources",
+                               help_text="Blank for trackers that cover many vendors.")
+    url = models.URLField(max_length=500)
+    page_url = models.URLField(max_length=500, blank=True,
+                               help_text="Human-readable page to cite, if not the fetched URL.")
+    parser = models.CharField(max_length=50, blank=True,
+                              help_text="Parser name; blank picks one from the content.")
+    authority = models.CharField(max_length=20, choices=Authority.choices,
+                                 default=Authority.PRIMARY)
+    enabled = models.BooleanField(default=True)
+    interval_minutes = models.PositiveIntegerField(default=360)
+    next_fetch_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    health = models.CharField(max_length=20, choices=Health.choices, default=Health.UNKNOWN)
+    health_note = models.TextField(blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_row_count = models.PositiveIntegerField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Failed fetches in a row.")
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def cite_url(self) -> str:
+        return self.page_url or self.url
+
+
+class FetchRun(models.Model):
+    """One fetch of one source: what came back and what it did to the catalogue."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "ok"
+        NOT_MODIFIED = "not_modified", "not modified (304)"
+        UNREACHABLE = "unreachable", "unreachable"
+        BLOCKED = "blocked", "blocked"
+        EMPTY = "empty", "no rows"
+        ERROR = "error", "error"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    bytes = models.PositiveIntegerField(default=0)
+    parser = models.CharField(max_length=50, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Notice(models.Model):
+    """One extracted row, as a source stated it; deduplicated by its fingerprint."""
+
+    class Review(models.TextChoices):
+        APPLIED = "applied", "applied"
+        PENDING = "pending", "waiting for review"
+        CONFLICT = "conflict", "disagrees with the catalogue"
+        REJECTED = "rejected", "rejected"
+        SUPERSEDED = "superseded", "superseded in the same document"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="notices")
+    fingerprint = models.CharField(max_length=64)
+    vendor_name = models.CharField(max_length=100)
+    identifier = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, default="model")
+    announced_on = models.DateField(null=True, blank=True)
+    deprecated_on = models.DateField(null=True, blank=True)
+    shutdown_on = models.DateField(null=True, blank=True)
+    shutdown_precision = models.CharField(max_length=5, default="day")
+    replacements = models.JSONField(default=list, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    raw_text = models.TextField(blank=True)
+    deprecation = models.ForeignKey(Deprecation, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="notices",
+                                    help_text="The entry this notice became or was merged into.")
+    review = models.CharField(max_length=20, choices=Review.choices, db_index=True)
+    review_note = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-first_seen_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "fingerprint"],
+                                    name="notice_unique_per_source")
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} ({self.vendor_name}) from {self.source}"

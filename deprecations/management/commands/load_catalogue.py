@@ -25,5 +25,7 @@ class Command(BaseCommand):
             f"catalogue as of {report.as_of}: {report.created} created, {report.moved} updated, "
             f"{report.unchanged} unchanged"
         )
+        sources = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+        self.stdout.write(f"sources: {sources} created")
         for key in report.kept_curated:
             self.stdout.write(self.style.WARNING(f"kept curated entry {key} (file differs)"))

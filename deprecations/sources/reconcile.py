@@ -1,0 +1,262 @@
+"""Reconcile parsed records into the catalogue.
+
+Rules, in order:
+- A record is stored as a ``Notice`` keyed by a fingerprint of its facts: the same document
+  read twice adds nothing.
+- A new retirement from a vendor's own deprecation page is published; one from a changelog or
+  a secondary tracker waits in the review queue (a pending notice, approved in the admin).
+- A date that moves on the vendor's own page moves the entry through ``changes.move_dates``.
+  A date that disagrees with a curated entry, or that comes from a changelog or tracker, is
+  flagged for review instead: nothing curated is overwritten silently.
+- Nothing is ever retired or deleted because a notice is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from deprecations import changes
+from deprecations.models import Alias, Deprecation, Notice, Offering, Source, Vendor
+from deprecations.sources.records import Record
+
+DATES = {"announced_on": "announced", "deprecated_on": "deprecated", "shutdown_on": "shutdown"}
+
+
+@dataclass
+class Counts:
+    new: int = 0  # notices never seen before that created an entry or wait for review
+    changed: int = 0  # notices that moved an entry's dates
+    unchanged: int = 0  # notices seen before, or agreeing with the catalogue
+    flagged: int = 0  # notices that disagree and wait for review
+    notes: list[str] = field(default_factory=list)
+
+
+def fingerprint(source: Source, record: Record) -> str:
+    facts = [source.slug, record.vendor.lower(), record.model, _iso(record.announced),
+             _iso(record.deprecated), _iso(record.shutdown), record.shutdown_precision,
+             list(record.replacements)]
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
+def reconcile(source: Source, records: list[Record], *, today: date,
+              now: datetime | None = None) -> Counts:
+    """Apply ``records`` read from ``source`` to the catalogue; see the module's rules."""
+    now = now or timezone.now()
+    counts = Counts()
+    for group in _by_model(records).values():
+        standing, *superseded = _standing_first(group)
+        for record in superseded:
+            _note_superseded(source, record, standing, now, counts)
+        with transaction.atomic():
+            _apply(source, standing, today=today, now=now, counts=counts)
+    return counts
+
+
+def _by_model(records):
+    groups = defaultdict(list)
+    for r in records:
+        groups[(r.vendor.lower(), r.model)].append(r)
+    return groups
+
+
+def _standing_first(group: list[Record]) -> list[Record]:
+    """The same model twice in one document: the newest notice stands (latest announcement,
+    then latest shutdown)."""
+    return sorted(group, key=lambda r: (r.announced or date.min, r.shutdown or date.min),
+                  reverse=True)
+
+
+def _note_superseded(source, record, standing, now, counts):
+    notice, created = _notice(source, record, now)
+    if created:
+        notice.review = Notice.Review.SUPERSEDED
+        notice.review_note = (f"The same document also gives {_iso(standing.shutdown)} for "
+                              f"{standing.model}; that newer notice stands.")
+        notice.save(update_fields=["review", "review_note"])
+    counts.unchanged += 1
+
+
+def _notice(source: Source, record: Record, now) -> tuple[Notice, bool]:
+    notice, created = Notice.objects.get_or_create(
+        source=source, fingerprint=fingerprint(source, record),
+        defaults=dict(
+            vendor_name=record.vendor, identifier=record.model, display_name=record.name,
+            kind=record.kind or "model", announced_on=record.announced,
+            deprecated_on=record.deprecated, shutdown_on=record.shutdown,
+            shutdown_precision=record.shutdown_precision, replacements=list(record.replacements),
+            url=_url(source, record), raw_text=record.source_text[:5000],
+            review=Notice.Review.PENDING, first_seen_at=now, last_seen_at=now,
+        ),
+    )
+    if not created:
+        Notice.objects.filter(pk=notice.pk).update(last_seen_at=now)
+    return notice, created
+
+
+def _apply(source, record, *, today, now, counts):
+    notice, created = _notice(source, record, now)
+    if not created:
+        counts.unchanged += 1
+        return
+    vendor = source.vendor or find_vendor(record.vendor)
+    if vendor is None:
+        _flag(notice, f"unknown vendor {record.vendor!r}: add it, then approve", counts,
+              review=Notice.Review.PENDING)
+        return
+    entry = find_entry(vendor, record.model)
+    if entry is None:
+        _new_entry(source, vendor, record, notice, today=today, counts=counts)
+    else:
+        _update_entry(source, entry, notice, counts=counts)
+
+
+def _new_entry(source, vendor, record, notice, *, today, counts):
+    if record.shutdown is None and record.deprecated is None:
+        _flag(notice, "no deprecation or shutdown date: nothing to publish yet", counts,
+              review=Notice.Review.PENDING)
+        return
+    if source.authority != Source.Authority.PRIMARY:
+        notice.review_note = f"new retirement from a {source.get_authority_display()}: review it"
+        notice.save(update_fields=["review_note"])
+        counts.new += 1
+        return
+    entry = create_from_notice(notice, vendor, today=today, via=f"source:{source.slug}")
+    counts.new += 1
+    return entry
+
+
+def create_from_notice(notice: Notice, vendor: Vendor, *, today: date, via: str, by=None):
+    """Publish a notice as a new entry (the reconciler for vendor pages; the admin's approve)."""
+    entry = changes.create_entry(
+        vendor, notice.identifier, kind=_kind(notice.kind), display_name=notice.display_name,
+        announced_on=notice.announced_on, deprecated_on=notice.deprecated_on,
+        shutdown_on=notice.shutdown_on, shutdown_precision=notice.shutdown_precision,
+        replacements=notice.replacements, today=today, by=by, via=via,
+        citations=[_citation(notice)],
+    )
+    _link(notice, entry, Notice.Review.APPLIED)
+    return entry
+
+
+def _update_entry(source, entry, notice, *, counts):
+    wanted = {f: getattr(notice, f) for f in DATES if getattr(notice, f) is not None}
+    differs = {f: d for f, d in wanted.items() if getattr(entry, f) != d}
+    if not differs:
+        changes.add_citation(entry, **_citation(notice))
+        _link(notice, entry, Notice.Review.APPLIED)
+        counts.unchanged += 1
+        return
+    if entry.curated or source.authority != Source.Authority.PRIMARY:
+        why = "the entry is curated" if entry.curated else (
+            f"a {source.get_authority_display()} does not move dates by itself")
+        said = ", ".join(f"{DATES[f]} {d} (catalogue: {getattr(entry, f) or '—'})"
+                         for f, d in differs.items())
+        notice.deprecation = entry
+        _flag(notice, f"{source.name} says {said}; {why}", counts)
+        return
+    changes.move_dates(entry, differs, via=f"source:{source.slug}",
+                       precision=notice.shutdown_precision if "shutdown_on" in differs else None,
+                       note=f"{source.name}: {notice.raw_text[:200]}")
+    changes.add_citation(entry, **_citation(notice))
+    _link(notice, entry, Notice.Review.APPLIED)
+    counts.changed += 1
+
+
+def approve(notice: Notice, *, today: date, by=None) -> Deprecation:
+    """The admin's approve: publish a pending notice, or apply a flagged one's dates."""
+    entry = notice.deprecation
+    vendor = notice.source.vendor or find_vendor(notice.vendor_name)
+    if entry is None and vendor is not None:
+        entry = find_entry(vendor, notice.identifier)
+    if entry is None:
+        if vendor is None:
+            raise ValueError(f"unknown vendor {notice.vendor_name!r}: create it first")
+        return create_from_notice(notice, vendor, today=today, by=by,
+                                  via=f"review of source:{notice.source.slug}")
+    wanted = {f: getattr(notice, f) for f in DATES if getattr(notice, f) is not None}
+    changes.move_dates(entry, wanted, by=by, via=f"review of source:{notice.source.slug}",
+                       precision=notice.shutdown_precision if "shutdown_on" in wanted else None)
+    if not entry.published:
+        Deprecation.objects.filter(pk=entry.pk).update(published=True)
+    changes.add_citation(entry, **_citation(notice))
+    _link(notice, entry, Notice.Review.APPLIED)
+    return entry
+
+
+def merge(notice: Notice, entry: Deprecation, *, by=None) -> None:
+    """The notice names an existing entry differently: keep its name as an alias, cite it."""
+    changes.add_aliases(entry.offering, [notice.identifier])
+    changes.add_citation(entry, **_citation(notice))
+    _link(notice, entry, Notice.Review.APPLIED)
+
+
+def reject(notice: Notice, *, note: str = "") -> None:
+    notice.review = Notice.Review.REJECTED
+    notice.review_note = note or notice.review_note
+    notice.save(update_fields=["review", "review_note"])
+
+
+def find_vendor(name: str) -> Vendor | None:
+    """A vendor by slug or name as another tracker spells it ("AWS Bedrock", "Azure")."""
+    key = name.strip().lower()
+    slug = VENDOR_SPELLINGS.get(key, key.replace(" ", "-"))
+    return (Vendor.objects.filter(slug=slug).first()
+            or Vendor.objects.filter(name__iexact=name.strip()).first())
+
+
+# Other trackers' names for our vendors.
+VENDOR_SPELLINGS = {
+    "aws bedrock": "aws-bedrock", "amazon bedrock": "aws-bedrock", "bedrock": "aws-bedrock",
+    "azure openai": "azure", "microsoft azure": "azure", "azure ai foundry": "azure",
+    "google": "google-gemini", "google gemini": "google-gemini", "gemini": "google-gemini",
+    "google gemini api": "google-gemini", "google vertex": "google-vertex",
+    "vertex ai": "google-vertex", "google vertex ai": "google-vertex",
+}
+
+
+def find_entry(vendor: Vendor, identifier: str) -> Deprecation | None:
+    """The entry for an identifier or alias at this vendor, if any."""
+    offering = (Offering.objects.filter(vendor=vendor, identifier=identifier).first()
+                or Offering.objects.filter(
+                    pk__in=Alias.objects.filter(offering__vendor=vendor, name=identifier)
+                    .values("offering")).first())
+    return getattr(offering, "deprecation", None) if offering else None
+
+
+def _flag(notice, note, counts, *, review=Notice.Review.CONFLICT):
+    notice.review = review
+    notice.review_note = note
+    notice.save(update_fields=["review", "review_note", "deprecation"])
+    counts.flagged += 1
+    counts.notes.append(f"{notice.identifier}: {note}")
+
+
+def _link(notice, entry, review):
+    notice.deprecation = entry
+    notice.review = review
+    notice.save(update_fields=["deprecation", "review"])
+
+
+def _citation(notice: Notice) -> dict:
+    return {"url": notice.url or notice.source.cite_url, "title": notice.source.name,
+            "retrieved_on": notice.last_seen_at.date(), "quote": notice.raw_text[:2000]}
+
+
+def _url(source: Source, record: Record) -> str:
+    base = record.source_url or source.cite_url
+    return f"{base.split('#')[0]}#{record.anchor}" if record.anchor else base
+
+
+def _kind(kind: str) -> str:
+    return kind if kind in Offering.Kind.values else Offering.Kind.MODEL
+
+
+def _iso(d):
+    return d.isoformat() if d else None
