@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from deprecations.models import Alias, Citation, Deprecation
 
@@ -84,3 +84,17 @@ def urgency(days_left: int | None) -> str:
         if days_left <= band:
             return f"within-{band}"
     return ""
+
+
+def catalogue_version() -> str:
+    """A short key that changes whenever anything a feed shows changes (for caches, ETags).
+
+    Every change function saves the entry (``updated_at``); counts catch deletions, and the
+    alias and citation tables are included because filters and descriptions read them.
+    """
+    entries = Deprecation.objects.aggregate(n=Count("id"), at=Max("updated_at"))
+    aliases = Alias.objects.aggregate(n=Count("id"), top=Max("id"))
+    citations = Citation.objects.aggregate(n=Count("id"), top=Max("id"))
+    return "{}-{}-{}-{}-{}-{}".format(
+        entries["n"], entries["at"].timestamp() if entries["at"] else 0,
+        aliases["n"], aliases["top"] or 0, citations["n"], citations["top"] or 0)

@@ -117,3 +117,18 @@ def test_entry_page_queries_do_not_grow_with_history(client):
     with CaptureQueriesContext(connection) as many:
         client.get(e.get_absolute_url())
     assert len(many) == len(few)
+
+
+def test_catalogue_version_changes_with_every_change_function():
+    from deprecations.queries import catalogue_version
+
+    e = factories.entry()
+    versions = [catalogue_version()]
+    changes.move_date(e, "shutdown_on", date(2026, 2, 16))
+    versions.append(catalogue_version())
+    changes.add_aliases(e.offering, ["chatgpt-4o"])
+    versions.append(catalogue_version())
+    changes.withdraw(e)
+    versions.append(catalogue_version())
+    assert len(set(versions)) == 4
+    assert catalogue_version() == versions[-1]
