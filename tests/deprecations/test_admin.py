@@ -78,3 +78,16 @@ def test_history_is_read_only_in_the_admin(admin_client):
                                     args=[e.pk])).content.decode()
     assert "history" in html.lower()
     assert 'name="changes-0-kind"' not in html  # shown, not editable
+
+
+def test_the_admin_front_page_flags_unhealthy_sources_and_the_review_queue(admin_client):
+    from deprecations.models import Notice, Source
+
+    s = Source.objects.create(slug="openai-deprecations", name="OpenAI", url="https://x.test/",
+                              health=Source.Health.BLOCKED)
+    Notice.objects.create(source=s, fingerprint="f", vendor_name="OpenAI", identifier="m",
+                          review=Notice.Review.PENDING, first_seen_at="2025-11-20T00:00Z",
+                          last_seen_at="2025-11-20T00:00Z")
+    html = admin_client.get("/admin/").content.decode()
+    assert "1 unhealthy source" in html and "openai-deprecations" in html
+    assert "1</strong> notice waiting for review" in html
