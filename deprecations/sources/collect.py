@@ -59,6 +59,9 @@ def _take(source, run, result, *, today, now, dry_run):
         run.parser = parser.name
         records = parser.fn(result.body, url=source.cite_url,
                             vendor=source.vendor.name if source.vendor else None)
+    except parsers.ParseError as exc:  # not a document this parser reads: say so, no traceback
+        run.status, run.error = FetchRun.Status.ERROR, f"parser failed: {exc}"[:2000]
+        return
     except Exception as exc:  # a parser bug must not stop the other sources
         log.exception("parser failed on %s", source.slug)
         run.status, run.error = FetchRun.Status.ERROR, f"parser failed: {exc!r}"[:2000]
