@@ -1,0 +1,66 @@
+"""Loading the shipped catalogue: complete, idempotent, and respectful of curators."""
+
+import copy
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from deprecations import catalogue, changes
+from deprecations.models import Change, Deprecation, Source
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return catalogue.read()
+
+
+def test_the_shipped_catalogue_loads_with_chatgpt_4o_latest(data):
+    report = catalogue.load(data, today=TODAY)
+    assert report.created == len(data["entries"]) > 150
+    e = Deprecation.objects.get(offering__identifier="chatgpt-4o-latest",
+                                offering__vendor__slug="openai")
+    assert (e.shutdown_on, e.replacements, e.status) == (
+        date(2026, 2, 17), ["gpt-5.1-chat-latest"], "retired")
+    assert e.citations.exists()
+    vendors = set(Deprecation.objects.values_list("offering__vendor__slug", flat=True))
+    assert {"openai", "anthropic", "google-gemini", "google-vertex", "aws-bedrock", "azure",
+            "cohere"} <= vendors
+
+
+def test_loading_twice_changes_nothing(data):
+    catalogue.load(data, today=TODAY)
+    before = (Change.objects.count(), sorted(Deprecation.objects.values_list("pk", "revision")))
+    report = catalogue.load(data, today=TODAY)
+    assert (report.created, report.moved, report.unchanged) == (0, 0, len(data["entries"]))
+    assert before == (Change.objects.count(),
+                      sorted(Deprecation.objects.values_list("pk", "revision")))
+
+
+def test_a_newer_file_moves_dates_with_history_but_a_curated_entry_wins(data):
+    catalogue.load(data, today=TODAY)
+    newer = copy.deepcopy(data)
+    by_id = {row["identifier"]: row for row in newer["entries"]}
+    by_id["chatgpt-4o-latest"]["shutdown"] = "2026-03-17"
+    by_id["gpt-4-0314"]["shutdown"] = "2026-04-26"
+    curated = Deprecation.objects.get(offering__identifier="gpt-4-0314")
+    changes.move_date(curated, "deprecated_on", curated.deprecated_on, via="admin")
+    Deprecation.objects.filter(pk=curated.pk).update(curated=True)
+    report = catalogue.load(newer, today=TODAY)
+    assert report.moved == 1 and report.kept_curated == ["openai/gpt-4-0314"]
+    moved = Deprecation.objects.get(offering__identifier="chatgpt-4o-latest")
+    assert moved.shutdown_on == date(2026, 3, 17)
+    assert moved.changes.filter(kind="moved", via="catalogue file").exists()
+    assert Deprecation.objects.get(pk=curated.pk).shutdown_on == date(2026, 3, 26)
+
+
+def test_the_command_loads_the_catalogue_and_the_sources_once(capsys):
+    call_command("load_catalogue", today=TODAY)
+    call_command("load_catalogue", today=TODAY)
+    out = capsys.readouterr().out
+    assert "0 created, 0 updated" in out
+    assert Source.objects.filter(slug="openai-deprecations").exists()
+    assert Source.objects.count() == len(catalogue.read(catalogue.SOURCES_PATH))
