@@ -152,6 +152,7 @@ DEPCAL_FETCH_TIMEOUT = env.float("DEPCAL_FETCH_TIMEOUT", default=20.0)
 DEPCAL_FETCH_MAX_BYTES = env.int("DEPCAL_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 DEPCAL_FETCH_ALLOW_PRIVATE = env.bool("DEPCAL_FETCH_ALLOW_PRIVATE", default=False)
 DEPCAL_FETCH_RETRIES = env.int("DEPCAL_FETCH_RETRIES", default=3)
+DEPCAL_FETCH_ON_START = env.bool("DEPCAL_FETCH_ON_START", default=True)
 
 LOGGING = {
     "version": 1,
@@ -159,7 +160,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A fetch's retries are summed up in one line per source by the collector.
+        "urllib3.connectionpool": {"level": "ERROR"},
+    },
 }
 
 # Pin "today" for the whole site (demos, page tests); unset in production.

@@ -3,6 +3,8 @@
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.utils import timezone
 
 from deprecations import changes, clock
@@ -34,6 +36,15 @@ def fetch_source(source_id: int) -> str:
     if source is None:
         return "gone"
     return collect.collect(source, today=clock.today()).status
+
+
+@worker_ready.connect
+def fetch_soon_after_start(sender=None, **kwargs):
+    """Beat's first interval tick is minutes away: start a cycle now, so a fresh install
+    becomes current at once. With many workers each asks; claiming makes that harmless."""
+    if settings.DEPCAL_FETCH_ON_START:
+        fetch_all.apply_async(countdown=5)
+        refresh_statuses.apply_async(countdown=5)
 
 
 @shared_task(ignore_result=False)

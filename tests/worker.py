@@ -42,7 +42,8 @@ class CeleryWorker:
     def env(self) -> dict:
         env = {**os.environ, "DATABASE_URL": test_database_url(),
                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-               "DEPCAL_VAR_DIR": str(settings.VAR_DIR), "PYTHONPATH": str(ROOT)}
+               "DEPCAL_VAR_DIR": str(settings.VAR_DIR), "PYTHONPATH": str(ROOT),
+               "DEPCAL_FETCH_ON_START": "false"}
         env.update({k: str(v) for k, v in self.extra_env.items()})
         return env
 

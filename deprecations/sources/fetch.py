@@ -7,6 +7,7 @@ says what happened, so the caller records it and moves on (no traceback floods o
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -148,6 +149,9 @@ def _too_big(declared, max_bytes) -> str:
 
 
 def _reason(exc: Exception) -> str:
-    """The innermost message, without urllib3's object reprs."""
-    text = str(exc.args[0] if exc.args else exc)
+    """The root cause in one line, without urllib3's wrappers and object reprs."""
+    inner = exc.args[0] if exc.args else exc
+    inner = getattr(inner, "reason", None) or inner  # MaxRetryError wraps the cause
+    text = re.sub(r"<[^>]+ object at 0x[0-9a-f]+>:?\s*", "", str(inner)).strip()
+    text = f"{type(inner).__name__}: {text}" if not isinstance(inner, str) else text
     return text if len(text) < 300 else text[:300] + "…"
