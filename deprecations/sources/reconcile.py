@@ -222,11 +222,16 @@ VENDOR_SPELLINGS = {
 
 
 def find_entry(vendor: Vendor, identifier: str) -> Deprecation | None:
-    """The entry for an identifier or alias at this vendor, if any."""
-    offering = (Offering.objects.filter(vendor=vendor, identifier=identifier).first()
-                or Offering.objects.filter(
-                    pk__in=Alias.objects.filter(offering__vendor=vendor, name=identifier)
-                    .values("offering")).first())
+    """The entry for an identifier, alias or display name at this vendor, if any.
+
+    Bedrock's lifecycle page names models ("Claude 3 Opus") where the catalogue keys them by
+    model ID with that display name.
+    """
+    at_vendor = Offering.objects.filter(vendor=vendor)
+    offering = (at_vendor.filter(identifier=identifier).first()
+                or at_vendor.filter(pk__in=Alias.objects.filter(
+                    offering__vendor=vendor, name=identifier).values("offering")).first()
+                or at_vendor.filter(display_name__iexact=identifier).first())
     return getattr(offering, "deprecation", None) if offering else None
 
 

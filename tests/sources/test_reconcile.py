@@ -145,3 +145,13 @@ def test_withdrawn_entries_are_not_resurrected_or_deleted_by_missing_rows():
     reconcile.reconcile(s, [rec()], today=TODAY)  # the row disappeared from the page
     assert Deprecation.objects.count() == 2
     assert Deprecation.objects.get(offering__identifier="gpt-4-0314").status == "withdrawn"
+
+
+def test_a_display_name_finds_the_entry_keyed_by_model_id():
+    e = factories.entry("anthropic.claude-3-opus-20240229-v1:0", vendor_slug="aws-bedrock",
+                        display_name="Claude 3 Opus", shutdown=date(2026, 1, 15), announced=None)
+    bedrock = source("bedrock-lifecycle", vendor="aws-bedrock")
+    counts = reconcile.reconcile(bedrock, [rec("Claude 3 Opus", date(2026, 1, 15),
+                                               vendor="AWS Bedrock", announced=None)],
+                                 today=TODAY)
+    assert counts.unchanged == 1 and Notice.objects.get().deprecation == e
