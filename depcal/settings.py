@@ -5,6 +5,7 @@ web, worker and beat run with no server. Production sets DATABASE_URL, CELERY_BR
 SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see README).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -81,8 +82,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    # Tests use a file, not memory, so a real Celery worker process can see the same data.
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+    # Tests use a file, not memory, so a real Celery worker process can see the same data;
+    # one per test run, so that runs side by side never share it.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        VAR_DIR / f"test-{os.getpid()}.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://depcal")}
