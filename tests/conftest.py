@@ -7,6 +7,7 @@ reason printed at the end, unless DEPCAL_REQUIRE_SERVICES=1 makes that a failure
 
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -42,6 +43,20 @@ POSTGRES_MISSING = ("needs PostgreSQL: set DATABASE_URL=postgres://... "
 @pytest.fixture
 def _missing_postgres():
     pytest.fail(f"DEPCAL_REQUIRE_SERVICES=1: {POSTGRES_MISSING}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_broker():
+    """This run's own queue: the embedded broker moves to a file of this run's, a Redis
+    broker keeps the database number CELERY_BROKER_URL gives (CI picks one per run)."""
+    from depcal.celery import app
+
+    if settings.CELERY_BROKER_URL.startswith("sqla+sqlite"):
+        url = f"sqla+sqlite:///{settings.VAR_DIR / f'test-broker-{os.getpid()}.sqlite3'}"
+        settings.CELERY_BROKER_URL = app.conf.broker_url = url
+    yield
+    if settings.CELERY_BROKER_URL.startswith("sqla+sqlite"):
+        Path(settings.CELERY_BROKER_URL.split("///", 1)[1]).unlink(missing_ok=True)
 
 
 @pytest.fixture

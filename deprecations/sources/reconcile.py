@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,11 +52,14 @@ def reconcile(source: Source, records: list[Record], *, today: date,
     now = now or timezone.now()
     counts = Counts()
     for group in _by_model(records).values():
-        standing, *superseded = _standing_first(group)
-        for record in superseded:
-            _note_superseded(source, record, standing, now, counts)
+        standing, *others = _standing_first(group)
         with transaction.atomic():
             _apply(source, standing, today=today, now=now, counts=counts)
+        # The same facts twice (a model in two tables) are one notice; other facts are kept.
+        kept = fingerprint(source, standing)
+        for record in others:
+            if fingerprint(source, record) != kept:
+                _note_superseded(source, record, standing, now, counts)
     return counts
 
 
@@ -111,10 +115,15 @@ def _apply(source, record, *, today, now, counts):
               review=Notice.Review.PENDING)
         return
     entry = find_entry(vendor, record.model)
-    if entry is None:
-        _new_entry(source, vendor, record, notice, today=today, counts=counts)
-    else:
-        _update_entry(source, entry, notice, counts=counts)
+    try:
+        with transaction.atomic():
+            if entry is None:
+                _new_entry(source, vendor, record, notice, today=today, counts=counts)
+            else:
+                _update_entry(source, entry, notice, counts=counts)
+    except ValidationError as exc:  # e.g. a shutdown before the announcement: a person decides
+        notice.deprecation = entry
+        _flag(notice, "cannot apply: " + "; ".join(exc.messages), counts)
 
 
 def _new_entry(source, vendor, record, notice, *, today, counts):

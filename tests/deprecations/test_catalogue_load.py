@@ -64,3 +64,10 @@ def test_the_command_loads_the_catalogue_and_the_sources_once(capsys):
     assert "0 created, 0 updated" in out
     assert Source.objects.filter(slug="openai-deprecations").exists()
     assert Source.objects.count() == len(catalogue.read(catalogue.SOURCES_PATH))
+
+
+def test_every_shipped_source_names_a_registered_parser_or_none():
+    from deprecations.sources import parsers
+
+    for row in catalogue.read(catalogue.SOURCES_PATH):
+        assert row["parser"] == "" or row["parser"] in parsers.names(), row["slug"]

@@ -155,3 +155,19 @@ def test_a_display_name_finds_the_entry_keyed_by_model_id():
                                                vendor="AWS Bedrock", announced=None)],
                                  today=TODAY)
     assert counts.unchanged == 1 and Notice.objects.get().deprecation == e
+
+
+def test_the_same_facts_twice_in_one_document_make_one_entry():
+    ada = rec("ada", date(2024, 1, 4), announced=date(2023, 7, 6))
+    counts = reconcile.reconcile(source(), [ada, ada], today=TODAY)
+    assert counts.new == 1 and Deprecation.objects.get().identifier == "ada"
+    assert Notice.objects.count() == 1
+
+
+def test_a_record_that_breaks_the_rules_is_flagged_and_the_rest_still_lands():
+    bad = rec("backwards", date(2024, 1, 4), announced=date(2025, 1, 1))
+    counts = reconcile.reconcile(source(), [bad, rec()], today=TODAY)
+    assert (counts.new, counts.flagged) == (1, 1)
+    assert Deprecation.objects.get().identifier == "chatgpt-4o-latest"
+    notice = Notice.objects.get(identifier="backwards")
+    assert notice.review == "conflict" and "before the announcement" in notice.review_note

@@ -1,5 +1,7 @@
 """manage.py fetch_sources: fetch sources now, with a progress bar and a summary table."""
 
+import shutil
+
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import Progress
@@ -25,7 +27,8 @@ class Command(BaseCommand):
             if not sources:
                 known = ", ".join(Source.objects.values_list("slug", flat=True))
                 raise CommandError(f"no source {source!r}; known sources: {known}")
-        console = Console(file=self.stdout._out, stderr=False)
+        # Wide enough for slugs and errors when piped (rich assumes 80 columns then).
+        console = Console(file=self.stdout._out, width=max(140, shutil.get_terminal_size()[0]))
         runs = []
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("fetching", total=len(sources))
