@@ -1,0 +1,151 @@
+"""The timeline picture: a pure function from entries to the shapes an SVG template draws.
+
+No database and no drawing here: positions are computed in the SVG's own units (its viewBox),
+so the picture scales to any screen; the template only places what this module computed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from deprecations.queries import urgency
+
+WIDTH = 1000
+LABEL = 150  # room on the left for vendor names
+ROW = 34
+TOP = 30  # room for the month axis
+BOTTOM = 12
+
+
+@dataclass
+class Mark:
+    x: float
+    y: float
+    title: str  # what assistive technology reads, and the tooltip
+    url: str
+    past: bool
+    band: str = ""
+    kind: str = "shutdown"
+
+
+@dataclass
+class Row:
+    label: str
+    url: str
+    y: float
+    marks: list[Mark] = field(default_factory=list)
+
+
+@dataclass
+class Tick:
+    x: float
+    label: str
+    year: bool  # January (or the first tick): the label carries the year
+    year_label: str = ""
+
+
+@dataclass
+class Timeline:
+    start: date
+    end: date
+    today_x: float
+    width: int
+    height: int
+    rows: list[Row]
+    ticks: list[Tick]
+    label_x: int = LABEL
+    title: str = ""
+
+    @property
+    def mark_count(self) -> int:
+        return sum(len(r.marks) for r in self.rows)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def window(today: date, before: int = 12, after: int = 12) -> tuple[date, date]:
+    """From the first of the month ``before`` months ago to the end of ``after`` months on."""
+    return add_months(today, -before), add_months(today, after + 1)
+
+
+def _x(day: date, start: date, end: date) -> float:
+    span = (end - start).days or 1
+    return round(LABEL + (WIDTH - LABEL - 10) * (day - start).days / span, 1)
+
+
+def _ticks(start: date, end: date) -> list[Tick]:
+    ticks, month = [], start
+    while month < end:
+        first = month.month == 1 or month == start
+        ticks.append(Tick(_x(month, start, end), month.strftime("%b"), first, str(month.year)))
+        month = add_months(month, 1)
+    return ticks
+
+
+def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
+                                                     e.offering.vendor.get_absolute_url()),
+          before: int = 12, after: int = 12, title: str = "") -> Timeline:
+    """One row per vendor (or per ``group``), one mark per shutdown date inside the window."""
+    start, end = window(today, before, after)
+    rows: dict[tuple[str, str], list] = defaultdict(list)
+    for e in entries:
+        if e.shutdown_on and start <= e.shutdown_on < end:
+            rows[group(e)].append(e)
+    built = []
+    for i, ((label, url), items) in enumerate(sorted(rows.items())):
+        y = TOP + ROW * i + ROW / 2
+        row = Row(label, url, y)
+        seen: dict[float, int] = defaultdict(int)
+        for e in sorted(items, key=lambda e: (e.shutdown_on, e.offering.identifier)):
+            x = _x(e.shutdown_on, start, end)
+            dx, dy = _spread(seen[x])
+            seen[x] += 1
+            days = (e.shutdown_on - today).days
+            row.marks.append(Mark(
+                x + dx, y + dy, f"{e.offering.identifier} ({label}): shutdown "
+                f"{e.shutdown_on:%d %b %Y}", e.get_absolute_url(), days < 0, urgency(days)))
+        built.append(row)
+    height = TOP + ROW * max(len(built), 1) + BOTTOM
+    return Timeline(start, end, _x(today, start, end), WIDTH, height, built, _ticks(start, end),
+                    title=title)
+
+
+def _spread(n: int) -> tuple[float, float]:
+    """Where the n-th mark of the same day goes: 0, up, down, twice up, twice down, then the
+    next column of five a little to the right, so every mark stays visible and clickable."""
+    column, place = divmod(n, 5)
+    dy = (place + 1) // 2 * 6 * (-1 if place % 2 else 1)
+    return column * 7.0, float(dy)
+
+
+def entry_line(entry, changes, *, today: date) -> Timeline:
+    """One entry's own line: announced, deprecated, shutdown, and every earlier date it had."""
+    facts = [(entry.announced_on, "announced"), (entry.deprecated_on, "deprecated"),
+             (entry.shutdown_on, "shutdown")]
+    moves = [(c.old_date, f"{c.field.removesuffix('_on')} was {c.old_date:%d %b %Y} until "
+              f"{c.changed_at:%d %b %Y}") for c in changes if c.kind == "moved" and c.old_date]
+    days = [d for d, _ in facts + moves if d] + [today]
+    start = add_months(min(days), -1)
+    end = add_months(max(days), 2)
+    y = TOP + ROW / 2
+    row = Row(entry.offering.identifier, entry.get_absolute_url(), y)
+    for day, kind in facts:
+        if day:
+            row.marks.append(Mark(_x(day, start, end), y, f"{kind} {day:%d %b %Y}", "",
+                                  day < today, kind=kind))
+    for day, text in moves:
+        row.marks.append(Mark(_x(day, start, end), y, text, "", day < today, kind="moved"))
+    return Timeline(start, end, _x(today, start, end), WIDTH, TOP + ROW + BOTTOM, [row],
+                    _ticks_sparse(start, end))
+
+
+def _ticks_sparse(start: date, end: date) -> list[Tick]:
+    """At most about a dozen ticks, so long spans stay legible."""
+    ticks = _ticks(start, end)
+    step = max(1, len(ticks) // 12)
+    return [t for i, t in enumerate(ticks) if i % step == 0 or t.year]

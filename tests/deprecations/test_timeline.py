@@ -1,0 +1,66 @@
+"""The timeline: which marks fall in the window, where, and what they are called."""
+
+from datetime import UTC, date, datetime
+from types import SimpleNamespace as NS
+
+from django.template.loader import render_to_string
+
+from deprecations import timeline
+
+TODAY = date(2026, 1, 18)
+
+
+def entry(identifier, shutdown, vendor="OpenAI", **kw):
+    v = NS(name=vendor, get_absolute_url=lambda: f"/vendors/{vendor.lower()}/")
+    return NS(offering=NS(identifier=identifier, vendor=v), shutdown_on=shutdown,
+              announced_on=kw.get("announced"), deprecated_on=kw.get("deprecated"),
+              get_absolute_url=lambda: f"/e/{identifier}/")
+
+
+def test_window_is_twelve_months_back_and_twelve_ahead():
+    assert timeline.window(TODAY) == (date(2025, 1, 1), date(2027, 2, 1))
+
+
+def test_one_row_per_vendor_one_mark_per_shutdown_in_the_window_named_for_screen_readers():
+    tl = timeline.build([entry("chatgpt-4o-latest", date(2026, 2, 17)),
+                         entry("gpt-4-0314", date(2026, 3, 26)),
+                         entry("claude-3-opus", date(2026, 1, 5), "Anthropic"),
+                         entry("ancient", date(2023, 1, 4)),
+                         entry("far-future", date(2030, 1, 1))], today=TODAY)
+    assert [r.label for r in tl.rows] == ["Anthropic", "OpenAI"]
+    assert tl.mark_count == 3
+    mark = tl.rows[1].marks[0]
+    assert mark.title == "chatgpt-4o-latest (OpenAI): shutdown 17 Feb 2026"
+    assert mark.url == "/e/chatgpt-4o-latest/" and not mark.past and mark.band == "within-30"
+    assert tl.rows[0].marks[0].past  # 5 Jan 2026 is before today
+
+
+def test_marks_are_placed_in_time_order_and_today_sits_between():
+    tl = timeline.build([entry("a", date(2025, 6, 1)), entry("b", date(2026, 6, 1))],
+                        today=TODAY)
+    a, b = tl.rows[0].marks
+    assert timeline.LABEL <= a.x < tl.today_x < b.x <= tl.width
+
+
+def test_same_day_marks_do_not_sit_on_top_of_each_other():
+    tl = timeline.build([entry(f"m{i}", date(2026, 2, 17)) for i in range(3)], today=TODAY)
+    assert len({(m.x, m.y) for m in tl.rows[0].marks}) == 3
+
+
+def test_entry_line_shows_its_dates_and_every_earlier_date():
+    e = entry("chatgpt-4o-latest", date(2026, 2, 17), announced=date(2025, 11, 18))
+    moved = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 16),
+               changed_at=datetime(2025, 11, 20, tzinfo=UTC))
+    tl = timeline.entry_line(e, [moved], today=TODAY)
+    kinds = [m.kind for m in tl.rows[0].marks]
+    assert kinds == ["announced", "shutdown", "moved"]
+    assert "shutdown was 16 Feb 2026 until 20 Nov 2025" in tl.rows[0].marks[-1].title
+
+
+def test_the_svg_has_a_title_per_mark_links_and_a_today_line():
+    tl = timeline.build([entry("chatgpt-4o-latest", date(2026, 2, 17))], today=TODAY,
+                        title="Retirements")
+    svg = render_to_string("deprecations/_timeline.html", {"tl": tl, "tl_id": "home"})
+    assert '<title id="tl-title-home">Retirements</title>' in svg
+    assert "<title>chatgpt-4o-latest (OpenAI): shutdown 17 Feb 2026</title>" in svg
+    assert 'href="/e/chatgpt-4o-latest/"' in svg and 'class="tl-today"' in svg
