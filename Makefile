@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install install-test browser lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
+
+## browser: Debian's chromium for the browser tests (installed when missing, if allowed)
+browser:
+	@bash scripts/ensure_browser.sh
 
 install: $(VENV)/.installed
 
@@ -30,7 +34,7 @@ run: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 || true
 
 ## test: install what the tests need and run the whole suite
-test: install-test
+test: install-test browser
 	$(PY) -m pytest
 
 lint: install-test
