@@ -38,12 +38,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "deprecations",
     "notifier",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +175,37 @@ LOGGING = {
     },
 }
 
+# The JSON API (/api/v1/, deprecations/api) and the Atom feed: read-only, open to any origin,
+# rate-limited per client IP (DRF throttling, counted in the default cache).
+DEPCAL_API_RATE = env.str("DEPCAL_API_RATE", default="120/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Reverse proxies in front of gunicorn that append to X-Forwarded-For (1 behind one);
+    # 0 trusts REMOTE_ADDR only, so a client cannot choose the address it is counted under.
+    "NUM_PROXIES": env.int("DEPCAL_API_NUM_PROXIES", default=0),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "depcal API",
+    "DESCRIPTION": "Read-only retirement dates of hosted AI models and APIs. Every GET answers "
+                   "with an ETag (send If-None-Match for a 304); errors are JSON.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The docs page's assets come from this site (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OfferingKindEnum": "deprecations.models.Offering.Kind",
+        "ChangeKindEnum": "deprecations.models.Change.Kind",
+    },
+}
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(api/|changes\.atom$)"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+
 # Pin "today" for the whole site (demos, page tests); unset in production.
 DEPCAL_TODAY = env.str("DEPCAL_TODAY", default="") or None
 
@@ -179,4 +215,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-statuses": {"task": "deprecations.tasks.refresh_statuses", "schedule": 3600.0},
     # Cheap when nothing is due: each source keeps its own interval (Source.interval_minutes).
     "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 300.0},
+    # Email (the mail queue). Idempotent: the ledger makes a second run for a day send nothing.
+    "send-alerts": {"task": "notifier.tasks.send_alerts", "schedule": 3600.0},
+    "send-digests": {"task": "notifier.tasks.send_digests", "schedule": 3600.0},
+    "send-pending-mail": {"task": "notifier.tasks.send_pending", "schedule": 60.0},
 }

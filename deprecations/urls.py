@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from deprecations import views
+from deprecations import feeds, views
 
 app_name = "deprecations"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("past/", views.archive, name="archive"),
     path("vendors/<slug:slug>/", views.vendor, name="vendor"),
     path("vendors/<slug:slug>/<int:pk>/", views.entry, name="entry"),
+    path("changes.atom", feeds.changes_atom, name="changes-atom"),
+    path("api/v1/", include("deprecations.api.urls")),
 ]

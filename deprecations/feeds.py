@@ -1,0 +1,148 @@
+"""The Atom feed of changes, ``/changes.atom``: one entry per change to a published retirement.
+
+A new retirement, a date moved (with the old and the new date), a withdrawal, a reinstatement;
+newest first, each linking to the entry's page. Filters as on the calendar: ``vendor``
+(repeatable) and ``model`` (identifier, alias or family prefix, repeatable). An entry's id is
+derived from the retirement's vendor, identifier and the change's revision, so it is the same
+on every render and every host. The feed is rendered once per catalogue version and filter and
+served from the cache, with an ETag from its bytes (304 when unchanged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.views.decorators.http import require_safe
+
+from deprecations import queries
+from deprecations.models import ENTRY_NAMESPACE, Change
+
+ITEMS = 100
+CACHE_SECONDS = 3600
+MAX_AGE = 300
+
+
+def feed_filters(request) -> dict[str, list[str]]:
+    """The calendar's filters, cleaned: trimmed, bounded, NUL-free, sorted for a stable key."""
+    def clean(name, length):
+        values = {v.replace("\x00", "").strip()[:length] for v in request.GET.getlist(name)[:20]}
+        return sorted(v for v in values if v)
+    return {"vendor": clean("vendor", 100), "model": clean("model", 200)}
+
+
+def change_guid(change: Change) -> str:
+    entry = change.deprecation
+    key = f"change/{entry.offering.vendor.slug}/{entry.offering.identifier}/{change.revision}"
+    return uuid.uuid5(ENTRY_NAMESPACE, key).urn
+
+
+def _fmt(day) -> str:
+    return day.isoformat() if day else "no date"
+
+
+FIELD_NAMES = {"shutdown_on": "shutdown", "announced_on": "announcement",
+               "deprecated_on": "deprecation"}
+
+
+def describe_change(change: Change) -> str:
+    entry = change.deprecation
+    if change.kind == Change.Kind.CREATED:  # the date as first announced: later moves follow
+        text = (f"retires on {_fmt(change.new_date)}" if change.new_date
+                else "to be retired (no date yet)")
+        return f"new: {text}"
+    if change.kind == Change.Kind.MOVED:
+        what = FIELD_NAMES.get(change.field, change.field or "date")
+        return f"{what} moved from {_fmt(change.old_date)} to {_fmt(change.new_date)}"
+    if change.kind == Change.Kind.WITHDRAWN:
+        return "retirement withdrawn"
+    return f"retirement reinstated, shutdown {_fmt(entry.shutdown_on)}"
+
+
+class ChangesFeed(Feed):
+    feed_type = Atom1Feed
+    author_name = "depcal"
+    item_guid_is_permalink = False
+
+    def get_object(self, request, *args, **kwargs):
+        return feed_filters(request)
+
+    def title(self, filters):
+        scope = ", ".join(filters["vendor"] + filters["model"])
+        return "depcal: changes to AI model retirements" + (f" ({scope})" if scope else "")
+
+    def subtitle(self, filters):
+        return "New retirements, moved shutdown dates and withdrawals, newest first."
+
+    def link(self, filters):
+        return settings.SITE_URL + reverse("deprecations:home")
+
+    def feed_url(self, filters):
+        query = urlencode([(k, v) for k in ("vendor", "model") for v in filters[k]])
+        return (settings.SITE_URL + reverse("deprecations:changes-atom")
+                + (f"?{query}" if query else ""))
+
+    def feed_guid(self, filters):
+        return self.feed_url(filters)
+
+    def items(self, filters):
+        entries = queries.filter_entries(queries.public_entries(), vendors=filters["vendor"],
+                                         models=filters["model"])
+        return (Change.objects.filter(deprecation__in=entries)
+                .select_related("deprecation__offering__vendor")
+                .order_by("-changed_at", "-pk")[:ITEMS])
+
+    def item_title(self, change):
+        entry = change.deprecation
+        return f"{entry.offering.identifier} ({entry.offering.vendor.name}): " \
+               f"{describe_change(change)}"
+
+    def item_description(self, change):
+        entry = change.deprecation
+        parts = [describe_change(change).capitalize() + "."]
+        if entry.replacements:
+            parts.append(f"Replacement: {' or '.join(entry.replacements)}.")
+        if change.note:
+            parts.append(change.note)
+        return escape(" ".join(parts))  # scraped text is data, never markup
+
+    def item_link(self, change):
+        return settings.SITE_URL + change.deprecation.get_absolute_url()
+
+    def item_guid(self, change):
+        return change_guid(change)
+
+    def item_pubdate(self, change):
+        return change.changed_at
+
+    def item_updateddate(self, change):
+        return change.changed_at
+
+    def item_categories(self, change):
+        return [change.deprecation.offering.vendor.slug, change.kind]
+
+
+@require_safe
+def changes_atom(request):
+    filters = feed_filters(request)
+    key = "depcal:changes.atom:" + hashlib.sha256(json.dumps(
+        [queries.catalogue_version(), filters, settings.SITE_URL]).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        rendered = ChangesFeed()(request)
+        cached = (rendered.content, rendered["Content-Type"])
+        cache.set(key, cached, CACHE_SECONDS)
+    response = HttpResponse(cached[0], content_type=cached[1])
+    set_response_etag(response)
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return get_conditional_response(request, etag=response["ETag"], response=response)

@@ -1,0 +1,145 @@
+"""manage.py scan and export_catalogue, and depcal-scan against a live depcal (database tests).
+
+The scanner's pure tests are the other files of this folder; these need the catalogue in a DB.
+"""
+
+import json
+import urllib.error
+import urllib.request
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+
+from deprecations.scan import cli
+from tests.deprecations import factories
+
+SCHEMA = Path(__file__).resolve().parent.parent / "fixtures" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture(autouse=True)
+def _site(settings):
+    settings.SITE_URL = "https://depcal.example"
+    settings.DEPCAL_API_RATE = None
+    cache.clear()
+
+
+@pytest.fixture
+def code(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "chat.py").write_text(
+        "from openai import OpenAI\n\n"
+        "def answer(question):\n"
+        '    return OpenAI().chat.completions.create(model="chatgpt-4o-latest",\n'
+        "                                            messages=[question])\n")
+    (tmp_path / "app" / "fork.py").write_text('REPO = "my-chatgpt-4o-latest-fork"\n')
+    return tmp_path
+
+
+def scan(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("scan", *map(str, args), stdout=out, stderr=err)
+        status = 0
+    except SystemExit as exc:
+        status = exc.code
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_exits_1_before_the_shutdown_naming_file_line_date_and_replacement(code):
+    entry = factories.entry()
+    status, out, _ = scan(code, "--today", "2026-02-01")
+    assert status == 1
+    line = out.splitlines()[0]
+    assert line.startswith(f"{code}/app/chat.py:4:52: error: chatgpt-4o-latest (Openai)")
+    assert "shuts down on 2026-02-17, in 16 days" in line
+    assert "replacement: gpt-5.1-chat-latest" in line
+    assert f"https://depcal.example/vendors/openai/{entry.pk}/" in line
+    assert "fork.py" not in out
+
+
+@pytest.mark.django_db
+def test_exits_0_when_the_shutdown_is_beyond_within(code):
+    factories.entry()
+    status, out, _ = scan(code, "--today", "2025-10-01", "--within", "30")
+    assert status == 0
+    assert "in 139 days" in out
+
+
+@pytest.mark.django_db
+def test_writes_valid_sarif(code):
+    factories.entry()
+    status, out, _ = scan(code, "--today", "2026-02-01", "--format", "sarif")
+    assert status == 1
+    log = json.loads(out)
+    jsonschema.Draft4Validator(json.loads(SCHEMA.read_text()),
+                               format_checker=jsonschema.FormatChecker()).validate(log)
+    rule = log["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["id"] == "openai/chatgpt-4o-latest"
+    assert rule["helpUri"].startswith("https://depcal.example/vendors/openai/")
+
+
+@pytest.mark.django_db
+def test_withdrawn_and_unpublished_entries_do_not_fail(code):
+    from deprecations import changes
+    changes.withdraw(factories.entry(), via="test")
+    factories.entry("gpt-4o", published=False)
+    (code / "app" / "more.py").write_text('m = "gpt-4o"\n')
+    status, out, _ = scan(code, "--today", "2026-02-01")
+    assert status == 0
+    assert "note: chatgpt-4o-latest (Openai) had its retirement withdrawn" in out
+    assert "more.py" not in out
+
+
+@pytest.mark.django_db
+def test_errors(code):
+    assert scan(code / "missing")[0] == 2
+    with pytest.raises(CommandError):
+        call_command("scan", str(code), "--today", "1 Feb")
+
+
+@pytest.mark.django_db
+def test_the_export_feeds_depcal_scan_with_no_database(code, tmp_path, capsys):
+    factories.entry(aliases=["chatgpt-4o"])
+    out = StringIO()
+    call_command("export_catalogue", stdout=out)
+    export = tmp_path / "catalogue.json"
+    export.write_text(out.getvalue())
+    document = json.loads(out.getvalue())
+    assert document["results"][0]["identifier"] == "chatgpt-4o-latest"
+    assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", str(code)]) == 1
+    assert "app/chat.py:4:52" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_depcal_scan_reads_a_live_server_and_revalidates_its_cache(code, live_server, tmp_path,
+                                                                   capsys, monkeypatch):
+    factories.entry()
+    answers = []
+    urlopen = urllib.request.urlopen
+
+    def recording_urlopen(request, *args, **kwargs):
+        try:
+            response = urlopen(request, *args, **kwargs)
+        except urllib.error.HTTPError as exc:
+            answers.append(exc.code)
+            raise
+        answers.append(response.status)
+        return response
+
+    monkeypatch.setattr(urllib.request, "urlopen", recording_urlopen)
+    argv = ["--server", live_server.url, "--cache-dir", str(tmp_path / "cache"),
+            "--today", "2026-02-01", str(code)]
+    assert cli.main(argv) == 1
+    assert "chatgpt-4o-latest" in capsys.readouterr().out
+    cached = json.loads(next((tmp_path / "cache").glob("*.json")).read_text())
+    assert cached["etag"]
+    assert cli.main(argv) == 1  # answered from the cache after a 304
+    assert "chatgpt-4o-latest" in capsys.readouterr().out
+    assert answers == [200, 304]
+    assert date.fromisoformat(cached["body"]["results"][0]["shutdown_on"]) == date(2026, 2, 17)
