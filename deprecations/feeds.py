@@ -96,11 +96,8 @@ class ChangesFeed(Feed):
         return self.feed_url(filters)
 
     def items(self, filters):
-        entries = queries.filter_entries(queries.public_entries(), vendors=filters["vendor"],
-                                         models=filters["model"])
-        return (Change.objects.filter(deprecation__in=entries)
-                .select_related("deprecation__offering__vendor")
-                .order_by("-changed_at", "-pk")[:ITEMS])
+        return queries.public_changes(vendors=filters["vendor"], models=filters["model"]) \
+            .order_by("-changed_at", "-pk")[:ITEMS]
 
     def item_title(self, change):
         entry = change.deprecation

@@ -13,7 +13,7 @@ from itertools import groupby
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from deprecations.models import Alias, Citation, Deprecation
+from deprecations.models import Alias, Change, Citation, Deprecation
 
 # What may follow a family prefix: gpt-4o matches gpt-4o-2024-05-13 and gpt-4o:latest.
 FAMILY_SEPARATORS = ("-", ":", ".", "@", "/")
@@ -98,3 +98,10 @@ def catalogue_version() -> str:
     return "{}-{}-{}-{}-{}-{}".format(
         entries["n"], entries["at"].timestamp() if entries["at"] else 0,
         aliases["n"], aliases["top"] or 0, citations["n"], citations["top"] or 0)
+
+
+def public_changes(*, vendors: Iterable[str] = (), models: Iterable[str] = ()) -> QuerySet[Change]:
+    """History rows of published entries, filtered like the entries (the Atom feed, the API)."""
+    entries = filter_entries(public_entries(), vendors=vendors, models=models)
+    return Change.objects.filter(deprecation__in=entries).select_related(
+        "deprecation__offering__vendor")

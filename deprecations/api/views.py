@@ -27,7 +27,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from deprecations import clock, queries
 from deprecations.api import serializers as s
-from deprecations.models import Change, Deprecation, Vendor
+from deprecations.models import Deprecation, Vendor
 
 DEFAULT_PAGE_SIZE = 50
 # Undated entries last on every database; the id breaks ties so pages never overlap.
@@ -285,11 +285,8 @@ class ChangeList(ReadOnlyMixin, generics.ListAPIView):
 
     def get_queryset(self):
         filters = _validated(s.ChangeFilters, self.request)
-        entries = queries.filter_entries(queries.public_entries(),
-                                         vendors=filters.get("vendor", ()),
-                                         models=filters.get("model", ()))
-        qs = (Change.objects.filter(deprecation__in=entries)
-              .select_related("deprecation__offering__vendor")
+        qs = (queries.public_changes(vendors=filters.get("vendor", ()),
+                                     models=filters.get("model", ()))
               .prefetch_related("deprecation__offering__aliases")
               .order_by("changed_at", "pk"))
         if filters.get("since"):
