@@ -12,7 +12,15 @@ ParseFn = Callable[..., list[Record]]
 SniffFn = Callable[[bytes, str], float]
 
 # Modules that register parsers; imported lazily on first use so importing the registry is cheap.
-PARSER_MODULES: list[str] = []
+PARSER_MODULES: list[str] = [
+    "deprecations.sources.parsers.openai",
+    "deprecations.sources.parsers.bedrock",
+    "deprecations.sources.parsers.cohere",
+    "deprecations.sources.parsers.tables",
+    "deprecations.sources.parsers.changelog",
+    "deprecations.sources.parsers.gemini",
+    "deprecations.sources.parsers.feed",
+]
 
 _REGISTRY: dict[str, Parser] = {}
 _loaded = False
