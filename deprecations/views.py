@@ -3,8 +3,10 @@
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from deprecations import clock, queries
+from deprecations import clock, queries, timeline
 from deprecations.models import Change, Deprecation, Vendor
 
 ARCHIVE_PAGE_SIZE = 50
@@ -37,6 +39,7 @@ def home(request):
     )
     recent_from = queries.months_before(today, RECENT_MONTHS - 1)
     upcoming = _decorate(live.filter(shutdown_on__gte=today), today)
+    start, end = timeline.window(today)
     past = _decorate(live.filter(shutdown_on__lt=today, shutdown_on__gte=recent_from)
                      .order_by("-shutdown_on", "offering__identifier"), today)
     context = {
@@ -51,6 +54,10 @@ def home(request):
         "past_groups": queries.group_by_month(past),
         "older_count": live.filter(shutdown_on__lt=recent_from).count(),
         "last_updated": queries.last_updated(),
+        "timeline": timeline.build(
+            live.filter(shutdown_on__gte=start, shutdown_on__lt=end), today=today,
+            title=_("Retirements from %(start)s to %(end)s, one row per vendor") % {
+                "start": date_format(start, "F Y"), "end": date_format(end, "F Y")}),
     }
     return render(request, "deprecations/home.html", context)
 
@@ -81,9 +88,15 @@ def vendor(request, slug):
     entries = queries.public_entries().filter(offering__vendor=vendor)
     upcoming = _decorate(entries.filter(shutdown_on__gte=today), today)
     past = _decorate(entries.filter(shutdown_on__lt=today).order_by("-shutdown_on"), today)
+    start, end = timeline.window(today)
     context = {
         "today": today,
         "vendor": vendor,
+        "timeline": timeline.build(
+            entries.filter(shutdown_on__gte=start, shutdown_on__lt=end), today=today,
+            title=_("%(vendor)s retirements from %(start)s to %(end)s") % {
+                "vendor": vendor.name, "start": date_format(start, "F Y"),
+                "end": date_format(end, "F Y")}),
         "upcoming_groups": queries.group_by_month(upcoming),
         "undated": entries.filter(shutdown_on=None),
         "past_groups": queries.group_by_month(past),
@@ -103,8 +116,12 @@ def entry(request, slug, pk):
         elsewhere = _decorate(
             queries.public_entries().filter(offering__family=entry.offering.family)
             .exclude(offering__vendor=entry.offering.vendor), today)
+    line = timeline.entry_line(entry, entry.changes.all(), today=today)
+    line.title = _("The dates of %(identifier)s, and every earlier date it had") % {
+        "identifier": entry.offering.identifier}
     context = {
         "today": today,
+        "timeline": line,
         "entry": _decorate([entry], today)[0],
         "elsewhere": elsewhere,
     }

@@ -132,3 +132,14 @@ def test_catalogue_version_changes_with_every_change_function():
     versions.append(catalogue_version())
     assert len(set(versions)) == 4
     assert catalogue_version() == versions[-1]
+
+
+def test_home_vendor_and_entry_pages_draw_the_timeline(client):
+    e = factories.entry()
+    changes.move_date(e, "shutdown_on", date(2026, 2, 18))
+    html = client.get("/").content.decode()
+    assert "<svg" in html and "chatgpt-4o-latest (Openai): shutdown 18 Feb 2026" in html
+    assert 'class="tl-today"' in html
+    assert "<svg" in client.get("/vendors/openai/").content.decode()
+    html = client.get(e.get_absolute_url()).content.decode()
+    assert "shutdown was 17 Feb 2026 until" in html
