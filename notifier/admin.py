@@ -1,1 +1,63 @@
-"""Admin for subscribers and the delivery ledger."""
+"""Admin for subscribers and the delivery ledger: read-mostly.
+
+Subscribers change through their own pages (signed links); here an admin can look, search,
+and unsubscribe an address on request. The ledger is read-only: rows are made by the due
+computation and changed by senders; the one action puts failed rows back in the queue.
+"""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from notifier.models import Delivery, Follow, Subscriber, unsubscribe
+
+
+class FollowInline(admin.TabularInline):
+    model = Follow
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "value"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "status", "digest", "lead_times", "confirmed_at", "requested_at"]
+    list_filter = ["status", "digest"]
+    search_fields = ["email"]
+    date_hierarchy = "requested_at"
+    inlines = [FollowInline]
+    actions = ["unsubscribe_selected"]
+    readonly_fields = [f.name for f in Subscriber._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # only the address's owner subscribes (double opt-in)
+
+    @admin.action(description="Unsubscribe the selected addresses")
+    def unsubscribe_selected(self, request, queryset):
+        done = sum(unsubscribe(s, now=timezone.now()) for s in queryset)
+        self.message_user(request, f"{done} unsubscribed.", messages.SUCCESS)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "subscriber", "deprecation", "lead_days", "as_of", "status",
+                    "attempts", "sent_at", "next_attempt_at"]
+    list_filter = ["status", "kind", "as_of"]
+    search_fields = ["subscriber__email", "message_id", "deprecation__offering__identifier"]
+    list_select_related = ["subscriber", "deprecation__offering__vendor"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") or obj is None
+
+    @admin.action(description="Send failed rows again (same Message-ID)")
+    def retry_now(self, request, queryset):
+        n = queryset.filter(status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        self.message_user(request, f"{n} rows queued again.", messages.SUCCESS)

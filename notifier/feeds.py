@@ -1,0 +1,19 @@
+"""The public calendar feed: ``/calendar.ics`` with filters as query parameters."""
+
+from django.views.decorators.http import require_safe
+
+from notifier import calendars
+
+
+@require_safe
+def calendar_feed(request):
+    """Every published retirement (``?upcoming=1``: only those to come), filtered by
+    ``vendor`` and ``model``, with optional ``alarms=30,7``. See ``calendars.FeedFilter``."""
+    feed_filter = calendars.FeedFilter.from_query(request.GET)
+    response = calendars.serve(
+        request, feed_filter,
+        name=calendars.feed_title(feed_filter),
+        description=calendars.feed_description(feed_filter),
+    )
+    response["Cache-Control"] = calendars.PUBLIC_CACHE_CONTROL
+    return response

@@ -1,0 +1,156 @@
+"""Pages of a subscription: subscribe, confirm, manage, unsubscribe, and the private feed.
+
+Every link in an email carries a signed token (``notifier.tokens``); a tampered or foreign
+token gets a 400 page and changes nothing. The one-click unsubscribe endpoint (RFC 8058) is
+CSRF-exempt on purpose: mail providers POST to it with no cookie and no form token.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from deprecations import clock
+from notifier import calendars, mail, models, tokens
+from notifier.forms import ManageForm, SubscribeForm
+
+log = logging.getLogger(__name__)
+
+# One confirmation email per address per interval; subscribe requests per client IP per hour.
+CONFIRM_INTERVAL = timedelta(seconds=getattr(settings, "NOTIFIER_CONFIRM_INTERVAL", 3600))
+IP_LIMIT_PER_HOUR = getattr(settings, "NOTIFIER_IP_LIMIT_PER_HOUR", 10)
+
+
+def _send_soon(delivery) -> None:
+    """Hand a fresh ledger row to the sender once the transaction has committed."""
+    if delivery is not None:
+        transaction.on_commit(lambda: mail.request_send([delivery.pk]))
+
+
+def _ip_allowed(request) -> bool:
+    """A fixed one-hour window per client address (REMOTE_ADDR: set it from the proxy)."""
+    key = f"notifier:subscribe-ip:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, 3600)
+    try:
+        return cache.incr(key) <= IP_LIMIT_PER_HOUR
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 3600)
+        return True
+
+
+def _bad_token(request, error: tokens.BadToken):
+    return render(request, "notifier/bad_link.html",
+                  {"message": str(error), "expired": error.expired}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not _ip_allowed(request):
+            return render(request, "notifier/subscribe.html", {"form": form, "limited": True},
+                          status=429)
+        delivery = models.request_subscription(
+            form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
+            confirm_interval=CONFIRM_INTERVAL, **form.choices())
+        _send_soon(delivery)
+        # The same answer whether the address is new, pending or already confirmed.
+        return redirect("notifier:subscribe_sent")
+    return render(request, "notifier/subscribe.html", {"form": form},
+                  status=400 if form.is_bound else 200)
+
+
+@require_safe
+def subscribe_sent(request):
+    return render(request, "notifier/subscribe_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    try:
+        subscriber = tokens.read(token, tokens.CONFIRM)
+    except tokens.BadToken as error:
+        return _bad_token(request, error)
+    manage_url = reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
+    if request.method == "POST":
+        _send_soon(models.confirm_subscription(subscriber, now=timezone.now(),
+                                               today=clock.today()))
+        return redirect(manage_url + "?welcome=1")
+    return render(request, "notifier/confirm.html", {
+        "subscriber": subscriber, "manage_url": manage_url,
+        "confirmed": subscriber.status == models.Subscriber.Status.CONFIRMED})
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    try:
+        subscriber = tokens.read(token, tokens.MANAGE)
+    except tokens.BadToken as error:
+        return _bad_token(request, error)
+    action = request.POST.get("action", "save")
+    form = ManageForm(initial=ManageForm.initial_for(subscriber))
+    if request.method == "POST":
+        if action == "unsubscribe":
+            models.unsubscribe(subscriber, now=timezone.now())
+            return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
+        if action == "reset-feed":
+            models.reset_feed_token(subscriber)
+            return redirect(request.path + "?feed=reset")
+        form = ManageForm(request.POST)
+        if form.is_valid():
+            models.set_choices(subscriber, **form.choices())
+            return redirect(request.path + "?saved=1")
+    subscriber.refresh_from_db()
+    feed_url = settings.SITE_URL + reverse("notifier:private_feed",
+                                           args=[subscriber.feed_token])
+    return render(request, "notifier/manage.html", {
+        "subscriber": subscriber, "form": form, "saved": "saved" in request.GET,
+        "welcome": "welcome" in request.GET, "feed_reset": "feed" in request.GET,
+        "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
+        "unsubscribe_url": reverse("notifier:unsubscribe",
+                                   args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)]),
+    }, status=400 if form.errors else 200)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """GET shows a confirm page and changes nothing (link scanners GET every URL); POST,
+    with or without ``List-Unsubscribe=One-Click``, unsubscribes and answers 200."""
+    try:
+        subscriber = tokens.read(token, tokens.UNSUBSCRIBE)
+    except tokens.BadToken as error:
+        return _bad_token(request, error)
+    if request.method == "POST":
+        models.unsubscribe(subscriber, now=timezone.now())
+        return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
+    return render(request, "notifier/unsubscribe.html", {
+        "subscriber": subscriber,
+        "unsubscribed": subscriber.status == models.Subscriber.Status.UNSUBSCRIBED})
+
+
+@require_safe
+def private_feed(request, token):
+    """The calendar of one subscription's filters, at an unguessable, resettable URL."""
+    subscriber = models.Subscriber.objects.filter(
+        feed_token=token, status=models.Subscriber.Status.CONFIRMED).first()
+    if subscriber is None:
+        raise Http404("No such feed.")
+    vendors, names = subscriber.follows()
+    feed_filter = calendars.FeedFilter(vendors=vendors, models=names)
+    response = calendars.serve(
+        request, feed_filter, name=calendars.feed_title(feed_filter),
+        description=calendars.feed_description(feed_filter) + " (private feed of your depcal "
+        "alerts)")
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,312 @@
+"""Which messages are due: lead times on calendar dates, catch-up, no backlog, changes, digests.
+
+Days are passed in (``today=``); mail goes to Django's in-memory outbox.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail as outbox
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from deprecations import changes, queries
+from deprecations.models import Change, Deprecation
+from notifier import alerts, mail
+from notifier.models import Delivery, Subscriber, set_choices
+from tests.deprecations import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def subscriber(email="ada@example.com", *, confirmed_on=date(2025, 1, 1), **choices):
+    s = Subscriber.objects.create(
+        email=email, status="confirmed", requested_at=datetime(2025, 1, 1, tzinfo=UTC),
+        confirmed_at=datetime.combine(confirmed_on, datetime.min.time(), tzinfo=UTC),
+        confirmed_on=confirmed_on)
+    set_choices(s, **choices)
+    return s
+
+
+def due_alerts(today, **kw):
+    alerts.record_alerts(today, replay=kw.pop("replay", False), **kw)
+    return sorted((d.deprecation.identifier, d.lead_days, d.as_of)
+                  for d in Delivery.objects.filter(kind="alert").select_related(
+                      "deprecation__offering"))
+
+
+@pytest.mark.parametrize("shutdown, lead, alert_day", [
+    (date(2028, 2, 29), 30, date(2028, 1, 30)),  # leap day
+    (date(2028, 2, 29), 1, date(2028, 2, 28)),
+    (date(2028, 2, 29), 90, date(2027, 12, 1)),
+    (date(2028, 3, 1), 1, date(2028, 2, 29)),  # the alert falls on the leap day
+    (date(2028, 3, 1), 7, date(2028, 2, 23)),
+    (date(2027, 3, 1), 1, date(2027, 2, 28)),  # no leap day that year
+    (date(2026, 3, 31), 30, date(2026, 3, 1)),  # month ends
+    (date(2026, 4, 30), 60, date(2026, 3, 1)),
+    (date(2027, 1, 1), 1, date(2026, 12, 31)),  # year end
+])
+def test_a_lead_time_alert_falls_on_its_calendar_day(shutdown, lead, alert_day):
+    factories.entry(shutdown=shutdown, announced=None)
+    subscriber(lead_times=[lead])
+    assert due_alerts(alert_day - timedelta(days=1)) == []
+    assert due_alerts(alert_day) == [("chatgpt-4o-latest", lead, alert_day)]
+
+
+def test_an_alert_stays_due_three_days_then_is_dropped():
+    factories.entry(shutdown=date(2026, 2, 17))  # 30-day alert day: 18 Jan
+    subscriber(lead_times=[30])
+    assert due_alerts(date(2026, 1, 22)) == []  # four days late: dropped
+    assert due_alerts(date(2026, 1, 21)) == [("chatgpt-4o-latest", 30, date(2026, 1, 21))]
+    [row] = Delivery.objects.all()
+    assert mail.compose(row).subject.startswith("chatgpt-4o-latest shuts down in 27 days (")
+
+
+def test_no_alert_after_the_shutdown_date():
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[1])
+    assert due_alerts(date(2026, 2, 18)) == []
+    assert due_alerts(date(2026, 2, 17)) == [("chatgpt-4o-latest", 1, date(2026, 2, 17))]
+
+
+def test_only_the_chosen_lead_times_and_each_once():
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[90, 7])
+    for day in range(0, 120):
+        alerts.record_alerts(date(2025, 11, 1) + timedelta(days=day), replay=False)
+    rows = Delivery.objects.filter(kind="alert")
+    assert sorted((r.lead_days, r.as_of) for r in rows) == [
+        (7, date(2026, 2, 10)), (90, date(2025, 11, 19))]
+
+
+def test_a_new_subscriber_gets_no_backlog_in_real_time():
+    factories.entry(shutdown=date(2026, 2, 17))  # alert days: 19 Nov, 18 Jan, 10 Feb, 16 Feb
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 18), announced=None)
+    subscriber(confirmed_on=date(2026, 1, 18), lead_times=[30])
+    # On the confirmation day the welcome email lists both: no alert for the one due today,
+    # and none for one whose catch-up window is still open.
+    assert due_alerts(date(2026, 1, 18)) == []
+    assert due_alerts(date(2026, 1, 19)) == [("gpt-4o-2024-05-13", 30, date(2026, 1, 19))]
+
+
+def test_a_replayed_day_ignores_when_subscribers_confirmed(settings):
+    settings.DEPCAL_TODAY = "2026-11-25"
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(confirmed_on=date(2026, 11, 25), lead_times=[30])
+    assert alerts.is_replay(date(2026, 1, 18)) and not alerts.is_replay(date(2026, 11, 25))
+    assert alerts.record_alerts(date(2026, 1, 18)).alerts == 1  # replay: sent to them
+    assert alerts.record_alerts(date(2026, 1, 18)).alerts == 0  # and only once
+
+
+def test_an_entry_already_retired_in_real_time_can_be_replayed(settings):
+    settings.DEPCAL_TODAY = "2026-11-25"
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    changes.refresh_statuses(date(2026, 11, 25))
+    assert Deprecation.objects.get(pk=entry.pk).status == "retired"
+    subscriber(lead_times=[30])
+    assert alerts.record_alerts(date(2026, 1, 18)).alerts == 1
+
+
+def test_withdrawn_unpublished_and_unfollowed_entries_are_not_alerted():
+    withdrawn = factories.entry(shutdown=date(2026, 2, 17))
+    changes.withdraw(withdrawn)
+    factories.entry("draft", shutdown=date(2026, 2, 17), published=False)
+    factories.entry("claude-2", vendor_slug="anthropic", shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[30], vendors=["openai"])
+    assert due_alerts(date(2026, 1, 18)) == []
+
+
+def test_a_moved_date_gives_a_change_email_and_alerts_for_the_new_date():
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[30, 7])
+    assert alerts.record_alerts(date(2026, 1, 18), replay=False).alerts == 1
+    changes.move_date(entry, "shutdown_on", date(2026, 3, 17))
+    due = alerts.record_alerts(date(2026, 1, 19), replay=False)
+    assert (due.alerts, due.changes) == (0, 1)
+    change = Delivery.objects.get(kind="change")
+    message = mail.compose(change)
+    assert message.subject == ("chatgpt-4o-latest: shutdown moved to 17 Mar 2026 "
+                               "(was 17 Feb 2026) - move to gpt-5.1-chat-latest")
+    assert alerts.record_alerts(date(2026, 1, 19), replay=False).total == 0
+    assert due_alerts(date(2026, 2, 15)) == [("chatgpt-4o-latest", 30, date(2026, 1, 18)),
+                                             ("chatgpt-4o-latest", 30, date(2026, 2, 15))]
+
+
+def test_an_edit_that_does_not_move_the_shutdown_sends_nothing_new():
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[30])
+    assert alerts.record_alerts(date(2026, 1, 18), replay=False).alerts == 1
+    changes.move_date(entry, "announced_on", date(2025, 11, 19))  # bumps the revision
+    assert alerts.record_alerts(date(2026, 1, 19), replay=False).total == 0
+
+
+def test_a_withdrawal_gives_one_change_email_and_the_waiting_alert_is_skipped():
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[30])
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    changes.withdraw(entry)
+    assert alerts.record_alerts(date(2026, 1, 18), replay=False).changes == 1
+    report = mail.send_pending()
+    assert (report.sent, report.skipped) == (1, 1)
+    [message] = outbox.outbox
+    assert message.subject == "chatgpt-4o-latest: retirement withdrawn (was 17 Feb 2026)"
+    assert "withdrawn by the vendor" in message.body
+
+
+def test_changes_before_confirmation_are_not_sent():
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    changes.move_date(entry, "shutdown_on", date(2026, 3, 1))
+    subscriber(confirmed_on=date(2026, 11, 25), lead_times=[30])
+    Subscriber.objects.update(confirmed_at=datetime.now(UTC) + timedelta(seconds=1))
+    assert alerts.record_alerts(date(2026, 1, 19), replay=False).changes == 0
+
+
+def test_a_new_entry_is_announced_to_those_who_follow_its_model_or_vendor():
+    everything = subscriber("all@example.com")
+    by_model = subscriber("model@example.com", models=["gpt-4o"])
+    by_vendor = subscriber("vendor@example.com", vendors=["anthropic"])
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None)
+    alerts.record_alerts(date(2026, 1, 10), replay=False)
+    assert list(Delivery.objects.filter(kind="change").values_list("subscriber", flat=True)) == [
+        by_model.pk]
+    message = mail.compose(Delivery.objects.get(kind="change"))
+    assert message.subject == ("New: gpt-4o-2024-05-13 shuts down 30 Jun 2026 - move to "
+                               "gpt-5.1-chat-latest")
+    assert everything and by_vendor
+
+
+def test_several_changes_of_one_entry_make_one_email():
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    subscriber()
+    changes.move_date(entry, "shutdown_on", date(2026, 3, 1))
+    changes.move_date(entry, "shutdown_on", date(2026, 3, 15))
+    assert alerts.record_alerts(date(2026, 1, 10), replay=False).changes == 1
+    message = mail.compose(Delivery.objects.get(kind="change"))
+    assert "from 17 Feb 2026 to 1 Mar 2026" in message.body
+    assert "from 1 Mar 2026 to 15 Mar 2026" in message.body
+
+
+def test_the_follow_rule_in_sql_is_the_same_as_the_site_filter():
+    factories.entry()
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None)
+    factories.entry("gpt-4o-mini", shutdown=date(2026, 7, 1), announced=None)
+    factories.entry("gpt-4", shutdown=date(2026, 7, 2), announced=None, aliases=["gpt-4-0613"])
+    factories.entry("chatgpt-4o-0806", shutdown=date(2026, 7, 1), announced=None,
+                    aliases=["chatgpt-legacy"])
+    factories.entry("anthropic.claude-3-opus-20240229-v1:0", vendor_slug="bedrock",
+                    shutdown=date(2026, 1, 5), announced=None)
+    factories.entry("claude-3-opus-20240229", vendor_slug="anthropic", shutdown=date(2026, 1, 5),
+                    announced=None, aliases=["claude-3-opus-latest"])
+    filters = [
+        {}, {"vendors": ["openai"]}, {"models": ["gpt-4o"]}, {"models": ["GPT-4"]},
+        {"models": ["chatgpt-legacy"]}, {"models": ["claude-3-opus"]},
+        {"models": ["anthropic.claude-3-opus"]}, {"models": ["gpt"]},
+        {"vendors": ["anthropic", "bedrock"], "models": ["claude-3-opus"]},
+        {"vendors": ["openai"], "models": ["claude-3-opus"]}, {"models": ["gpt-4-0613", "x%"]},
+        {"models": ["gpt_4o"]},
+    ]
+    people = [subscriber(f"s{n}@example.com", **f) for n, f in enumerate(filters)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, d.id FROM {alerts.T['subscriber']} s, {alerts.T['deprecation']} d "
+            f"{alerts.ENTRY_JOIN} WHERE {alerts.follows_sql()}")
+        sql_pairs = set(cursor.fetchall())
+    for person, chosen in zip(people, filters, strict=True):
+        expected = set(queries.filter_entries(Deprecation.objects.all(), **chosen)
+                       .values_list("pk", flat=True))
+        got = {d for s, d in sql_pairs if s == person.pk}
+        assert got == expected, chosen
+
+
+def test_the_due_computation_takes_the_same_queries_for_any_number_of_subscribers():
+    factories.entry(shutdown=date(2026, 2, 17))
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    subscriber("first@example.com")
+    with CaptureQueriesContext(connection) as few:
+        assert alerts.record_alerts(date(2026, 1, 18), replay=False).alerts == 2
+    for n in range(40):
+        subscriber(f"s{n}@example.com", models=["gpt-4o"] if n % 2 else ())
+    with CaptureQueriesContext(connection) as many:
+        assert alerts.record_alerts(date(2026, 1, 18), replay=False).alerts == 60
+    assert len(many.captured_queries) == len(few.captured_queries) == 2
+
+
+def test_weekly_digests_are_due_from_monday_for_three_days_and_daily_ones_every_day():
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber("weekly@example.com", digest="weekly")
+    subscriber("daily@example.com", digest="daily")
+    subscriber("none@example.com", digest="none")
+    days = {date(2026, 1, 12) + timedelta(days=n): n for n in range(7)}  # Monday..Sunday
+    counts = {day: alerts.record_digests(day, replay=False).digests for day in days}
+    assert counts == {date(2026, 1, 12): 2, date(2026, 1, 13): 1, date(2026, 1, 14): 1,
+                      date(2026, 1, 15): 1, date(2026, 1, 16): 1, date(2026, 1, 17): 1,
+                      date(2026, 1, 18): 1}
+    assert alerts.record_digests(date(2026, 1, 16), replay=False).digests == 0  # re-run
+    assert not Delivery.objects.filter(subscriber__email="none@example.com").exists()
+    assert alerts.digest_period("weekly", date(2026, 1, 15)) == date(2026, 1, 12)
+    assert alerts.digest_period("weekly", date(2026, 1, 16)) is None  # Friday: dropped
+
+
+def test_a_digest_lists_what_is_coming_and_what_changed_since_the_last_one():
+    entry = factories.entry(shutdown=date(2026, 2, 17))
+    factories.entry("far-away", shutdown=date(2026, 12, 1), announced=None)
+    subscriber(digest="daily")
+    alerts.record_digests(date(2026, 1, 12), replay=False)
+    first = mail.compose(Delivery.objects.get(kind="digest"))
+    assert first.subject == ("depcal daily digest: 1 shutdown in the next 90 days, next "
+                             "chatgpt-4o-latest on 17 Feb 2026 (2 changes)")
+    assert mail.send_pending().sent == 1
+    changes.move_date(entry, "shutdown_on", date(2026, 2, 20))
+    alerts.record_digests(date(2026, 1, 13), replay=False)
+    second = mail.compose(Delivery.objects.filter(kind="digest").latest("id"))
+    assert "(1 change)" in second.subject
+    assert "chatgpt-4o-latest (Openai): shutdown moved from 17 Feb 2026 to 20 Feb 2026" in (
+        second.body)
+    assert "far-away" not in second.body
+
+
+def test_nothing_to_say_means_no_digest():
+    factories.entry(shutdown=date(2026, 12, 1))  # more than 90 days away
+    Change.objects.update(changed_at=datetime(2025, 6, 1, tzinfo=UTC))  # and no news since
+    subscriber(digest="daily")
+    assert alerts.record_digests(date(2026, 1, 12), replay=False).digests == 0
+    Change.objects.update(changed_at=datetime(2026, 1, 11, 12, tzinfo=UTC))
+    assert alerts.record_digests(date(2026, 1, 12), replay=False).digests == 1
+
+
+def test_digests_have_no_backlog_in_real_time_either():
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(confirmed_on=date(2026, 1, 13), digest="weekly")
+    assert alerts.record_digests(date(2026, 1, 13), replay=False).digests == 0
+    assert alerts.record_digests(date(2026, 1, 13), replay=True).digests == 1
+
+
+def test_send_alerts_twice_for_a_day_sends_once_and_dry_run_records_nothing():
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(lead_times=[30])
+    dry = StringIO()
+    call_command("send_alerts", today="2026-01-18", dry_run=True, stdout=dry)
+    assert "due 1 (dry run" in dry.getvalue() and "ada@example.com: alert chatgpt-4o-latest" in (
+        dry.getvalue())
+    assert not Delivery.objects.exists() and not outbox.outbox
+    first, second = StringIO(), StringIO()
+    call_command("send_alerts", today="2026-01-18", stdout=first)
+    call_command("send_alerts", today="2026-01-18", stdout=second)
+    assert "due 1, sent 1, skipped 0, failed 0" in first.getvalue()
+    assert "due 0, sent 0, skipped 0, failed 0" in second.getvalue()
+    assert len(outbox.outbox) == 1
+
+
+def test_send_digests_command_and_a_bad_date(settings):
+    factories.entry(shutdown=date(2026, 2, 17))
+    subscriber(digest="weekly")
+    out = StringIO()
+    call_command("send_digests", today="2026-01-12", stdout=out)
+    assert "due 1, sent 1" in out.getvalue()
+    assert outbox.outbox[0].subject.startswith("depcal weekly digest: 1 shutdown")
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_alerts", today="18/01/2026")

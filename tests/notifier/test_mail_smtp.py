@@ -1,0 +1,242 @@
+"""The sending path against a real SMTP server (aiosmtpd on 127.0.0.1), and the whole
+subscribe -> confirm -> alert -> one-click unsubscribe path as a person and a mail provider
+would walk it."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from deprecations import changes
+from deprecations.models import Deprecation
+from notifier import alerts, mail
+from notifier.models import Delivery, Subscriber, set_choices
+from tests.deprecations import factories
+from tests.notifier.smtp import SMTPSink
+
+pytestmark = pytest.mark.django_db
+SUBJECT = "chatgpt-4o-latest shuts down in 30 days (17 Feb 2026) - move to gpt-5.1-chat-latest"
+
+
+@pytest.fixture
+def smtp(settings):
+    with SMTPSink() as sink:
+        for name, value in sink.settings().items():
+            setattr(settings, name, value)
+        settings.NOTIFIER_SEND_INLINE = True
+        yield sink
+
+
+def subscriber(email="ada@example.com", **choices):
+    s = Subscriber.objects.create(
+        email=email, status="confirmed", requested_at=datetime(2025, 1, 1, tzinfo=UTC),
+        confirmed_at=datetime(2025, 1, 1, tzinfo=UTC), confirmed_on=date(2025, 1, 1))
+    set_choices(s, **choices)
+    return s
+
+
+def local(url: str) -> str:
+    """A link from a message, as the test client wants it (links start with SITE_URL)."""
+    assert url.startswith(django_settings.SITE_URL + "/"), url
+    return urlsplit(url).path
+
+
+def links(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s<>\"]+", text)
+
+
+def test_subscribe_confirm_alert_and_one_click_unsubscribe(
+        smtp, django_capture_on_commit_callbacks):
+    """The issue's "done when", end to end over SMTP."""
+    factories.entry()  # chatgpt-4o-latest, 17 Feb 2026
+    browser = Client(enforce_csrf_checks=True)
+    form = browser.get("/subscribe/")
+    assert form.status_code == 200
+    csrf = browser.cookies["csrftoken"].value
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/subscribe/", {
+            "email": "ada@example.com", "lead_times": ["90", "30", "7", "1"],
+            "digest": "weekly", "csrfmiddlewaretoken": csrf})
+    assert response.status_code == 302
+    [confirmation] = smtp.wait_for(1)
+    assert confirmation.rcpt_tos == ["ada@example.com"]
+    text = confirmation.message.get_body(("plain",)).get_content()
+    [confirm_url] = [u for u in links(text) if "/subscribe/confirm/" in u]
+    assert browser.get(local(confirm_url)).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert browser.post(local(confirm_url),
+                            {"csrfmiddlewaretoken": csrf}).status_code == 302
+    welcome = smtp.wait_for(2)[1]
+    assert welcome.subject.startswith("Your depcal alerts are on")
+
+    out = StringIO()
+    call_command("send_alerts", today="2026-01-18", stdout=out)
+    assert "due 1, sent 1, skipped 0, failed 0" in out.getvalue()
+    alert = smtp.wait_for(3)[2]
+    assert alert.subject == SUBJECT
+    assert alert.rcpt_tos == ["ada@example.com"]
+
+    unsubscribe = alert.message["List-Unsubscribe"].strip().strip("<>")
+    assert alert.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    provider = Client(enforce_csrf_checks=True)  # no cookies, no CSRF token
+    response = provider.post(local(unsubscribe), "List-Unsubscribe=One-Click",
+                             content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert Subscriber.objects.get().status == "unsubscribed"
+
+    for day in ("2026-01-18", "2026-02-10", "2026-02-16"):
+        call_command("send_alerts", today=day, stdout=StringIO())
+    call_command("send_digests", today="2026-01-19", stdout=StringIO())
+    changes.move_date(Deprecation.objects.get(), "shutdown_on", date(2026, 2, 20))
+    call_command("send_alerts", stdout=StringIO())
+    mail.send_pending()
+    assert len(smtp.messages()) == 3  # nothing more
+
+
+def test_an_alert_has_the_headers_parts_and_working_links(smtp, client):
+    entry = factories.entry(replacements=["gpt-5.1-chat-latest", "<script>x</script>"])
+    subscriber()
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    assert mail.send_pending().sent == 1
+    [received] = smtp.messages()
+    message = received.message
+    row = Delivery.objects.get()
+    assert message["Message-ID"] == row.message_id == mail.message_id(row)
+    assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    list_unsubscribe = message["List-Unsubscribe"].strip()  # folded: the URL is long
+    assert re.fullmatch(r"<https?://\S+/unsubscribe/\S+>", list_unsubscribe)
+    assert "ada@example.com" not in list_unsubscribe
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Tuesday 17 February 2026" in text and "Tuesday 17 February 2026" in html
+    assert "Move to: gpt-5.1-chat-latest or <script>x</script>" in text
+    assert "<script>" not in html and "&lt;script&gt;" in html  # scraped text is escaped
+    entry_url = django_settings.SITE_URL + entry.get_absolute_url()
+    assert entry_url in text and f'href="{entry_url}"' in html
+    for url in set(links(text)):
+        path = local(url)
+        response = client.get(path)
+        assert response.status_code == 200, url
+        assert Subscriber.objects.get().status == "confirmed"  # a GET changes nothing
+    [unsubscribe] = [u for u in links(text) if "/unsubscribe/" in u]
+    assert list_unsubscribe == f"<{unsubscribe}>"
+
+
+def test_a_batch_goes_over_one_connection(smtp):
+    factories.entry()
+    for n in range(5):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    report = mail.send_pending()
+    assert report.sent == 5
+    assert smtp.sessions == 1
+    assert len({m.message_id for m in smtp.messages()}) == 5
+
+
+def test_a_451_retries_with_backoff_keeping_the_message_id(smtp):
+    factories.entry()
+    subscriber("busy@example.com")
+    subscriber("ok@example.com")
+    smtp.refuse["busy@example.com"] = "451 4.2.1 Mailbox busy, try later"
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    before = timezone.now()
+    report = mail.send_pending()
+    assert (report.sent, report.retrying) == (1, 1)
+    row = Delivery.objects.get(subscriber__email="busy@example.com")
+    assert row.status == "pending" and row.attempts == 1
+    assert row.next_attempt_at >= before + timedelta(seconds=60)
+    assert "451" in row.last_error
+    first_id = row.message_id
+    assert mail.send_pending().sent == 0  # not yet: backing off
+    del smtp.refuse["busy@example.com"]
+    Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert mail.send_pending().sent == 1
+    [received] = smtp.to("busy@example.com")
+    assert received.message_id == first_id
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.message_id) == ("sent", 2, first_id)
+
+
+def test_temporary_failures_suppress_the_address_after_n_tries(smtp):
+    factories.entry()
+    busy = subscriber("busy@example.com")
+    smtp.refuse["busy@example.com"] = "452 4.2.2 Mailbox full"
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    report = mail.send_pending(policy=mail.SendPolicy(max_attempts=3, backoff_seconds=0))
+    assert (report.sent, report.failed) == (0, 1)
+    assert len(smtp.refused) == 3
+    row = Delivery.objects.get()
+    assert (row.status, row.attempts) == ("failed", 3)
+    busy.refresh_from_db()
+    assert busy.status == "suppressed"
+    Delivery.objects.all().delete()
+    assert alerts.record_alerts(date(2026, 1, 18), replay=False).total == 0
+
+
+def test_a_550_bounces_the_address_and_stops_sending_to_it(smtp):
+    factories.entry()
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    gone = subscriber("gone@example.com")
+    subscriber("ok@example.com")
+    smtp.refuse["gone@example.com"] = "550 5.1.1 No such user"
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    report = mail.send_pending()
+    assert (report.sent, report.failed) == (2, 1)
+    gone.refresh_from_db()
+    assert gone.status == "bounced" and "550" in gone.bounce_reason
+    statuses = sorted(Delivery.objects.filter(subscriber=gone).values_list("status", flat=True))
+    assert statuses == ["bounced", "skipped"]  # the second was not even tried
+    assert len(smtp.refused) == 1
+    assert {m.rcpt_tos[0] for m in smtp.messages()} == {"ok@example.com"}
+
+
+def test_a_server_that_is_down_leaves_everything_for_later(settings):
+    factories.entry()
+    subscriber("a@example.com")
+    subscriber("b@example.com")
+    sink = SMTPSink()  # not started: the port refuses connections
+    for name, value in sink.settings().items():
+        setattr(settings, name, value)
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    report = mail.send_pending()
+    assert report.interrupted and report.sent == 0
+    rows = Delivery.objects.order_by("id")
+    assert [(r.status, r.attempts) for r in rows] == [("pending", 1), ("pending", 0)]
+    with sink:
+        Delivery.objects.update(next_attempt_at=timezone.now())
+        assert mail.send_pending().sent == 2
+        assert len(sink.messages()) == 2
+
+
+def test_the_welcome_email_lists_what_is_already_within_the_lead_times(
+        smtp, settings, django_capture_on_commit_callbacks):
+    settings.DEPCAL_TODAY = "2026-01-20"
+    factories.entry()  # 28 days left
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None)
+    subscriber_ = Subscriber.objects.create(email="new@example.com",
+                                            requested_at=timezone.now())
+    from notifier.models import confirm_subscription
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = confirm_subscription(subscriber_, now=timezone.now(),
+                                        today=date(2026, 1, 20))
+        mail.request_send([delivery.pk])
+    [welcome] = smtp.messages()
+    assert welcome.subject == ("Your depcal alerts are on: 1 shutdown already within your lead "
+                               "times, next chatgpt-4o-latest on 17 Feb 2026")
+    text = welcome.message.get_body(("plain",)).get_content()
+    assert "chatgpt-4o-latest (Openai): 17 Feb 2026, in 28 days" in text
+    assert "gpt-4o-2024-05-13" not in text
+    # The 30-day alert day (18 Jan) is still in its catch-up window, but the welcome covered
+    # it; the 7-day alert follows.
+    assert alerts.record_alerts(date(2026, 1, 20)).alerts == 0
+    assert alerts.record_alerts(date(2026, 2, 10), replay=False).alerts == 1
