@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see README).
 """
 
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -51,6 +52,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the set_language cookie, else Accept-Language; URLs stay the same.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -69,6 +72,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -100,21 +104,32 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+# locale/fr/LC_MESSAGES/django.po and its compiled .mo (committed: no gettext at run time).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Per-language date formats (depcal/formats/<lang>/formats.py) over Django's own.
+FORMAT_MODULE_PATH = ["depcal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
+# Static files: WhiteNoise serves them from gunicorn, no CDN. With DEBUG off (`make run`,
+# production) they come from `collectstatic`: hashed names, gzip copies, and a Cache-Control of
+# ten years, immutable. With DEBUG on, and always under pytest (pytest-django turns DEBUG off
+# but the tests have no collectstatic step), names are plain and files come straight from
+# static/ through the finders.
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-WHITENOISE_USE_FINDERS = DEBUG  # serve straight from static/ locally, no collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_MANIFEST = not DEBUG and "pytest" not in sys.modules
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # POST /i18n/setlang/ (the language switcher): a cookie, no language prefix in URLs.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("deprecations.urls")),
     path("", include("notifier.urls")),
 ]

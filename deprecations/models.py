@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 # Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
 ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
@@ -38,10 +39,10 @@ class Offering(models.Model):
     """A thing a vendor serves and may retire: a model, a snapshot, an endpoint or a feature."""
 
     class Kind(models.TextChoices):
-        MODEL = "model", "model"
-        SNAPSHOT = "snapshot", "snapshot"
-        ENDPOINT = "endpoint", "endpoint"
-        FEATURE = "feature", "feature"
+        MODEL = "model", pgettext_lazy("offering kind", "model")
+        SNAPSHOT = "snapshot", pgettext_lazy("offering kind", "snapshot")
+        ENDPOINT = "endpoint", pgettext_lazy("offering kind", "endpoint")
+        FEATURE = "feature", pgettext_lazy("offering kind", "feature")
 
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="offerings")
     identifier = models.CharField(max_length=200, help_text="As the vendor's API spells it.")
@@ -116,9 +117,9 @@ class Deprecation(models.Model):
     """One retirement entry: when a vendor announced, deprecated and shuts down an offering."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "scheduled"
-        RETIRED = "retired", "retired"
-        WITHDRAWN = "withdrawn", "withdrawn"
+        SCHEDULED = "scheduled", pgettext_lazy("status of a retirement", "scheduled")
+        RETIRED = "retired", pgettext_lazy("status of a retirement", "retired")
+        WITHDRAWN = "withdrawn", pgettext_lazy("status of a retirement", "withdrawn")
 
     class Precision(models.TextChoices):
         DAY = "day", "day"
@@ -211,10 +212,10 @@ class Change(models.Model):
     """The history of an entry: its creation, every move of a date, withdrawal, reinstatement."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "created"
-        MOVED = "moved", "date moved"
-        WITHDRAWN = "withdrawn", "withdrawn"
-        REINSTATED = "reinstated", "reinstated"
+        CREATED = "created", pgettext_lazy("change of a retirement", "created")
+        MOVED = "moved", pgettext_lazy("change of a retirement", "date moved")
+        WITHDRAWN = "withdrawn", pgettext_lazy("change of a retirement", "withdrawn")
+        REINSTATED = "reinstated", pgettext_lazy("change of a retirement", "reinstated")
 
     deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -10,13 +10,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
+
 from deprecations.queries import urgency
 
 WIDTH = 1000
-LABEL = 150  # room on the left for vendor names
-ROW = 34
-TOP = 30  # room for the month axis
-BOTTOM = 12
+# Room on the left for vendor names: about 12 characters at the phone font size (the CSS
+# makes text bigger in user units as the drawing shrinks), 26 on a wide screen.
+LABEL = 240
+ROW = 40
+TOP = 40  # room for the month axis (tick labels sit on y=30, grid lines start at y=36)
+BOTTOM = 28  # room for the "today" label under the last row
 
 
 @dataclass
@@ -78,11 +83,19 @@ def _x(day: date, start: date, end: date) -> float:
     return round(LABEL + (WIDTH - LABEL - 10) * (day - start).days / span, 1)
 
 
+def _short(day: date) -> str:
+    """A short date in the active language: "17 Feb 2026", "17 févr. 2026"."""
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
 def _ticks(start: date, end: date) -> list[Tick]:
+    # The month's short name in the active language ("Feb", "févr."): a date format, so that
+    # each language picks the form its readers expect.
+    fmt = pgettext("Django date format of a month on the timeline axis: Feb", "M")
     ticks, month = [], start
     while month < end:
         first = month.month == 1 or month == start
-        ticks.append(Tick(_x(month, start, end), month.strftime("%b"), first, str(month.year)))
+        ticks.append(Tick(_x(month, start, end), date_format(month, fmt), first, str(month.year)))
         month = add_months(month, 1)
     return ticks
 
@@ -106,9 +119,11 @@ def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
             dx, dy = _spread(seen[x])
             seen[x] += 1
             days = (e.shutdown_on - today).days
-            row.marks.append(Mark(
-                x + dx, y + dy, f"{e.offering.identifier} ({label}): shutdown "
-                f"{e.shutdown_on:%d %b %Y}", e.get_absolute_url(), days < 0, urgency(days)))
+            name = gettext("%(identifier)s (%(vendor)s): shutdown %(date)s") % {
+                "identifier": e.offering.identifier, "vendor": label,
+                "date": _short(e.shutdown_on)}
+            row.marks.append(Mark(x + dx, y + dy, name, e.get_absolute_url(), days < 0,
+                                  urgency(days)))
         built.append(row)
     height = TOP + ROW * max(len(built), 1) + BOTTOM
     return Timeline(start, end, _x(today, start, end), WIDTH, height, built, _ticks(start, end),
@@ -123,12 +138,26 @@ def _spread(n: int) -> tuple[float, float]:
     return column * 7.0, float(dy)
 
 
+def _fact(kind: str, day: date) -> str:
+    texts = {"announced": gettext("announced %(date)s"),
+             "deprecated": gettext("deprecated %(date)s"),
+             "shutdown": gettext("shutdown %(date)s")}
+    return texts[kind] % {"date": _short(day)}
+
+
+def _earlier(field_name: str, old: date, changed: date) -> str:
+    texts = {"announced_on": gettext("announcement was %(old)s until %(changed)s"),
+             "deprecated_on": gettext("deprecation was %(old)s until %(changed)s")}
+    text = texts.get(field_name, gettext("shutdown was %(old)s until %(changed)s"))
+    return text % {"old": _short(old), "changed": _short(changed)}
+
+
 def entry_line(entry, changes, *, today: date) -> Timeline:
     """One entry's own line: announced, deprecated, shutdown, and every earlier date it had."""
     facts = [(entry.announced_on, "announced"), (entry.deprecated_on, "deprecated"),
              (entry.shutdown_on, "shutdown")]
-    moves = [(c.old_date, f"{c.field.removesuffix('_on')} was {c.old_date:%d %b %Y} until "
-              f"{c.changed_at:%d %b %Y}") for c in changes if c.kind == "moved" and c.old_date]
+    moves = [(c.old_date, _earlier(c.field, c.old_date, c.changed_at)) for c in changes
+             if c.kind == "moved" and c.old_date]
     days = [d for d, _ in facts + moves if d] + [today]
     start = add_months(min(days), -1)
     end = add_months(max(days), 2)
@@ -136,7 +165,7 @@ def entry_line(entry, changes, *, today: date) -> Timeline:
     row = Row(entry.offering.identifier, entry.get_absolute_url(), y)
     for day, kind in facts:
         if day:
-            row.marks.append(Mark(_x(day, start, end), y, f"{kind} {day:%d %b %Y}", "",
+            row.marks.append(Mark(_x(day, start, end), y, _fact(kind, day), "",
                                   day < today, kind=kind))
     for day, text in moves:
         row.marks.append(Mark(_x(day, start, end), y, text, "", day < today, kind="moved"))

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from deprecations import queries
 from deprecations.models import Change, Deprecation
@@ -158,6 +158,8 @@ def context_for(row: Delivery) -> dict | None:
             shutdown_on__gte=today, shutdown_on__lte=today + timedelta(days=horizon))]
         ctx["vendors"], ctx["models"] = s.follows()
     elif row.kind == Delivery.Kind.DIGEST:
+        if s.digest == Subscriber.Digest.NONE:
+            return None  # switched off since the row was made
         previous = (Delivery.objects.filter(subscriber=s, kind=row.kind, id__lt=row.pk)
                     .order_by("-id").values_list("created_at", flat=True).first())
         since = previous or s.confirmed_at
@@ -179,7 +181,13 @@ def _render_text(template: str, ctx: dict) -> str:
 
 
 def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
-    """The message for a ledger row (text/plain, then text/html), or None to skip it."""
+    """The message for a ledger row (text/plain, then text/html), or None to skip it; in the
+    language the subscriber chose."""
+    with translation.override(row.subscriber.language):
+        return _compose(row, connection=connection)
+
+
+def _compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     ctx = context_for(row)
     if ctx is None:
         return None
@@ -246,7 +254,8 @@ def _mine(row: Delivery, token: str):
 
 
 def _start(row: Delivery, token: str, policy: SendPolicy) -> bool:
-    """Renew this row's lease just before its SMTP transaction; False if it was taken over."""
+    """Renew this row's lease just before its SMTP transaction; False if it was taken over.
+    One statement: per message, round trips cost more than the commit."""
     now = timezone.now()
     row.message_id = message_id(row)
     return _mine(row, token).update(
@@ -260,14 +269,18 @@ def _finish(row: Delivery, token: str, status: str, error: str = "") -> None:
                              last_error=error[:2000])
 
 
-def _retry_later(row: Delivery, token: str, policy: SendPolicy, error: str) -> bool:
-    """A temporary failure: back to pending with backoff; False once it has given up."""
+def _retry_later(row: Delivery, token: str, policy: SendPolicy, error: str, *,
+                 give_up: bool = True) -> bool:
+    """A temporary failure: back to pending with backoff; False once it has given up.
+    Failures of the server or the connection (``give_up=False``) are never held against
+    a message: an outage delays everything but fails nothing."""
     row.refresh_from_db(fields=["attempts"])
-    if row.attempts >= policy.max_attempts:
+    if give_up and row.attempts >= policy.max_attempts:
         _finish(row, token, Delivery.Status.FAILED, error)
         return False
     _mine(row, token).update(status=Delivery.Status.PENDING, claim_token="", lease_until=None,
-                             next_attempt_at=timezone.now() + policy.backoff(row.attempts),
+                             next_attempt_at=timezone.now() + policy.backoff(
+                                 min(row.attempts, policy.max_attempts)),
                              last_error=error[:2000])
     return True
 
@@ -360,10 +373,8 @@ def send_batch(token: str, rows: list[Delivery], *, policy: SendPolicy,
                 code = address_failure(exc, row.subscriber.email)
                 if code is None:  # the connection or our side: retry later, end the batch
                     log.warning("notifier: SMTP failed at delivery %s: %r", row.pk, exc)
-                    if _retry_later(row, token, policy, f"connection: {exc!r}"):
-                        report.retrying += 1
-                    else:
-                        report.failed += 1
+                    _retry_later(row, token, policy, f"connection: {exc!r}", give_up=False)
+                    report.retrying += 1
                     report.interrupted = True
                     break
                 if code >= 500:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 # Lead times a subscriber may choose, in days. Consecutive choices are more than
 # ``alerts.CATCH_UP_DAYS`` apart, so the catch-up windows of two lead times never overlap and
@@ -37,16 +39,17 @@ class Subscriber(models.Model):
     """One email address and its choices. The address is stored lowercased."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "waiting for confirmation"
-        CONFIRMED = "confirmed", "confirmed"
-        UNSUBSCRIBED = "unsubscribed", "unsubscribed"
-        BOUNCED = "bounced", "bounced (permanent failure)"
-        SUPPRESSED = "suppressed", "suppressed (temporary failures kept on)"
+        PENDING = "pending", pgettext_lazy("subscription status", "waiting for confirmation")
+        CONFIRMED = "confirmed", pgettext_lazy("subscription status", "confirmed")
+        UNSUBSCRIBED = "unsubscribed", pgettext_lazy("subscription status", "unsubscribed")
+        BOUNCED = "bounced", pgettext_lazy("subscription status", "bounced (permanent failure)")
+        SUPPRESSED = "suppressed", pgettext_lazy("subscription status",
+                                                 "suppressed (temporary failures kept on)")
 
     class Digest(models.TextChoices):
-        WEEKLY = "weekly", "weekly (Mondays)"
-        DAILY = "daily", "daily"
-        NONE = "none", "no digest"
+        WEEKLY = "weekly", pgettext_lazy("digest", "weekly (Mondays)")
+        DAILY = "daily", pgettext_lazy("digest", "daily")
+        NONE = "none", pgettext_lazy("digest", "no digest")
 
     email = models.EmailField(max_length=254, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING,
@@ -54,6 +57,9 @@ class Subscriber(models.Model):
     # Bit i set: LEAD_TIME_CHOICES[i] is chosen. A bitmask keeps the due computation one join.
     lead_mask = models.PositiveIntegerField(default=lead_mask(DEFAULT_LEAD_TIMES))
     digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.WEEKLY)
+    # The language of its emails: chosen on the subscribe form, the page's language by default.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
     # The private calendar feed: /calendar/<feed_token>.ics (a random secret, resettable).
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token,
                                   editable=False)
@@ -197,11 +203,13 @@ class Delivery(models.Model):
 # State changes: the views, the admin and tests go through these.
 
 def set_choices(subscriber: Subscriber, *, vendors=(), models=(), lead_times=DEFAULT_LEAD_TIMES,
-                digest: str = Subscriber.Digest.WEEKLY) -> None:
-    """Replace what a subscriber follows and how often they hear."""
+                digest: str = Subscriber.Digest.WEEKLY, language: str = "") -> None:
+    """Replace what a subscriber follows and how often they hear (and, if given, in which
+    language)."""
     subscriber.lead_times = lead_times
     subscriber.digest = digest
-    subscriber.save(update_fields=["lead_mask", "digest"])
+    subscriber.language = language or subscriber.language
+    subscriber.save(update_fields=["lead_mask", "digest", "language"])
     wanted = {(Follow.Kind.VENDOR.value, v.strip().lower()) for v in vendors if v.strip()}
     wanted |= {(Follow.Kind.MODEL.value, m.strip().lower()) for m in models if m.strip()}
     have = set(subscriber.follow_set.values_list("kind", "value"))

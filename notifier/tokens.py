@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext as _
 
 from notifier.models import Subscriber
 
@@ -43,14 +44,14 @@ def read(token: str, purpose: str) -> Subscriber:
     try:
         payload = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise BadToken("This link has expired.", expired=True) from exc
+        raise BadToken(_("This link has expired."), expired=True) from exc
     except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise BadToken("This link is not valid.") from exc
+        raise BadToken(_("This link is not valid.")) from exc
     if not isinstance(payload, list) or not payload or not isinstance(payload[0], int):
-        raise BadToken("This link is not valid.")
+        raise BadToken(_("This link is not valid."))
     subscriber = Subscriber.objects.filter(pk=payload[0]).first()
     if subscriber is None:
-        raise BadToken("This link is not valid.")
+        raise BadToken(_("This link is not valid."))
     if purpose == CONFIRM and payload[1:] != [subscriber.confirm_requests]:
-        raise BadToken("This link was replaced by a newer one; use the latest email.")
+        raise BadToken(_("This link was replaced by a newer one; use the latest email."))
     return subscriber

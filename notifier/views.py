@@ -117,8 +117,6 @@ def manage(request, token):
         "subscriber": subscriber, "form": form, "saved": "saved" in request.GET,
         "welcome": "welcome" in request.GET, "feed_reset": "feed" in request.GET,
         "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
-        "unsubscribe_url": reverse("notifier:unsubscribe",
-                                   args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)]),
     }, status=400 if form.errors else 200)
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace as NS
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from deprecations import timeline
 
@@ -64,3 +65,21 @@ def test_the_svg_has_a_title_per_mark_links_and_a_today_line():
     assert '<title id="tl-title-home">Retirements</title>' in svg
     assert "<title>chatgpt-4o-latest (OpenAI): shutdown 17 Feb 2026</title>" in svg
     assert 'href="/e/chatgpt-4o-latest/"' in svg and 'class="tl-today"' in svg
+
+
+def test_months_and_mark_titles_follow_the_active_language():
+    e = entry("chatgpt-4o-latest", date(2026, 2, 17), announced=date(2025, 11, 18))
+    moved = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 16),
+               changed_at=datetime(2025, 11, 20, tzinfo=UTC))
+    with translation.override("en"):
+        tl = timeline.build([e], today=TODAY)
+        assert [t.label for t in tl.ticks[:3]] == ["Jan", "Feb", "Mar"]
+    with translation.override("fr"):
+        tl = timeline.build([e], today=TODAY)
+        assert [t.label for t in tl.ticks[:3]] == ["janv.", "févr.", "mars"]
+        assert tl.rows[0].marks[0].title == (
+            "chatgpt-4o-latest (OpenAI)\u00a0: arrêt le 17 févr. 2026")
+        line = timeline.entry_line(e, [moved], today=TODAY)
+    assert [m.title for m in line.rows[0].marks] == [
+        "annonce le 18 nov. 2025", "arrêt le 17 févr. 2026",
+        "date d'arrêt\u00a0: 16 févr. 2026 jusqu'au 20 nov. 2025"]

@@ -240,3 +240,17 @@ def test_the_welcome_email_lists_what_is_already_within_the_lead_times(
     # it; the 7-day alert follows.
     assert alerts.record_alerts(date(2026, 1, 20)).alerts == 0
     assert alerts.record_alerts(date(2026, 2, 10), replay=False).alerts == 1
+
+
+def test_a_long_outage_delays_messages_but_fails_none(settings):
+    factories.entry()
+    subscriber("a@example.com")
+    for name, value in SMTPSink().settings().items():  # a port nobody listens on
+        setattr(settings, name, value)
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    policy = mail.SendPolicy(max_attempts=2, backoff_seconds=0)
+    for _ in range(5):
+        assert mail.send_pending(policy=policy).interrupted
+    row = Delivery.objects.get()
+    assert (row.status, row.attempts) == ("pending", 5)
+    assert Subscriber.objects.get().status == "confirmed"

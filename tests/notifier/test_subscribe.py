@@ -274,3 +274,13 @@ def test_unsubscribing_skips_what_was_waiting_and_resubscribing_needs_a_new_opt_
     subscribe(browser, commit=commit)
     assert Subscriber.objects.get().status == "pending"
     assert len(outbox.outbox) == sent + 1 and "Confirm" in outbox.outbox[-1].subject
+
+
+def test_the_admin_lists_subscribers_and_the_ledger_read_only(admin_client, browser,
+                                                              django_capture_on_commit_callbacks):
+    confirmed(browser, django_capture_on_commit_callbacks)
+    for url in ("/admin/notifier/subscriber/", "/admin/notifier/delivery/",
+                f"/admin/notifier/delivery/{Delivery.objects.first().pk}/change/",
+                f"/admin/notifier/subscriber/{Subscriber.objects.get().pk}/change/"):
+        assert admin_client.get(url).status_code == 200, url
+    assert admin_client.get("/admin/notifier/delivery/add/").status_code == 403

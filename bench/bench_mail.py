@@ -1,0 +1,408 @@
+"""How fast the notifier finds due messages and sends them.
+
+(a) Due computation on PostgreSQL: a throwaway database (``depcal_bench_mail_<pid>``,
+    created and dropped here) with the shipped catalogue and 100,000 confirmed subscribers
+    (loaded with COPY; 70% follow everything, 20% one or two vendors, 10% a few models;
+    mixed lead times and digest cadences). Times ``alerts.record_alerts`` for the
+    catalogue's busiest alert day (dry count, and the real INSERT ... SELECT rolled back
+    after each run) and
+    ``alerts.record_digests`` for a Monday, each as the median of a few runs, with the
+    catalogue's history made old and three dates moved just now (the steady state); and,
+    once, the change query when every entry is new to every subscriber (the worst case).
+(b) Sending: ``mail.send_pending`` - the function a Celery worker runs: claim, compose from
+    templates, one SMTP connection, mark sent - for SEND_COUNT due alerts, to an aiosmtpd
+    server in another process on 127.0.0.1, next to a plain ``smtplib`` loop sending the
+    very same (pre-composed) messages over one connection; composing alone is timed too.
+
+Prints medians and ratios and writes bench/results/mail.json. BENCH_POSTGRES_URL names the
+server (default postgres://postgres@127.0.0.1:5432/postgres). About 2.5 minutes on an idle
+two-core machine; the child process is stopped after CHILD_TIMEOUT seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "mail.json"
+BENCH_DB = f"depcal_bench_mail_{os.getpid()}"  # unique: runs may overlap
+SUBSCRIBERS = 100_000
+SEND_COUNT = 500
+DUE_RUNS = 3
+SEND_RUNS = 3
+CHILD_TIMEOUT = 280
+
+
+# The SMTP server, in its own process so it does not share the sender's interpreter.
+
+def run_sink(port: int) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        count = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Counting.count += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# The measuring process (Django set up on the bench database).
+
+def _seed_subscribers(count: int) -> dict:
+    import io
+    import random
+
+    from django.db import connection
+
+    from deprecations.models import Deprecation, Vendor
+    from notifier.models import DEFAULT_LEAD_TIMES, LEAD_TIME_CHOICES, lead_mask
+
+    rng = random.Random(5)
+    vendors = list(Vendor.objects.values_list("slug", flat=True))
+    families = sorted({"-".join(i.split("-")[:2]) for i in Deprecation.objects.values_list(
+        "offering__identifier", flat=True)})
+    now = datetime(2025, 1, 1, tzinfo=UTC).isoformat()
+    subscribers, follows = io.StringIO(), io.StringIO()
+    # Other non-null columns (e.g. the email language), filled with their defaults.
+    from notifier.models import Subscriber
+
+    known = {"id", "email", "status", "lead_mask", "digest", "feed_token", "requested_at",
+             "confirmed_at", "confirmed_on", "confirm_requests", "confirmations",
+             "bounce_reason"}
+    extra = [f for f in Subscriber._meta.concrete_fields
+             if f.column not in known and not f.null and f.has_default()]
+    extra_columns = "".join(f", {f.column}" for f in extra)
+    extra_tail = "".join("\t" + str(f.get_default()) for f in extra)
+    kinds = {"everything": 0, "vendors": 0, "models": 0}
+    for n in range(1, count + 1):
+        if rng.random() < 0.6:
+            mask = lead_mask(DEFAULT_LEAD_TIMES)
+        else:
+            mask = lead_mask(rng.sample(LEAD_TIME_CHOICES, rng.randint(1, 4)))
+        digest = rng.choices(["weekly", "daily", "none"], [7, 2, 1])[0]
+        subscribers.write(f"{n}\tu{n}@bench.example\tconfirmed\t{mask}\t{digest}\t"
+                          f"{secrets.token_urlsafe(18)}\t{now}\t{now}\t2025-01-01\t1\t1\t"
+                          f"{extra_tail}\n")
+        kind = rng.choices(list(kinds), [7, 2, 1])[0]
+        kinds[kind] += 1
+        if kind == "vendors":
+            for slug in rng.sample(vendors, min(len(vendors), rng.randint(1, 2))):
+                follows.write(f"{n}\tvendor\t{slug}\n")
+        elif kind == "models":
+            for family in rng.sample(families, rng.randint(1, 3)):
+                follows.write(f"{n}\tmodel\t{family}\n")
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+                "COPY notifier_subscriber (id, email, status, lead_mask, digest, feed_token, "
+                "requested_at, confirmed_at, confirmed_on, confirm_requests, confirmations, "
+                f"bounce_reason{extra_columns}) FROM STDIN") as copy:
+            copy.write(subscribers.getvalue())
+        with cursor.cursor.copy(
+                "COPY notifier_follow (subscriber_id, kind, value) FROM STDIN") as copy:
+            copy.write(follows.getvalue())
+        cursor.execute("SELECT setval(pg_get_serial_sequence('notifier_subscriber', 'id'), %s)",
+                       [count])
+    return kinds
+
+
+def _busiest_day(start: date) -> tuple[date, int]:
+    """The day in the year from ``start`` whose alert windows hold the most entries."""
+    from deprecations.models import Deprecation
+    from notifier.alerts import CATCH_UP_DAYS
+    from notifier.models import LEAD_TIME_CHOICES
+
+    days = list(Deprecation.objects.exclude(status="withdrawn").exclude(shutdown_on=None)
+                .values_list("shutdown_on", flat=True))
+    best = (start, -1)
+    for offset in range(365):
+        today = start + timedelta(days=offset)
+        hits = sum(1 for lead in LEAD_TIME_CHOICES for d in days
+                   if today <= d and 0 <= (today + timedelta(days=lead) - d).days <= CATCH_UP_DAYS)
+        if hits > best[1]:
+            best = (today, hits)
+    return best
+
+
+_STARTED = time.perf_counter()
+
+
+def progress(what: str) -> None:
+    print(f"  [{time.perf_counter() - _STARTED:6.1f} s] {what}", file=sys.stderr, flush=True)
+
+
+def _vacuum() -> None:
+    """What autovacuum would have done by the next run (rolled-back rows are dead tuples)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE notifier_delivery")
+
+
+def _timed(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+        _vacuum()
+    return statistics.median(times), result
+
+
+def _rolled_back(fn):
+    from django.db import transaction
+
+    def run():
+        with transaction.atomic():
+            result = fn()
+            transaction.set_rollback(True)
+        return result
+    return run
+
+
+def measure_due() -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from deprecations import changes
+    from deprecations.models import Change, Deprecation
+    from notifier import alerts
+
+    progress("seeding subscribers")
+    t0 = time.perf_counter()
+    kinds = _seed_subscribers(SUBSCRIBERS)
+    seeded = time.perf_counter() - t0
+    progress("finding the busiest day")
+    day, windows = _busiest_day(date(2026, 1, 1))
+    monday = day - timedelta(days=day.weekday())
+    progress("worst case")
+    # Worst case first: the whole catalogue is new (just loaded) for every subscriber.
+    t0 = time.perf_counter()
+    all_new = alerts._run(alerts._changes_select(day, timezone.now()), dry_run=True)
+    all_new_s = time.perf_counter() - t0
+    progress("steady state")
+    # Then the steady state: old history, and three dates moved just now.
+    Change.objects.update(changed_at=datetime(2024, 6, 1, tzinfo=UTC))
+    for entry in Deprecation.objects.filter(shutdown_on__gte=day)[:3]:
+        changes.move_date(entry, "shutdown_on", entry.shutdown_on + timedelta(days=14),
+                          via="bench")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    progress("alerts dry")
+    dry_s, dry = _timed(lambda: alerts.record_alerts(day, replay=True, dry_run=True), DUE_RUNS)
+    progress("alerts insert")
+    insert_s, inserted = _timed(
+        _rolled_back(lambda: alerts.record_alerts(day, replay=True)), DUE_RUNS)
+    progress("digests")
+    digest_s, digests = _timed(
+        _rolled_back(lambda: alerts.record_digests(monday, replay=True)), DUE_RUNS)
+    return {
+        "subscribers": SUBSCRIBERS, "follow_mix": kinds, "seed_seconds": round(seeded, 2),
+        "alert_day": day.isoformat(), "entry_windows_that_day": windows,
+        "alerts_and_changes_dry_count_median_s": round(dry_s, 3),
+        "lead_time_alerts_due": dry.alerts, "change_emails_due": dry.changes,
+        "alerts_and_changes_insert_median_s": round(insert_s, 3),
+        "rows_inserted": inserted.total,
+        "digest_day": monday.isoformat(), "digests_insert_median_s": round(digest_s, 3),
+        "digests_inserted": digests.digests,
+        "worst_case_change_emails_when_every_entry_is_new": all_new,
+        "worst_case_change_query_s": round(all_new_s, 3),
+    }
+
+
+def measure_send(port: int) -> dict:
+    import smtplib
+
+    from django.conf import settings
+    from django.db import connection
+
+    from deprecations import changes
+    from deprecations.models import Vendor
+    from notifier import alerts, mail
+    from notifier.models import Delivery, Subscriber
+
+    progress("send: preparing")
+    # SEND_COUNT subscribers who follow everything with a 30-day lead; one entry due.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM notifier_delivery")
+        cursor.execute(
+            "UPDATE notifier_subscriber SET status = 'unsubscribed' WHERE id NOT IN ("
+            "SELECT s.id FROM notifier_subscriber s WHERE (s.lead_mask & 8) <> 0 AND NOT EXISTS "
+            "(SELECT 1 FROM notifier_follow f WHERE f.subscriber_id = s.id) ORDER BY s.id "
+            "LIMIT %s)", [SEND_COUNT])
+    shutdown = date(2031, 6, 17)
+    changes.create_entry(Vendor.objects.first(), "bench-send-model", shutdown_on=shutdown,
+                         replacements=["bench-send-model-2"], via="bench")
+    progress("send: recording")
+    due = alerts.record_alerts(shutdown - timedelta(days=30), replay=True)
+    assert due.alerts == SEND_COUNT, due
+    policy = mail.SendPolicy(batch_size=100)
+    rows = list(Delivery.objects.select_related("subscriber", "deprecation__offering__vendor"))
+
+    def reset():
+        Delivery.objects.update(status="pending", attempts=0, claim_token="", sent_at=None,
+                                next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+
+    progress("send: composing")
+    t0 = time.perf_counter()
+    composed = [mail.compose(row) for row in rows]
+    compose_s = time.perf_counter() - t0
+    raw = [(settings.DEFAULT_FROM_EMAIL, m.to, m.message().as_bytes(linesep="\r\n"))
+           for m in composed]
+
+    def real_path():
+        reset()
+        t = time.perf_counter()
+        report = mail.send_pending(policy=policy)
+        elapsed = time.perf_counter() - t
+        assert report.sent == SEND_COUNT, report
+        return elapsed
+
+    def plain_smtplib():
+        t = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for sender, to, body in raw:
+                smtp.sendmail(sender, to, body)
+        return time.perf_counter() - t
+
+    progress("send: real path")
+    real = statistics.median(real_path() for _ in range(SEND_RUNS))
+    progress("send: smtplib")
+    plain = statistics.median(plain_smtplib() for _ in range(SEND_RUNS))
+    assert Subscriber.objects.filter(status="confirmed").count() == SEND_COUNT
+    return {
+        "messages": SEND_COUNT, "batch_size": policy.batch_size,
+        "real_path_msgs_per_s": round(SEND_COUNT / real, 1),
+        "plain_smtplib_msgs_per_s": round(SEND_COUNT / plain, 1),
+        "compose_only_msgs_per_s": round(SEND_COUNT / compose_s, 1),
+        "plain_over_real": round(plain and real / plain, 2),
+        "message_bytes_median": int(statistics.median(len(b) for _, _, b in raw)),
+    }
+
+
+def child(port: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    progress("migrating")
+    call_command("migrate", verbosity=0)
+    call_command("load_catalogue", verbosity=0)
+    result = {"due": measure_due(), "send": measure_send(port)}
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# The orchestrating process.
+
+def _admin_url() -> str:
+    return os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def _bench_url() -> str:
+    base = _admin_url().rsplit("/", 1)[0]
+    return f"{base}/{BENCH_DB}"
+
+
+def _database(action: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if action == "create":
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def main() -> dict:
+    started = time.perf_counter()
+    port = _free_port()
+    sink = subprocess.Popen([sys.executable, "-m", "bench.bench_mail", "--sink", str(port)],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
+        _database("create")
+        env = {k: v for k, v in os.environ.items() if k not in ("DEPCAL_TODAY",)}
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "depcal.settings", "DATABASE_URL": _bench_url(),
+            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
+            "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "PYTHONPATH": str(ROOT),
+        })
+        done = subprocess.run([sys.executable, "-m", "bench.bench_mail", "--child", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                              timeout=CHILD_TIMEOUT)
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+        if done.returncode or not lines:
+            raise RuntimeError(f"bench child failed:\n{done.stdout[-3000:]}")
+        result = json.loads(lines[-1].removeprefix("RESULT "))
+    finally:
+        sink.stdin.close()
+        try:
+            sink.wait(10)
+        except subprocess.TimeoutExpired:
+            sink.kill()
+        _database("drop")
+    report = {
+        "benchmark": "mail",
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "database": "PostgreSQL (a throwaway database)",
+        "smtp_server": "aiosmtpd in another process, 127.0.0.1, counts and answers 250",
+        **result,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    due, send = result["due"], result["send"]
+    print(f"due computation, {due['subscribers']:,} subscribers x the catalogue, PostgreSQL "
+          f"(busiest alert day {due['alert_day']}: {due['entry_windows_that_day']} entry "
+          f"windows; 3 dates moved just now), median of {DUE_RUNS}:")
+    print(f"  alerts + changes, count only {due['alerts_and_changes_dry_count_median_s']:7.3f} s "
+          f"({due['lead_time_alerts_due']:,} alerts, {due['change_emails_due']:,} changes)")
+    print(f"  alerts + changes, insert     {due['alerts_and_changes_insert_median_s']:7.3f} s "
+          f"({due['rows_inserted']:,} ledger rows)")
+    print(f"  digests, insert              {due['digests_insert_median_s']:7.3f} s "
+          f"({due['digests_inserted']:,} ledger rows, Monday {due['digest_day']})")
+    print(f"  worst case, change emails when every entry is new: "
+          f"{due['worst_case_change_query_s']:.3f} s "
+          f"({due['worst_case_change_emails_when_every_entry_is_new']:,} due; one run)")
+    print(f"sending {send['messages']} alerts over one connection, median of {SEND_RUNS}:")
+    print(f"  depcal send_pending {send['real_path_msgs_per_s']:8.1f} msg/s "
+          f"(claim + compose + send + mark sent)")
+    print(f"  plain smtplib loop  {send['plain_smtplib_msgs_per_s']:8.1f} msg/s "
+          f"(the same bytes, composed beforehand)")
+    print(f"  composing only      {send['compose_only_msgs_per_s']:8.1f} msg/s")
+    print(f"  the real path takes {send['plain_over_real']}x the time of bare smtplib; wrote "
+          f"{RESULTS.relative_to(ROOT)} in {report['seconds']} s")
+    return report
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--sink":
+        run_sink(int(sys.argv[2]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]))
+    else:
+        main()

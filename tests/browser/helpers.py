@@ -1,0 +1,79 @@
+"""What the browser tests share: axe-core runs, the page types and their addresses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_blocking(page) -> list[str]:
+    """axe-core's violations of impact serious or critical on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # Month tables off screen are not rendered (content-visibility: auto), and axe cannot
+    # check the colours of what is not rendered: draw everything first.
+    page.add_style_tag(content="section.month { content-visibility: visible !important; }")
+    results = Axe().run(page)
+    lines = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in BLOCKING_IMPACTS:
+            for node in violation["nodes"][:5]:
+                lines.append(f"{violation['id']} ({violation['impact']}): {node['target']} "
+                             f"{' '.join(node.get('failureSummary', '').split())[:300]}")
+    return lines
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def entry_path(identifier: str, vendor: str = "openai") -> str:
+    from deprecations.models import Deprecation
+
+    return Deprecation.objects.get(offering__identifier=identifier,
+                                   offering__vendor__slug=vendor).get_absolute_url()
+
+
+def subscriber_links(email: str, *, confirmed: bool) -> dict[str, str]:
+    """A subscriber made through the model functions, and the paths of its pages."""
+    from django.urls import reverse
+
+    from deprecations import clock
+    from notifier import models, tokens
+
+    now = timezone.now()
+    models.request_subscription(email, now=now, today=clock.today(),
+                                confirm_interval=timedelta(hours=1), vendors=["openai"])
+    subscriber = models.Subscriber.objects.get(email=email)
+    if confirmed:
+        models.confirm_subscription(subscriber, now=now, today=clock.today())
+        subscriber.refresh_from_db()
+    return {
+        "confirm": reverse("notifier:confirm", args=[tokens.make(subscriber, tokens.CONFIRM)]),
+        "manage": reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)]),
+        "unsubscribe": reverse("notifier:unsubscribe",
+                               args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)]),
+    }
+
+
+def page_types(base: str) -> dict[str, str]:
+    """One address per kind of page (the unsubscribed page is reached by a POST)."""
+    pending = subscriber_links("pending@example.com", confirmed=False)
+    confirmed = subscriber_links("confirmed@example.com", confirmed=True)
+    return {
+        "home": base + "/",
+        "home filtered": base + "/?vendor=openai&q=gpt-4",
+        "archive": base + "/past/",
+        "vendor": base + "/vendors/openai/",
+        "entry": base + entry_path("chatgpt-4o-latest"),
+        "subscribe": base + "/subscribe/",
+        "subscribe sent": base + "/subscribe/sent/",
+        "confirm": base + pending["confirm"],
+        "confirmed already": base + confirmed["confirm"],
+        "manage": base + confirmed["manage"] + "?welcome=1",
+        "unsubscribe": base + confirmed["unsubscribe"],
+        "bad link": base + "/manage/not-a-token/",
+    }
