@@ -52,8 +52,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language from the set_language cookie, else Accept-Language; URLs stay the same.
-    "django.middleware.locale.LocaleMiddleware",
+    # The language from the set_language cookie, else Accept-Language; URLs stay the same,
+    # and the API and the feeds stay in English (depcal/middleware.py).
+    "depcal.middleware.PageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

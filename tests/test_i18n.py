@@ -206,11 +206,17 @@ def test_the_archive_and_a_bad_link_in_french(client, chatgpt):
 
 
 def test_feeds_and_the_api_do_not_change_with_the_language(client, chatgpt):
-    for url in ("/calendar.ics", "/changes.atom", "/api/v1/retirements"):
-        english = client.get(url)
+    urls = {"/calendar.ics": 200, "/changes.atom": 200, "/api/v1/retirements": 200,
+            "/api/v1/openapi.json": 200, "/api/v1/retirements?page=x": 400,
+            "/api/v1/no-such-thing": 404}
+    english = {url: client.get(url) for url in urls}
+    client.post("/i18n/setlang/", {"language": "fr"})  # the cookie, and Accept-Language
+    for url, status in urls.items():
         french = client.get(url, **FR)
-        assert english.status_code == french.status_code == 200, url
-        assert english.content == french.content, url
+        assert english[url].status_code == french.status_code == status, url
+        assert english[url].content == french.content, url
+        assert "Accept-Language" not in french.get("Vary", ""), url
+        assert not french.has_header("Content-Language"), url
 
 
 # Emails.
