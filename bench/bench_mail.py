@@ -336,6 +336,7 @@ def _database(action: str) -> None:
 
 def main() -> dict:
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     port = _free_port()
     sink = subprocess.Popen([sys.executable, "-m", "bench.bench_mail", "--sink", str(port)],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -367,7 +368,9 @@ def main() -> dict:
     report = {
         "benchmark": "mail",
         "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_1min_before_after": [round(load_before, 2),
+                                                       round(os.getloadavg()[0], 2)]},
         "database": "PostgreSQL (a throwaway database)",
         "smtp_server": "aiosmtpd in another process, 127.0.0.1, counts and answers 250",
         **result,
