@@ -99,12 +99,13 @@ def site_all_past(live_server, transactional_db, settings):
 
 @pytest.fixture
 def open_page(browser):
-    """``open_page(viewport=DESKTOP, scheme="light")``: a page in a fresh context (own
-    cookies), English, with the colour scheme the CSS sees as prefers-color-scheme."""
+    """``open_page(viewport=DESKTOP, scheme="light", locale="en-US")``: a page in a fresh
+    context (own cookies), with the colour scheme the CSS sees as prefers-color-scheme and the
+    language the browser asks for (Accept-Language)."""
     contexts = []
 
-    def make(viewport=DESKTOP, scheme="light"):
-        context = browser.new_context(viewport=viewport, color_scheme=scheme, locale="en-US",
+    def make(viewport=DESKTOP, scheme="light", locale="en-US"):
+        context = browser.new_context(viewport=viewport, color_scheme=scheme, locale=locale,
                                       reduced_motion="reduce")
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -66,3 +66,15 @@ def test_form_fields_are_labelled_and_errors_tied_to_them(site, page):
     assert "id_models_error" in described and "id_models_helptext" in described
     expect(page.locator("#id_models_error")).to_contain_text("Not a model name")
     expect(page.locator("#id_email")).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_no_page_scrolls_sideways_on_a_phone_in_french(site, open_page):
+    """French words are longer; the phone layout must still hold."""
+    page = open_page(PHONE, locale="fr-FR")
+    wide = {}
+    for name, url in page_types(site.url).items():
+        page.goto(url)
+        assert page.evaluate("document.documentElement.lang") == "fr", name
+        if scroll_width(page) > PHONE["width"]:
+            wide[name] = scroll_width(page)
+    assert wide == {}

@@ -65,9 +65,10 @@ SPILLING_MONTHS = """() => [...document.querySelectorAll('section.month')].map(s
 }).filter(([, over]) => over > 0)"""
 
 
+@pytest.mark.parametrize("locale", ["en-US", "fr-FR"])
 @pytest.mark.parametrize("width", [390, 768, 1280])
-def test_the_timeline_stays_legible(site, open_page, width):
-    page = open_page({"width": width, "height": 900})
+def test_the_timeline_stays_legible(site, open_page, width, locale):
+    page = open_page({"width": width, "height": 900}, locale=locale)
     # Month tables off screen are not laid out (content-visibility) but keep the room of
     # their rows, so no tool that measures them finds them spilling onto the next month.
     for path in ("/", "/vendors/openai/", "/vendors/aws-bedrock/", "/past/"):
