@@ -11,7 +11,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -64,13 +64,29 @@ def check_url(url: str, *, allow_private: bool) -> None:
                 "set DEPCAL_FETCH_ALLOW_PRIVATE=true to allow it (tests, local fixtures)")
 
 
-def session(*, user_agent: str, retries: int = 3, backoff: float = 0.5) -> requests.Session:
+class _CheckedSession(requests.Session):
+    """Checks every redirect target like the first URL: a public page must not be able to
+    redirect the collector to a private or loopback address."""
+
+    allow_private = False
+
+    def get_redirect_target(self, resp):
+        target = super().get_redirect_target(resp)
+        if target:
+            check_url(urljoin(resp.url, target), allow_private=self.allow_private)
+        return target
+
+
+def session(*, user_agent: str, retries: int = 3, backoff: float = 0.5,
+            allow_private: bool = False) -> requests.Session:
     """A session that retries timeouts, connection errors and 5xx with exponential backoff,
     and never 4xx."""
     retry = Retry(total=retries, connect=retries, read=retries, status=retries,
                   backoff_factor=backoff, status_forcelist=(500, 502, 503, 504),
                   allowed_methods=("GET",), raise_on_status=False, respect_retry_after_header=True)
-    s = requests.Session()
+    s = _CheckedSession()
+    s.allow_private = allow_private
+    s.max_redirects = 5
     s.mount("http://", HTTPAdapter(max_retries=retry))
     s.mount("https://", HTTPAdapter(max_retries=retry))
     s.headers["User-Agent"] = user_agent
@@ -83,7 +99,8 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "", timeout: float =
     started = time.monotonic()
     result = _fetch(url, etag=etag, last_modified=last_modified, timeout=timeout,
                     max_bytes=max_bytes, allow_private=allow_private,
-                    http=session(user_agent=user_agent, retries=retries, backoff=backoff))
+                    http=session(user_agent=user_agent, retries=retries, backoff=backoff,
+                                 allow_private=allow_private))
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
 
@@ -118,6 +135,8 @@ def _fetch(url, *, etag, last_modified, timeout, max_bytes, allow_private, http)
                 return FetchResult(outcome, status, error=f"HTTP {status} {response.reason}")
             return FetchResult(OK, status, body, etag=response.headers.get("ETag", ""),
                                last_modified=response.headers.get("Last-Modified", ""))
+    except RefusedURL as exc:  # a redirect to somewhere we may not go
+        return FetchResult(ERROR, error=f"refused redirect: {exc}")
     except requests.exceptions.RetryError as exc:
         return FetchResult(UNREACHABLE, error=f"gave up after retries: {_reason(exc)}")
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
