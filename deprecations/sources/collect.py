@@ -79,6 +79,10 @@ def _take(source, run, result, *, today, now, dry_run):
                 raise DryRun
     except DryRun:
         pass
+    except Exception as exc:  # recorded on the run, the source turns unhealthy, admins hear
+        log.exception("reconcile failed on %s", source.slug)
+        run.status, run.error = FetchRun.Status.ERROR, f"reconcile failed: {exc!r}"[:2000]
+        return
     run.status = FetchRun.Status.OK
     run.new, run.changed = counts.new, counts.changed
     run.unchanged, run.flagged = counts.unchanged, counts.flagged

@@ -107,7 +107,12 @@ def _notice(source: Source, record: Record, now) -> tuple[Notice, bool]:
 def _apply(source, record, *, today, now, counts):
     notice, created = _notice(source, record, now)
     if not created:
-        counts.unchanged += 1
+        if notice.review == Notice.Review.APPLIED and notice.deprecation_id:
+            # Seen before, but the entry may have moved since (the vendor went A -> B -> A):
+            # the notice's facts must stand again. Agreeing dates change nothing.
+            _update_entry(source, notice.deprecation, notice, counts=counts)
+        else:
+            counts.unchanged += 1
         return
     vendor = source.vendor or find_vendor(record.vendor)
     if vendor is None:

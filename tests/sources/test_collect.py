@@ -128,3 +128,18 @@ def test_due_sources_are_claimed_once(server):
     assert collect.claim(s, now) is True
     assert collect.claim(s, now) is False  # a second beat with the stale row gets nothing
     assert list(collect.due_sources(now)) == []
+
+
+def test_a_reconcile_failure_is_recorded_and_marks_the_source_unhealthy(server, monkeypatch):
+    from deprecations.sources import reconcile
+
+    server.routes["/deprecations"] = page(("chatgpt-4o-latest", "2026-02-17"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+    monkeypatch.setattr(reconcile, "reconcile", broken)
+    s = make_source(server)
+    run = collect.collect(s, today=TODAY)
+    s.refresh_from_db()
+    assert run.pk and run.status == "error" and "reconcile failed" in run.error
+    assert s.health == "error" and not s.etag and len(mail.outbox) == 1

@@ -171,3 +171,15 @@ def test_a_record_that_breaks_the_rules_is_flagged_and_the_rest_still_lands():
     assert Deprecation.objects.get().identifier == "chatgpt-4o-latest"
     notice = Notice.objects.get(identifier="backwards")
     assert notice.review == "conflict" and "before the announcement" in notice.review_note
+
+
+def test_a_date_moved_back_to_an_earlier_value_is_applied_again():
+    s = source()
+    reconcile.reconcile(s, [rec()], today=TODAY)  # A
+    reconcile.reconcile(s, [rec(shutdown=date(2026, 3, 17))], today=TODAY)  # B
+    counts = reconcile.reconcile(s, [rec()], today=TODAY)  # A again: its notice exists
+    assert counts.changed == 1
+    e = Deprecation.objects.get()
+    assert (e.shutdown_on, e.revision) == (date(2026, 2, 17), 3)
+    counts = reconcile.reconcile(s, [rec()], today=TODAY)  # and once more: nothing
+    assert (counts.changed, counts.unchanged) == (0, 1)

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deprecations import catalogue
+from deprecations import catalogue, clock
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             data = catalogue.read(file)
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read catalogue {file}: {exc}") from exc
-        report = catalogue.load(data, today=today or date.today())
+        report = catalogue.load(data, today=today or clock.today())
         self.stdout.write(
             f"catalogue as of {report.as_of}: {report.created} created, {report.moved} updated, "
             f"{report.unchanged} unchanged"
