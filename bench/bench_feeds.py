@@ -19,10 +19,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.app_server import HOST, GunicornServer, app_env
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "feeds.json"
 CATALOGUE = ROOT / "deprecations" / "data" / "catalogue.json"
-HOST = "127.0.0.1"
 SITE_URL = "https://depcal.bench"  # the same on every server, so the bytes are the same
 FEED_PATH = "/calendar.ics"
 WORKERS = 2
@@ -82,29 +80,8 @@ def seed(count: int = 300) -> None:
             changes.withdraw(entry, via="bench")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def _env(work: Path, cache_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CACHE_URL", "DEPCAL_TODAY", "CELERY_BROKER_URL")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "depcal.settings",
-        "DEPCAL_VAR_DIR": str(work),
-        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-        "CELERY_BROKER_URL": f"sqla+sqlite:///{work / 'broker.sqlite3'}",
-        "CACHE_URL": cache_url,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "SITE_URL": SITE_URL,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
+    return app_env(work, CACHE_URL=cache_url, SITE_URL=SITE_URL)
 
 
 def _prepare(work: Path) -> str:
@@ -119,43 +96,6 @@ def _prepare(work: Path) -> str:
     subprocess.run([python, "-c", "from bench.bench_feeds import seed; seed()"], cwd=ROOT,
                    env=env, check=True, timeout=300)
     return "300 generated entries (no shipped catalogue)"
-
-
-class Server:
-    """A gunicorn process group on a free loopback port, stopped by its own id."""
-
-    def __init__(self, app: str, env: dict[str, str], log: Path):
-        self.port = _free_port()
-        self.log = open(log, "wb")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{self.port}",
-             "--workers", str(WORKERS), "--log-level", "warning", "--timeout", "60"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-
-    def wait(self, path: str) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log.name}")
-            try:
-                status, _, _ = fetch(self.port, path)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {START_SECONDS}s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.log.close()
 
 
 def fetch(port: int, path: str, headers: dict[str, str] | None = None):
@@ -207,25 +147,28 @@ def run_round(port: int, path: str, *, count: int, headers: dict[str, str],
 
 def main() -> dict:
     work = Path(tempfile.mkdtemp(prefix="depcal-bench-"))
-    servers: list[Server] = []
+    servers: list[GunicornServer] = []
     load_before = os.getloadavg()[0]
     try:
         print(f"bench feeds: preparing a SQLite database in {work}", flush=True)
         data = _prepare(work)
-        cached = Server("depcal.wsgi", _env(work, "locmemcache://bench"), work / "cached.log")
-        cold = Server("depcal.wsgi", _env(work, "dummycache://"), work / "cold.log")
+        cached = GunicornServer("depcal.wsgi", _env(work, "locmemcache://bench"),
+                                work / "cached.log", workers=WORKERS)
+        cold = GunicornServer("depcal.wsgi", _env(work, "dummycache://"), work / "cold.log",
+                              workers=WORKERS)
         servers += [cached, cold]
-        cached.wait(FEED_PATH)
-        cold.wait(FEED_PATH)
+        cached.wait(FEED_PATH, START_SECONDS)
+        cold.wait(FEED_PATH, START_SECONDS)
         status, headers, body = fetch(cached.port, FEED_PATH)
         assert status == 200, status
         assert fetch(cold.port, FEED_PATH)[2] == body, "cold and cached servers differ"
         static_file = work / "calendar.ics"
         static_file.write_bytes(body)
         static_env = {**_env(work, "dummycache://"), "BENCH_STATIC_FILE": str(static_file)}
-        static = Server("bench.bench_feeds:static_app", static_env, work / "static.log")
+        static = GunicornServer("bench.bench_feeds:static_app", static_env,
+                                work / "static.log", workers=WORKERS)
         servers.append(static)
-        static.wait("/")
+        static.wait("/", START_SECONDS)
         assert fetch(static.port, "/")[2] == body
         etag = headers["ETag"]
         for _ in range(4 * WORKERS):  # every worker renders once before "cached" counts

@@ -20,10 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,12 +29,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.app_server import HOST, GunicornServer, app_env, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / "node"
 LIGHTHOUSE = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
 LIGHTHOUSE_VERSION = "12.2.3"
 RESULTS = ROOT / "bench" / "results" / "lighthouse.json"
-HOST = "127.0.0.1"
 TODAY = os.environ.get("DEPCAL_TODAY") or "2026-01-18"
 ENTRY = "chatgpt-4o-latest"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -77,29 +75,8 @@ def chrome_path() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def _env(work: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "depcal.settings",
-        "DEPCAL_VAR_DIR": str(work),
-        "DATABASE_URL": f"sqlite:///{work / 'depcal.sqlite3'}",
-        "CELERY_BROKER_URL": f"sqla+sqlite:///{work / 'broker.sqlite3'}",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "SITE_URL": f"http://{HOST}:{port}",
-        "DEPCAL_TODAY": TODAY,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
+    return app_env(work, SITE_URL=f"http://{HOST}:{port}", DEPCAL_TODAY=TODAY)
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
@@ -110,42 +87,6 @@ def _manage(env: dict[str, str], *args: str) -> None:
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, dict(response.headers), response.read()
-
-
-class Server:
-    """gunicorn in its own process group, stopped by its own id."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path):
-        self.port = port
-        self.log = open(log, "wb")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "depcal.wsgi", "--bind", f"{HOST}:{port}",
-             "--workers", "2", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log.name}")
-            try:
-                if _get(f"http://{HOST}:{self.port}/")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError("gunicorn did not answer within 60 s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.log.close()
 
 
 def entry_path(base: str) -> str:
@@ -206,7 +147,7 @@ def main() -> dict:
     lighthouse = ensure_lighthouse()
     chrome = chrome_path()
     work = Path(tempfile.mkdtemp(prefix="depcal-lighthouse-"))
-    port = _free_port()
+    port = free_port()
     env = _env(work, port)
     server = None
     started = time.monotonic()
@@ -217,7 +158,7 @@ def main() -> dict:
         _manage(env, "collectstatic", "--no-input", "-v", "0")
         _manage(env, "migrate", "--no-input", "-v", "0")
         _manage(env, "load_catalogue")
-        server = Server(env, port, work / "gunicorn.log")
+        server = GunicornServer("depcal.wsgi", env, work / "gunicorn.log", port=port)
         server.wait()
         base = f"http://{HOST}:{port}"
         static = check_static(base)
