@@ -121,8 +121,8 @@ class DeprecationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["offering"]
     readonly_fields = ["status", "revision", "created_at", "updated_at"]
     fields = ["offering", "announced_on", "deprecated_on", "shutdown_on", "shutdown_precision",
-              "replacements", "notes", "published", "curated", "status", "revision",
-              "created_at", "updated_at"]
+              "shutdown_tentative", "replacements", "notes", "published", "curated", "status",
+              "revision", "created_at", "updated_at"]
     inlines = [CitationInline, ChangeInline]
     actions = ["withdraw_entries", "reinstate_entries", "publish_entries"]
 
@@ -141,16 +141,19 @@ class DeprecationAdmin(admin.ModelAdmin):
             changes.record_created(obj, by=request.user, via="admin")
             return
         moved = {f: form.cleaned_data[f] for f in changes.DATE_FIELDS if f in form.changed_data}
+        if {"shutdown_precision", "shutdown_tentative"} & set(form.changed_data):
+            moved["shutdown_on"] = form.cleaned_data["shutdown_on"]  # a qualifier moved
         if moved:
             # Save the other fields with the stored dates, then move the dates the one way.
             stored = Deprecation.objects.get(pk=obj.pk)
-            for f in moved:
+            for f in (*moved, "shutdown_precision", "shutdown_tentative"):
                 setattr(obj, f, getattr(stored, f))
         obj.curated = True
         obj.save()
         if moved:
             changes.move_dates(obj, moved, by=request.user, via="admin",
-                               precision=form.cleaned_data.get("shutdown_precision"))
+                               precision=form.cleaned_data.get("shutdown_precision"),
+                               tentative=form.cleaned_data.get("shutdown_tentative"))
             obj.refresh_from_db()
 
     @admin.action(description="Withdraw the selected retirements (the vendor called them off)")

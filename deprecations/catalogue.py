@@ -86,6 +86,7 @@ def _create(vendor: Vendor, row: dict, today: date) -> Deprecation:
         deprecated_on=_date(row.get("deprecated")),
         shutdown_on=_date(row.get("shutdown")),
         shutdown_precision=row.get("shutdown_precision") or "day",
+        shutdown_tentative=bool(row.get("tentative")),
         replacements=row.get("replacements", []),
         notes=row.get("notes", ""),
         citations=_citations(row),
@@ -102,13 +103,16 @@ def _update(entry: Deprecation, row: dict, report: LoadReport) -> bool:
         "shutdown_on": _date(row.get("shutdown")),
     }
     differs = [f for f, v in wanted.items() if getattr(entry, f) != v]
+    if wanted["shutdown_on"] and bool(row.get("tentative")) != entry.shutdown_tentative:
+        differs.append("shutdown_on")
     if not differs:
         return False
     if entry.curated:
         report.kept_curated.append(f"{row['vendor']}/{row['identifier']}")
         return False
     changes.move_dates(entry, {f: wanted[f] for f in differs}, via=VIA,
-                       precision=row.get("shutdown_precision"))
+                       precision=row.get("shutdown_precision"),
+                       tentative=bool(row.get("tentative")))
     for citation in _citations(row):
         changes.add_citation(entry, **citation)
     return True

@@ -30,6 +30,7 @@ def create_entry(
     deprecated_on: date | None = None,
     shutdown_on: date | None = None,
     shutdown_precision: str = Deprecation.Precision.DAY,
+    shutdown_tentative: bool = False,
     replacements: list[str] | tuple[str, ...] = (),
     notes: str = "",
     published: bool = True,
@@ -50,6 +51,7 @@ def create_entry(
         deprecated_on=deprecated_on,
         shutdown_on=shutdown_on,
         shutdown_precision=shutdown_precision,
+        shutdown_tentative=shutdown_tentative,
         replacements=list(replacements),
         notes=notes,
         published=published,
@@ -68,7 +70,8 @@ def create_entry(
 def record_created(entry: Deprecation, *, by=None, via: str = "", now=None) -> Change:
     """The first history row of an entry saved by other means (the admin's add form)."""
     return _record(entry, Change.Kind.CREATED, by=by, via=via, now=now,
-                   field="shutdown_on" if entry.shutdown_on else "", new_date=entry.shutdown_on)
+                   field="shutdown_on" if entry.shutdown_on else "", new_date=entry.shutdown_on,
+                   new_tentative=entry.shutdown_tentative)
 
 
 def add_aliases(offering: Offering, aliases) -> None:
@@ -101,30 +104,41 @@ def move_dates(
     note: str = "",
     now: datetime | None = None,
     precision: str | None = None,
+    tentative: bool | None = None,
 ) -> bool:
     """Set some of the entry's dates at once, one history row per date that moved.
 
-    Returns False if nothing changed. Raises ValidationError if the result would break the
-    entry's rules (a shutdown before the announcement); nothing is saved then.
+    ``precision`` and ``tentative``, when given with a shutdown date, qualify it; a change of
+    either alone is a move of the shutdown date too (its history row shows the same date with
+    the new qualifier). Returns False if nothing changed. Raises ValidationError if the result
+    would break the entry's rules (a shutdown before the announcement); nothing is saved then.
     """
     unknown = set(dates) - set(DATE_FIELDS)
     if unknown:
         raise ValueError(f"{sorted(unknown)} are not dates of an entry; use {DATE_FIELDS}")
     entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
     moved = {f: (getattr(entry, f), d) for f, d in dates.items() if getattr(entry, f) != d}
-    new_precision = precision and "shutdown_on" in dates and precision != entry.shutdown_precision
-    if not moved and not new_precision:
+    shutdown = "shutdown_on" in dates
+    new_precision = shutdown and precision and precision != entry.shutdown_precision
+    was_tentative = entry.shutdown_tentative
+    new_tentative = shutdown and tentative is not None and tentative != was_tentative
+    if not moved and not new_precision and not new_tentative:
         return False
     for f, (_, new) in moved.items():
         setattr(entry, f, new)
     if new_precision:
         entry.shutdown_precision = precision
+    if new_tentative:
+        entry.shutdown_tentative = tentative
+    if new_precision or new_tentative:
         moved.setdefault("shutdown_on", (entry.shutdown_on, entry.shutdown_on))
     entry.full_clean(exclude=["offering"])
     entry.save()
     for f, (old, new) in moved.items():
+        qualifiers = ({"old_tentative": was_tentative, "new_tentative": entry.shutdown_tentative}
+                      if f == "shutdown_on" else {})
         _record(entry, Change.Kind.MOVED, field=f, old_date=old, new_date=new,
-                by=by, via=via, note=note, now=now)
+                by=by, via=via, note=note, now=now, **qualifiers)
     return True
 
 
@@ -176,13 +190,15 @@ def _set_status(entry, status, kind, *, by, via, note, now) -> bool:
 
 
 def _record(entry: Deprecation, kind: str, *, by=None, via: str = "", note: str = "",
-            now: datetime | None = None, field: str = "", old_date=None, new_date=None) -> Change:
+            now: datetime | None = None, field: str = "", old_date=None, new_date=None,
+            old_tentative: bool = False, new_tentative: bool = False) -> Change:
     """Bump the revision (in the database, so concurrent writers never lose one) and log it."""
     Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
     entry.refresh_from_db(fields=["revision", "updated_at"])
     return Change.objects.create(
         deprecation=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,
-        revision=entry.revision, changed_at=now or timezone.now(),
+        old_tentative=old_tentative, new_tentative=new_tentative, revision=entry.revision,
+        changed_at=now or timezone.now(),
         changed_by=by if getattr(by, "pk", None) else None, via=via, note=note,
     )
 

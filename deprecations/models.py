@@ -133,6 +133,11 @@ class Deprecation(models.Model):
         max_length=5, choices=Precision.choices, default=Precision.DAY,
         help_text="Month: the vendor gave only a month; the date is the first of it.",
     )
+    shutdown_tentative = models.BooleanField(
+        default=False,
+        help_text="The vendor gives the shutdown as the earliest possible day (\"not sooner "
+                  "than\"): shown as \"not before\", never counted down.",
+    )
     replacements = models.JSONField(
         default=list, blank=True, help_text="Recommended replacements, preferred first."
     )
@@ -222,6 +227,9 @@ class Change(models.Model):
     field = models.CharField(max_length=20, blank=True)
     old_date = models.DateField(null=True, blank=True)
     new_date = models.DateField(null=True, blank=True)
+    # Whether each shutdown date was "not before" (tentative) when the change was made.
+    old_tentative = models.BooleanField(default=False)
+    new_tentative = models.BooleanField(default=False)
     revision = models.PositiveIntegerField()
     changed_at = models.DateTimeField(db_index=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -346,6 +354,7 @@ class Notice(models.Model):
     deprecated_on = models.DateField(null=True, blank=True)
     shutdown_on = models.DateField(null=True, blank=True)
     shutdown_precision = models.CharField(max_length=5, default="day")
+    shutdown_tentative = models.BooleanField(default=False)
     replacements = models.JSONField(default=list, blank=True)
     url = models.URLField(max_length=500, blank=True)
     raw_text = models.TextField(blank=True)

@@ -43,6 +43,8 @@ def fingerprint(source: Source, record: Record) -> str:
     facts = [source.slug, record.vendor.lower(), record.model, _iso(record.announced),
              _iso(record.deprecated), _iso(record.shutdown), record.shutdown_precision,
              list(record.replacements)]
+    if record.tentative:  # only when set, so notices stored before the flag keep their keys
+        facts.append("tentative")
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
 
 
@@ -94,7 +96,8 @@ def _notice(source: Source, record: Record, now) -> tuple[Notice, bool]:
             vendor_name=record.vendor, identifier=record.model, display_name=record.name,
             kind=record.kind or "model", announced_on=record.announced,
             deprecated_on=record.deprecated, shutdown_on=record.shutdown,
-            shutdown_precision=record.shutdown_precision, replacements=list(record.replacements),
+            shutdown_precision=record.shutdown_precision,
+            shutdown_tentative=record.tentative, replacements=list(record.replacements),
             url=_url(source, record), raw_text=record.source_text[:5000],
             review=Notice.Review.PENDING, first_seen_at=now, last_seen_at=now,
         ),
@@ -152,6 +155,7 @@ def create_from_notice(notice: Notice, vendor: Vendor, *, today: date, via: str,
         vendor, notice.identifier, kind=_kind(notice.kind), display_name=notice.display_name,
         announced_on=notice.announced_on, deprecated_on=notice.deprecated_on,
         shutdown_on=notice.shutdown_on, shutdown_precision=notice.shutdown_precision,
+        shutdown_tentative=notice.shutdown_tentative,
         replacements=notice.replacements, today=today, by=by, via=via,
         citations=[_citation(notice)],
     )
@@ -162,6 +166,8 @@ def create_from_notice(notice: Notice, vendor: Vendor, *, today: date, via: str,
 def _update_entry(source, entry, notice, *, counts):
     wanted = {f: getattr(notice, f) for f in DATES if getattr(notice, f) is not None}
     differs = {f: d for f, d in wanted.items() if getattr(entry, f) != d}
+    if "shutdown_on" in wanted and notice.shutdown_tentative != entry.shutdown_tentative:
+        differs["shutdown_on"] = notice.shutdown_on
     if not differs:
         changes.add_citation(entry, **_citation(notice))
         _link(notice, entry, Notice.Review.APPLIED)
@@ -177,6 +183,7 @@ def _update_entry(source, entry, notice, *, counts):
         return
     changes.move_dates(entry, differs, via=f"source:{source.slug}",
                        precision=notice.shutdown_precision if "shutdown_on" in differs else None,
+                       tentative=notice.shutdown_tentative if "shutdown_on" in differs else None,
                        note=f"{source.name}: {notice.raw_text[:200]}")
     changes.add_citation(entry, **_citation(notice))
     _link(notice, entry, Notice.Review.APPLIED)
@@ -196,7 +203,8 @@ def approve(notice: Notice, *, today: date, by=None) -> Deprecation:
                                   via=f"review of source:{notice.source.slug}")
     wanted = {f: getattr(notice, f) for f in DATES if getattr(notice, f) is not None}
     changes.move_dates(entry, wanted, by=by, via=f"review of source:{notice.source.slug}",
-                       precision=notice.shutdown_precision if "shutdown_on" in wanted else None)
+                       precision=notice.shutdown_precision if "shutdown_on" in wanted else None,
+                       tentative=notice.shutdown_tentative if "shutdown_on" in wanted else None)
     if not entry.published:
         Deprecation.objects.filter(pk=entry.pk).update(published=True)
     changes.add_citation(entry, **_citation(notice))

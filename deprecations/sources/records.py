@@ -14,7 +14,8 @@ class Record:
     """One retirement notice as written in one place of one document.
 
     Dates are calendar dates; a date known only to the month is stored as the first of that
-    month with ``*_precision = MONTH`` so that nothing downstream invents a day.
+    month with ``*_precision = MONTH`` so that nothing downstream invents a day; a shutdown
+    date the vendor qualifies ("not sooner than") has ``tentative = True``.
     ``replacements`` lists alternatives in the order the vendor gives them.
     """
 
@@ -24,6 +25,9 @@ class Record:
     deprecated: date | None = None
     shutdown: date | None = None
     shutdown_precision: str = DAY
+    # The vendor qualifies the shutdown date ("not sooner than", "no earlier than", "earliest
+    # possible", "or later"): it is the earliest day it may stop working, not a promise.
+    tentative: bool = False
     replacements: tuple[str, ...] = ()
     kind: str = "model"  # model, snapshot, endpoint, feature
     name: str = ""  # display name when the document gives one besides the identifier
@@ -46,6 +50,7 @@ class Record:
             "announced": _iso(self.announced),
             "deprecated": _iso(self.deprecated),
             "shutdown": _iso(self.shutdown),
+            "tentative": self.tentative,
             "replacement": self.replacement,
             "source_text": self.source_text,
         }

@@ -103,3 +103,24 @@ def test_moving_a_retired_entry_into_the_future_makes_it_scheduled_again():
     changes.refresh_statuses(date(2026, 11, 25))
     e.refresh_from_db()
     assert e.status == Deprecation.Status.SCHEDULED
+
+
+def test_a_tentative_shutdown_is_kept_and_its_qualifier_moves_with_history():
+    e = factories.entry(shutdown_tentative=True)
+    assert e.changes.get().new_tentative
+    # The vendor confirms the same day: the date stays, the qualifier goes, history says so.
+    assert changes.move_dates(e, {"shutdown_on": date(2026, 2, 17)}, tentative=False)
+    e.refresh_from_db()
+    assert (e.shutdown_tentative, e.revision) == (False, 2)
+    moved = e.changes.get(kind=Change.Kind.MOVED)
+    assert (moved.old_date, moved.new_date, moved.old_tentative, moved.new_tentative) == (
+        date(2026, 2, 17), date(2026, 2, 17), True, False)
+    assert not changes.move_dates(e, {"shutdown_on": date(2026, 2, 17)}, tentative=False)
+
+
+def test_moving_another_date_leaves_the_shutdown_qualifier_alone():
+    e = factories.entry(shutdown_tentative=True)
+    assert changes.move_dates(e, {"deprecated_on": date(2025, 12, 1)}, tentative=False)
+    e.refresh_from_db()
+    assert e.shutdown_tentative
+    assert e.changes.get(kind=Change.Kind.MOVED).field == "deprecated_on"

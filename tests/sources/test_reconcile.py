@@ -183,3 +183,17 @@ def test_a_date_moved_back_to_an_earlier_value_is_applied_again():
     assert (e.shutdown_on, e.revision) == (date(2026, 2, 17), 3)
     counts = reconcile.reconcile(s, [rec()], today=TODAY)  # and once more: nothing
     assert (counts.changed, counts.unchanged) == (0, 1)
+
+
+def test_a_tentative_date_is_published_as_tentative_and_a_confirmed_one_drops_the_qualifier():
+    s = source()
+    reconcile.reconcile(s, [rec(tentative=True)], today=TODAY)
+    e = Deprecation.objects.get()
+    assert e.shutdown_tentative and Notice.objects.get().shutdown_tentative
+    # The same day, now firm: a new notice (the fingerprint differs) that moves the qualifier.
+    counts = reconcile.reconcile(s, [rec()], today=TODAY)
+    assert counts.changed == 1
+    e.refresh_from_db()
+    assert not e.shutdown_tentative
+    moved = e.changes.get(kind=Change.Kind.MOVED)
+    assert (moved.old_tentative, moved.new_tentative) == (True, False)
