@@ -8,6 +8,8 @@ urlpatterns = [
     path("past/", views.archive, name="archive"),
     path("vendors/<slug:slug>/", views.vendor, name="vendor"),
     path("vendors/<slug:slug>/<int:pk>/", views.entry, name="entry"),
+    path("sources/", views.sources, name="sources"),
+    path("scanner/", views.scanner, name="scanner"),
     path("changes.atom", feeds.changes_atom, name="changes-atom"),
     path("api/v1/", include("deprecations.api.urls")),
 ]
