@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.feedgenerator import Atom1Feed
@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from deprecations import queries
-from deprecations.models import ENTRY_NAMESPACE, Change
+from deprecations.models import ENTRY_NAMESPACE, Change, Vendor
 
 ITEMS = 100
 CACHE_SECONDS = 3600
@@ -39,6 +39,18 @@ def feed_filters(request) -> dict[str, list[str]]:
         values = {v.replace("\x00", "").strip()[:length] for v in request.GET.getlist(name)[:20]}
         return sorted(v for v in values if v)
     return {"vendor": clean("vendor", 100), "model": clean("model", 200)}
+
+
+def unknown_vendor_response(slugs) -> HttpResponse | None:
+    """A plain 404 naming the vendors a feed's ``vendor=`` asks for that do not exist (a
+    misspelt slug would otherwise give an empty feed that looks right); None if all exist."""
+    unknown = queries.unknown_vendors(slugs)
+    if not unknown:
+        return None
+    known = ", ".join(Vendor.objects.order_by("slug").values_list("slug", flat=True))
+    return HttpResponseNotFound(
+        f"No vendor {', '.join(unknown)} in depcal. Vendors: {known}.\n",
+        content_type="text/plain; charset=utf-8")
 
 
 def change_guid(change: Change) -> str:
@@ -132,6 +144,8 @@ class ChangesFeed(Feed):
 @require_safe
 def changes_atom(request):
     filters = feed_filters(request)
+    if unknown := unknown_vendor_response(filters["vendor"]):
+        return unknown
     key = "depcal:changes.atom:" + hashlib.sha256(json.dumps(
         [queries.catalogue_version(), filters, settings.SITE_URL]).encode()).hexdigest()
     cached = cache.get(key)

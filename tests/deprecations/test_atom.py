@@ -93,6 +93,14 @@ def test_the_calendars_filters(client, history, query, expected):
     assert parsed.feed.id.startswith("https://depcal.example/changes.atom")
 
 
+def test_an_unknown_vendor_is_a_404_that_names_it(client, history):
+    response = client.get("/changes.atom", {"vendor": ["openai", "nope"]})
+    assert response.status_code == 404
+    assert response.content.decode() == (
+        "No vendor nope in depcal. Vendors: anthropic, openai.\n")
+    assert client.get("/changes.atom", {"vendor": "OpenAI"}).status_code == 200
+
+
 def test_an_empty_feed_is_still_valid(client):
     assert feed(client).entries == []
 
