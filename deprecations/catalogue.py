@@ -16,12 +16,12 @@ from pathlib import Path
 from django.db import transaction
 
 from deprecations import changes
-from deprecations.models import Deprecation, Offering, Source, Vendor
+from deprecations.models import Change, Deprecation, Offering, Source, Vendor
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_PATH = DATA_DIR / "catalogue.json"
 SOURCES_PATH = DATA_DIR / "sources.json"
-VIA = "catalogue file"
+VIA = Change.VIA_CATALOGUE
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
 # Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
 ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
@@ -244,9 +244,24 @@ class Change(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.field} {self.old_date} -> {self.new_date}"
 
+    # ``via`` of the changes the shipped catalogue file makes (``deprecations.catalogue``).
+    VIA_CATALOGUE = "catalogue file"
+
     @property
     def who(self) -> str:
         return self.changed_by.get_username() if self.changed_by else self.via
+
+    def who_label(self) -> str:
+        """``who`` in the reader's language, for the pages ("source openai-deprecations")."""
+        if self.changed_by or not self.via:
+            return self.who
+        if self.via == self.VIA_CATALOGUE:
+            return gettext("catalogue file")
+        for prefix, text in (("review of source:", gettext("reviewed from source %(slug)s")),
+                             ("source:", gettext("source %(slug)s"))):
+            if self.via.startswith(prefix):
+                return text % {"slug": self.via.removeprefix(prefix)}
+        return self.via
 
 
 class Source(models.Model):
