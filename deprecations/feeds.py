@@ -1,6 +1,7 @@
 """The Atom feed of changes, ``/changes.atom``: one entry per change to a published retirement.
 
-A new retirement, a date moved (with the old and the new date), a withdrawal, a reinstatement;
+A new retirement, a date moved (with the old and the new date), a withdrawal, a reinstatement,
+a publication after review;
 newest first, each linking to the entry's page. Filters as on the calendar: ``vendor``
 (repeatable) and ``model`` (identifier, alias or family prefix, repeatable). An entry's id is
 derived from the retirement's vendor, identifier and the change's revision, so it is the same
@@ -76,6 +77,10 @@ def describe_change(change: Change) -> str:
     if change.kind == Change.Kind.MOVED:
         what = FIELD_NAMES.get(change.field, change.field or "date")
         return f"{what} moved from {_fmt(change.old_date)} to {_fmt(change.new_date)}"
+    if change.kind == Change.Kind.PUBLISHED:
+        text = (f"retires on {_fmt(change.new_date)}" if change.new_date
+                else "to be retired (no date yet)")
+        return f"published after review: {text}"
     if change.kind == Change.Kind.WITHDRAWN:
         return "retirement withdrawn"
     return f"retirement reinstated, shutdown {_fmt(entry.shutdown_on)}"

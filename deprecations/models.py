@@ -214,13 +214,16 @@ class Citation(models.Model):
 
 
 class Change(models.Model):
-    """The history of an entry: its creation, every move of a date, withdrawal, reinstatement."""
+    """The history of an entry: its creation, every move of a date, withdrawal, reinstatement,
+    and its publication when it waited for review first."""
 
     class Kind(models.TextChoices):
         CREATED = "created", pgettext_lazy("change of a retirement", "created")
         MOVED = "moved", pgettext_lazy("change of a retirement", "date moved")
         WITHDRAWN = "withdrawn", pgettext_lazy("change of a retirement", "withdrawn")
         REINSTATED = "reinstated", pgettext_lazy("change of a retirement", "reinstated")
+        # An entry that waited for review is shown on the pages, feeds and API from now on.
+        PUBLISHED = "published", pgettext_lazy("change of a retirement", "published")
 
     deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
