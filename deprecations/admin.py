@@ -306,7 +306,7 @@ class NoticeAdmin(admin.ModelAdmin):
     it (as an alias and a citation) to the entry chosen in its form. Each is a button on a
     waiting notice's row and on its page, and a bulk action."""
 
-    list_display = ["notice", "source_slug", "shutdown_on", "state", "entry", "review_buttons"]
+    list_display = ["notice", "shutdown", "state", "review_buttons"]
     list_filter = [ReviewFilter, "source", "vendor_name"]
     list_select_related = ["source", "deprecation__offering"]
     search_fields = ["identifier", "vendor_name", "raw_text"]
@@ -327,26 +327,23 @@ class NoticeAdmin(admin.ModelAdmin):
 
     @admin.display(description="notice", ordering="identifier")
     def notice(self, obj):
-        return format_html('{}<br><span class="quiet">{}</span>', obj.identifier,
-                           obj.vendor_name)
+        return format_html('{}<br><span class="quiet">{} · from {}</span>', obj.identifier,
+                           obj.vendor_name, obj.source.slug)
 
-    @admin.display(description="source", ordering="source__slug")
-    def source_slug(self, obj):
-        return obj.source.slug
+    @admin.display(description="shutdown", ordering="shutdown_on")
+    def shutdown(self, obj):
+        return obj.shutdown_on.isoformat() if obj.shutdown_on else "—"
 
     @admin.display(description="state", ordering="review")
     def state(self, obj):
-        note = Truncator(obj.review_note).chars(90)
-        return format_html('<strong>{}</strong><br><span class="quiet" title="{}">{}</span>',
-                           obj.get_review_display(), obj.review_note, note)
-
-    @admin.display(description="entry")
-    def entry(self, obj):
-        if obj.deprecation is None:
-            return "—"
-        return format_html('<a href="{}">{}</a>', reverse(
+        """What the notice is, why (cut short: the notice's page has it all), and the entry
+        it is tied to, if any."""
+        entry = format_html(' <br>entry: <a href="{}">{}</a>', reverse(
             "admin:deprecations_deprecation_change", args=[obj.deprecation_id]),
-            obj.deprecation.offering.identifier)
+            obj.deprecation.offering.identifier) if obj.deprecation_id else ""
+        return format_html('<strong>{}</strong><span class="quiet" title="{}">{}</span>{}',
+                           obj.get_review_display(), obj.review_note,
+                           Truncator(obj.review_note).chars(120), entry)
 
     @admin.display(description="review")
     def review_buttons(self, obj):

@@ -192,6 +192,8 @@ def test_the_review_list_has_buttons_per_waiting_row_and_says_what_each_state_is
     assert 'aria-label="Merge chatgpt-4o"' in html
     assert "<strong>waiting for review</strong>" in html
     assert "<strong>disagrees with the catalogue</strong>" in html
+    entry = reverse("admin:deprecations_deprecation_change", args=[queue["entry"].pk])
+    assert f'entry: <a href="{entry}">chatgpt-4o-latest</a>' in html
 
 
 def test_a_rows_approve_button_publishes_says_so_and_goes_back_to_the_filtered_list(
