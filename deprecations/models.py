@@ -170,7 +170,11 @@ class Deprecation(models.Model):
         return f"{self.offering} ({self.offering.vendor})"
 
     def get_absolute_url(self):
-        return reverse("deprecations:entry", args=[self.offering.vendor.slug, self.pk])
+        """``/vendors/openai/chatgpt-4o-latest/``: the same on every install, unlike the id.
+        The identifier goes in as the vendor spells it (``.``, ``:``, ``@`` and ``/`` stay,
+        anything else is percent-encoded) and comes back out of the URL unchanged."""
+        return reverse("deprecations:entry", args=[self.offering.vendor.slug,
+                                                   self.offering.identifier])
 
     @property
     def vendor(self):

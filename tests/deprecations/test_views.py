@@ -93,6 +93,7 @@ def test_entry_page_shows_dates_sources_history_and_other_platforms(client):
 def test_unknown_entry_or_vendor_is_404(client):
     e = factories.entry()
     assert client.get(f"/vendors/anthropic/{e.pk}/").status_code == 404
+    assert client.get("/vendors/anthropic/chatgpt-4o-latest/").status_code == 404
     assert client.get("/vendors/nobody/").status_code == 404
 
 
