@@ -115,9 +115,8 @@ def entry(request, slug, identifier):
         return _redirect_to_entry(at_vendor, identifier)
     elsewhere = []
     if entry.offering.family:
-        elsewhere = _decorate(
-            queries.public_entries().filter(offering__family=entry.offering.family)
-            .exclude(offering__vendor=entry.offering.vendor), today)
+        elsewhere = list(queries.public_entries().filter(offering__family=entry.offering.family)
+                         .exclude(offering__vendor=entry.offering.vendor))
     line = timeline.entry_line(entry, entry.changes.all(), today=today)
     line.title = _("The dates of %(identifier)s, and every earlier date it had") % {
         "identifier": entry.offering.identifier}
@@ -125,7 +124,9 @@ def entry(request, slug, identifier):
         "today": today,
         "timeline": line,
         "entry": _decorate([entry], today)[0],
+        # This platform's row first, then the others' by date, to read side by side.
         "elsewhere": elsewhere,
+        "same_model": [entry, *elsewhere],
     }
     return render(request, "deprecations/entry.html", context)
 

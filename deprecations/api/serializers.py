@@ -61,8 +61,13 @@ class RetirementSerializer(serializers.ModelSerializer):
                                         help_text="The preferred replacement, or ''.")
     replacements = serializers.ListField(child=serializers.CharField(), read_only=True,
                                          help_text="Recommended replacements, preferred first.")
+    tentative = serializers.BooleanField(
+        source="shutdown_tentative", read_only=True,
+        help_text="True when the vendor gives shutdown_on as the earliest possible day (\"not "
+                  "sooner than\"): the shutdown may come later, never sooner.")
     days_left = serializers.SerializerMethodField(
-        help_text="Days from today to the shutdown (negative once past); null if undated.")
+        help_text="Days from today to the shutdown (negative once past); null if undated. "
+                  "For a tentative date, days to the earliest possible day.")
     url = serializers.SerializerMethodField(help_text="The entry's page on depcal.")
     api_url = serializers.SerializerMethodField()
 
@@ -70,7 +75,8 @@ class RetirementSerializer(serializers.ModelSerializer):
         model = Deprecation
         fields = [
             "id", "uid", "vendor", "identifier", "display_name", "kind", "aliases", "status",
-            "announced_on", "deprecated_on", "shutdown_on", "shutdown_precision", "days_left",
+            "announced_on", "deprecated_on", "shutdown_on", "shutdown_precision", "tentative",
+            "days_left",
             "replacement", "replacements", "notes", "revision", "updated_at", "url", "api_url",
         ]
         read_only_fields = fields
@@ -97,8 +103,8 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Change
-        fields = ["id", "kind", "field", "old_date", "new_date", "revision", "changed_at",
-                  "note"]
+        fields = ["id", "kind", "field", "old_date", "old_tentative", "new_date", "new_tentative",
+                  "revision", "changed_at", "note"]
         read_only_fields = fields
 
 
