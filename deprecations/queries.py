@@ -71,11 +71,6 @@ def months_before(today: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def last_updated() -> date | None:
-    """When the catalogue last took facts from its sources (the newest retrieval)."""
-    return Citation.objects.aggregate(newest=Max("retrieved_on"))["newest"]
-
-
 def urgency(days_left: int | None) -> str:
     """The band a deadline falls in, for highlighting: 7, 30 or 90 days, or ''.
 

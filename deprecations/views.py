@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from deprecations import clock, queries, timeline
+from deprecations import clock, freshness, queries, timeline
 from deprecations.models import Change, Deprecation, Vendor
 
 ARCHIVE_PAGE_SIZE = 50
@@ -54,7 +54,7 @@ def home(request):
         "undated": live.filter(shutdown_on=None),
         "past_groups": queries.group_by_month(past),
         "older_count": live.filter(shutdown_on__lt=recent_from).count(),
-        "last_updated": queries.last_updated(),
+        "freshness": freshness.freshness(now=clock.now()),
         "timeline": timeline.build(
             live.filter(shutdown_on__gte=start, shutdown_on__lt=end), today=today,
             title=_("Retirements from %(start)s to %(end)s, one row per vendor") % {

@@ -64,12 +64,6 @@ def test_withdrawn_and_unpublished_entries_are_not_listed(client):
     assert "withdrawn-one" not in html and "pending-one" not in html
 
 
-def test_the_page_says_when_the_catalogue_was_last_updated(client):
-    factories.entry(citations=[{"url": "https://platform.openai.com/docs/deprecations",
-                                "retrieved_on": date(2025, 11, 13)}])
-    assert "last updated from its sources on 13 November 2025" in client.get("/").content.decode()
-
-
 def test_scraped_text_is_escaped(client):
     factories.entry("<script>alert(1)</script>", notes="<b>bold</b>")
     html = client.get("/").content.decode()
