@@ -130,8 +130,8 @@ def test_the_home_page_warns_when_nothing_could_be_read(client, pinned):
     assert ("The sources have not been read here yet: the dates are those of the catalogue "
             "shipped with depcal, as of 6 August 2026.") in html
     assert 'class="notice stale"' in html and "Dates may be out of date." in html
-    assert ("The vendors' pages could not be read for 114 days: the newest dates here are "
-            "from 6 August 2026.") in html
+    assert ("The vendors' pages could not be read: the newest dates here are from "
+            "6 August 2026, 114 days ago.") in html
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "114 jours" in html and "6 août 2026" in html
 
