@@ -1,11 +1,13 @@
 """Entry addresses: readable, the same on every install, and every link goes through them."""
 
 from datetime import UTC, date, datetime
+from io import StringIO
 from urllib.parse import unquote
 
 import feedparser
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import resolve
 from icalendar import Calendar
 
@@ -116,15 +118,13 @@ def test_pages_link_to_the_readable_address(client):
         assert link in client.get(path).content.decode(), path
 
 
-def test_emails_link_to_the_readable_address():
-    from notifier import alerts, mail
-    from notifier.models import Delivery
+def test_emails_link_to_the_readable_address(mailoutbox):
     from tests.notifier.test_alerts import subscriber
 
     factories.entry("anthropic.claude-3-opus-20240229-v1:0", vendor_slug="aws-bedrock",
                     shutdown=date(2026, 2, 17), announced=None)
     subscriber(lead_times=[30])
-    alerts.record_alerts(date(2026, 1, 18), replay=True)
-    message = mail.compose(Delivery.objects.get(kind="alert"))
+    call_command("send_alerts", "--today", "2026-01-18", stdout=StringIO())
+    [message] = mailoutbox
     assert ("https://depcal.example/vendors/aws-bedrock/anthropic.claude-3-opus-20240229-v1:0/"
             in message.body)
