@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from deprecations import changes
+from deprecations import changes, clock
 from deprecations.models import CatalogueLoad, Deprecation, Offering, Source, Vendor
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -96,7 +96,7 @@ def known_since(row: dict, as_of: date | None) -> date | None:
 
 
 def _start_of(day: date | None) -> datetime | None:
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+    return clock.start_of(day) if day else None
 
 
 def _create(vendor: Vendor, row: dict, *, today: date, now: datetime,

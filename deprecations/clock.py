@@ -23,3 +23,8 @@ def today() -> date:
 def now() -> datetime:
     pinned = _pinned()
     return timezone.make_aware(datetime.combine(pinned, time(12))) if pinned else timezone.now()
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))

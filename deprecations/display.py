@@ -14,7 +14,7 @@ from django.utils.translation import gettext, pgettext
 
 
 def day(value: date | None, *, short: bool = False, month_only: bool = False) -> str:
-    """``5 February 2027`` (``05/02/2027`` short, ``February 2027`` month-only), or ''."""
+    """``5 February 2027`` (``5 Feb 2027`` short, ``February 2027`` month-only), or ''."""
     if value is None:
         return ""
     if short:

@@ -11,10 +11,9 @@ home page says so with the age, and ``/api/v1/`` reports the same.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
+from deprecations import clock
 from deprecations.models import CatalogueLoad, Source
 
 STALE_AFTER = timedelta(days=1)
@@ -68,7 +67,7 @@ class Freshness:
 
 
 def _start_of(day: date | None) -> datetime | None:
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+    return clock.start_of(day) if day else None
 
 
 def watched_sources():
