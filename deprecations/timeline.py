@@ -39,6 +39,7 @@ class Mark:
     past: bool
     band: str = ""
     kind: str = "shutdown"
+    tentative: bool = False  # the earliest possible day, drawn hollow
     count: int = 1  # more than one: a cluster of marks too close to draw apart
     anchor: str = ""  # the id of the month that lists it on its vendor's page
 
@@ -127,11 +128,13 @@ def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
         marks = []
         for e in sorted(items, key=lambda e: (e.shutdown_on, e.offering.identifier)):
             days = (e.shutdown_on - today).days
-            name = gettext("%(identifier)s (%(vendor)s): shutdown %(date)s") % {
-                "identifier": e.offering.identifier, "vendor": label,
-                "date": _short(e.shutdown_on)}
+            text = (gettext("%(identifier)s (%(vendor)s): shutdown %(date)s")
+                    if not e.shutdown_tentative else
+                    gettext("%(identifier)s (%(vendor)s): shutdown not before %(date)s"))
+            name = text % {"identifier": e.offering.identifier, "vendor": label,
+                           "date": _short(e.shutdown_on)}
             marks.append(Mark(_x(e.shutdown_on, start, end), y, name, e.get_absolute_url(),
-                              days < 0, urgency(days),
+                              days < 0, urgency(days), tentative=e.shutdown_tentative,
                               anchor=f"{'past' if days < 0 else 'up'}-{e.shutdown_on:%Y-%m}"))
         built.append(Row(label, url, y, _clustered(marks, url=url)))
     height = TOP + ROW * max(len(built), 1) + BOTTOM
@@ -162,35 +165,41 @@ def _cluster(group: list[Mark], *, url: str) -> Mark:
     return Mark(first.x, first.y, title, f"{url}#{first.anchor}" if url and first.anchor else "",
                 past=all(m.past for m in group),
                 band=next((b for b in BANDS if b in bands), ""), kind="cluster",
-                count=len(group))
+                tentative=all(m.tentative for m in group), count=len(group))
 
 
-def _fact(kind: str, day: date) -> str:
+def _fact(kind: str, day: date, tentative: bool = False) -> str:
     texts = {"announced": gettext("announced %(date)s"),
              "deprecated": gettext("deprecated %(date)s"),
-             "shutdown": gettext("shutdown %(date)s")}
+             "shutdown": (gettext("shutdown not before %(date)s") if tentative
+                          else gettext("shutdown %(date)s"))}
     return texts[kind] % {"date": _short(day)}
 
 
-def _earlier(field_name: str, old: date, changed: date) -> str:
+def _earlier(field_name: str, old: date, changed: date, tentative: bool = False) -> str:
     texts = {"announced_on": gettext("announcement was %(old)s until %(changed)s"),
              "deprecated_on": gettext("deprecation was %(old)s until %(changed)s")}
-    text = texts.get(field_name, gettext("shutdown was %(old)s until %(changed)s"))
-    return text % {"old": _short(old), "changed": _short(changed)}
+    shutdown = (gettext("shutdown was not before %(old)s until %(changed)s") if tentative
+                else gettext("shutdown was %(old)s until %(changed)s"))
+    return texts.get(field_name, shutdown) % {"old": _short(old), "changed": _short(changed)}
 
 
 def entry_line(entry, changes, *, today: date) -> Timeline:
     """One entry's own line: announced, deprecated, shutdown, and every earlier date it had."""
     facts = [(entry.announced_on, "announced"), (entry.deprecated_on, "deprecated"),
              (entry.shutdown_on, "shutdown")]
-    moves = [(c.old_date, _earlier(c.field, c.old_date, c.changed_at)) for c in changes
-             if c.kind == "moved" and c.old_date]
+    moves = [(c.old_date, _earlier(c.field, c.old_date, c.changed_at, c.old_tentative))
+             for c in changes if c.kind == "moved" and c.old_date and c.old_date != c.new_date]
     days = [d for d, _ in facts + moves if d] + [today]
     start = add_months(min(days), -1)
     end = add_months(max(days), 2)
     y = TOP + ROW / 2
-    marks = [Mark(_x(day, start, end), y, _fact(kind, day), "", day < today, kind=kind)
-             for day, kind in facts if day]
+    marks = []
+    for day, kind in facts:
+        if day:
+            tentative = kind == "shutdown" and entry.shutdown_tentative
+            marks.append(Mark(_x(day, start, end), y, _fact(kind, day, tentative), "",
+                              day < today, kind=kind, tentative=tentative))
     marks += [Mark(_x(day, start, end), y, text, "", day < today, kind="moved")
               for day, text in moves]
     row = Row(entry.offering.identifier, entry.get_absolute_url(), y, _clustered(marks))

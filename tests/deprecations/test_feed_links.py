@@ -109,7 +109,8 @@ def _pages(client) -> dict[str, str]:
     entry = factories.entry("gpt-4-0314", shutdown=date(2026, 3, 26), announced=None)
     links = subscriber_links("ada@example.com", confirmed=True)
     return {"/": "", "/?vendor=anthropic": "vendor=anthropic", "/past/?q=gpt-4o": "model=gpt-4o",
-            "/vendors/openai/": "vendor=openai", entry.get_absolute_url(): "model=gpt-4-0314",
+            "/vendors/openai/": "vendor=openai",
+            entry.get_absolute_url(): "vendor=openai&model=gpt-4-0314",  # this platform's
             "/subscribe/": "", links["manage"]: "", links["unsubscribe"]: "",
             "/sources/": "", "/scanner/": "", "/no/such/page/": ""}
 
