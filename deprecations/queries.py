@@ -68,20 +68,23 @@ def unmatched_models(names: Iterable[str]) -> list[str]:
     return [n for n in names if not filter_entries(public_entries(), models=[n]).exists()]
 
 
-def closest_names(word: str, *, limit: int = 5) -> list[str]:
-    """Identifiers and aliases of published entries that ``word`` may have meant: those that
-    contain it first (shortest first), then those spelled alike (difflib)."""
-    word = word.strip().lower()
-    if not word:
-        return []
+def closest_names(words: Iterable[str], *, limit: int = 5) -> dict[str, list[str]]:
+    """For each word, the identifiers and aliases of published entries it may have meant:
+    those that contain it first (shortest first), then those spelled alike (difflib). Two
+    queries, however many words."""
     published = Deprecation.objects.published()
     names = {n.lower() for n in published.values_list("offering__identifier", flat=True)}
     names |= {n.lower() for n in Alias.objects.filter(
         offering__deprecation__in=published).values_list("name", flat=True)}
-    names.discard(word)
-    containing = sorted((n for n in names if word in n), key=lambda n: (len(n), n))
-    alike = difflib.get_close_matches(word, sorted(names), n=limit, cutoff=0.6)
-    return list(dict.fromkeys(containing[:limit] + alike))[:limit]
+    ordered = sorted(names)
+    found = {}
+    for word in (w.strip().lower() for w in words):
+        containing = sorted((n for n in names if word in n and n != word),
+                            key=lambda n: (len(n), n))
+        alike = [n for n in difflib.get_close_matches(word, ordered, n=limit + 1, cutoff=0.6)
+                 if n != word]
+        found[word] = list(dict.fromkeys(containing[:limit] + alike))[:limit] if word else []
+    return found
 
 
 def _model_match(models: list[str]) -> Q:

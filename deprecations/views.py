@@ -85,8 +85,10 @@ def _list_context(request, filters: dict) -> dict:
 
 def _suggestions(models: list[str]) -> list[str]:
     """Names close to the models typed, for a filter that selects nothing at all."""
-    return list(dict.fromkeys(name for word in models
-                              for name in queries.closest_names(word)))[:8]
+    if not models:
+        return []
+    return list(dict.fromkeys(name for names in queries.closest_names(models).values()
+                              for name in names))[:8]
 
 
 def home(request):

@@ -73,7 +73,7 @@ def _unmatched(request) -> list[tuple[str, list[str]]]:
     """The names a page was told match nothing, each with the closest published names."""
     names = [n for n in queries.model_words(request.GET.getlist("unmatched"))
              if MODEL_NAME.match(n)]
-    return [(n, queries.closest_names(n, limit=3)) for n in names]
+    return list(queries.closest_names(names, limit=3).items()) if names else []
 
 
 def _bad_token(request, error: tokens.BadToken):
