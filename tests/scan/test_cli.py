@@ -3,8 +3,8 @@
 import json
 
 import pytest
+from depcal_scan import cli
 
-from deprecations.scan import cli
 from tests.httpserver import Document, LoopbackServer
 from tests.scan.rows import document, row
 
@@ -136,7 +136,7 @@ def test_a_server_error_is_an_error(project, tmp_path, capsys):
 def test_the_scanner_imports_no_django():
     import subprocess
     import sys
-    probe = ("import sys, deprecations.scan.cli, deprecations.scan.report; "
+    probe = ("import sys, depcal_scan.cli, depcal_scan.report; "
              "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, env={"PATH": "/usr/bin:/bin"})

@@ -4,18 +4,16 @@ The scanner's pure tests are the other files of this folder; these need the cata
 """
 
 import json
-import urllib.error
-import urllib.request
 from datetime import date
 from io import StringIO
 from pathlib import Path
 
 import jsonschema
 import pytest
+from depcal_scan import cli, server
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from deprecations.scan import cli
 from tests.deprecations import factories
 
 SCHEMA = Path(__file__).resolve().parent.parent / "fixtures" / "sarif-schema-2.1.0.json"
@@ -121,18 +119,14 @@ def test_depcal_scan_reads_a_live_server_and_revalidates_its_cache(code, live_se
                                                                    capsys, monkeypatch):
     factories.entry()
     answers = []
-    urlopen = urllib.request.urlopen
+    request = server.Client.request
 
-    def recording_urlopen(request, *args, **kwargs):
-        try:
-            response = urlopen(request, *args, **kwargs)
-        except urllib.error.HTTPError as exc:
-            answers.append(exc.code)
-            raise
-        answers.append(response.status)
-        return response
+    def recording_request(self, *args, **kwargs):
+        answer = request(self, *args, **kwargs)
+        answers.append(answer[0])
+        return answer
 
-    monkeypatch.setattr(urllib.request, "urlopen", recording_urlopen)
+    monkeypatch.setattr(server.Client, "request", recording_request)
     argv = ["--server", live_server.url, "--cache-dir", str(tmp_path / "cache"),
             "--today", "2026-02-01", str(code)]
     assert cli.main(argv) == 1
