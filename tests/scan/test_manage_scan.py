@@ -137,3 +137,29 @@ def test_depcal_scan_reads_a_live_server_and_revalidates_its_cache(code, live_se
     assert "chatgpt-4o-latest" in capsys.readouterr().out
     assert answers == [200, 304]
     assert date.fromisoformat(cached["body"]["results"][0]["shutdown_on"]) == date(2026, 2, 17)
+
+
+@pytest.mark.django_db
+def test_a_crash_exits_2(code, monkeypatch):
+    from depcal_scan import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "scan", broken)
+    status, _, err = scan(code)
+    assert status == 2
+    assert "unexpected failure" in err
+
+
+@pytest.mark.django_db
+def test_ambiguous_names_are_reported_only_as_model_ids(tmp_path):
+    factories.entry("command", vendor_slug="cohere", shutdown=date(2025, 9, 15),
+                    announced=date(2025, 3, 1))
+    (tmp_path / "cli.py").write_text(
+        'parser.add_subparsers(dest="command")  # run a command\n'
+        'co.chat(model="command", message=m)\n')
+    status, out, _ = scan(tmp_path, "--today", "2026-02-01")
+    assert status == 1
+    lines = out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{tmp_path}/cli.py:2:16: error: command")
