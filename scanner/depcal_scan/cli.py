@@ -157,8 +157,8 @@ def _run(options: dict, retirements: list[Retirement], today: date, stdout, stde
     if options.get("write_baseline"):
         try:
             suppress.write(options["baseline"], [
-                {"fingerprint": f.fingerprint, "path": f.path, "line": f.line, "text": f.text,
-                 "entry": f.retirement.key} for f in result.findings])
+                {"fingerprint": f.fingerprint, "path": f.path, "line": f.line}
+                for f in result.findings])
         except suppress.BaselineError as exc:
             return _error(stderr, str(exc))
         stderr.write(f"depcal-scan: wrote {len(result.findings)} finding(s) to "

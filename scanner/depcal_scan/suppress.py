@@ -8,7 +8,9 @@ syntax will do, since the directive is looked for in the line's text.
 Baseline: ``--write-baseline`` records every finding of today in the ``--baseline`` file;
 later runs with ``--baseline`` report only findings that are not in it. A finding is known by
 its path, its entry, the text as written and its line's content (not its number), so lines
-added above it do not make it new again; the same line twice needs two entries.
+added above it do not make it new again; the same line twice needs two entries. The file
+holds a fingerprint of each, with the path and line to find it by, and no model name (so a
+scan without ``--baseline`` does not find the baseline itself).
 """
 
 from __future__ import annotations
