@@ -40,8 +40,8 @@ class Hit:
     column: int  # 1-based, in code points
     text: str  # the token as written: "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
     name: str  # the catalogue name it spells: "claude-3-5-sonnet-20240620"
-    line_text: str  # the whole line, without its line break
-    above: str = ""  # the line before it ("" on the first line)
+    line_text: str  # its line, without the line break (of a long line, WINDOW bytes each side)
+    above: str = ""  # the line before it ("" on the first line; of a long one, its end)
 
     @property
     def end_column(self) -> int:
@@ -92,10 +92,10 @@ class Matcher:
         while (m := search(data, pos)) is not None:
             start, end = m.span(1)
             pos = end  # the character after the token may start the next one's boundary
-            newlines = data.count(b"\n", line_start, start)
+            newlines = data.count(b"\n", counted, start)
             if newlines:
                 line += newlines
-                line_start = data.rfind(b"\n", line_start, start) + 1
+                line_start = data.rfind(b"\n", counted, start) + 1
                 counted, column = line_start, 1
             column += len(data[counted:start].decode("utf-8", "replace"))
             counted = start
@@ -105,9 +105,7 @@ class Matcher:
             if name in self.ambiguous and not m.group(2) and not context.used_as_model_id(
                     line_text, offset, offset + len(text)):
                 continue
-            above = _window(data, data.rfind(b"\n", 0, line_start - 1) + 1, line_start - 1,
-                            line_start - 1)[0] if line_start else ""
-            hits.append(Hit(line, column, text, name, line_text, above))
+            hits.append(Hit(line, column, text, name, line_text, _above(data, line_start)))
         return hits
 
 
@@ -117,8 +115,18 @@ WINDOW = 1000  # bytes of a line kept on either side of a hit
 def _window(data: bytes, line_start: int, start: int, end: int) -> tuple[str, int]:
     """The line holding ``data[start:end]``, cut to WINDOW bytes either side of it, and where
     ``start`` falls in that text."""
-    line_end = data.find(b"\n", end)
-    line_end = len(data) if line_end < 0 else line_end
+    line_end = data.find(b"\n", end, end + WINDOW)
+    line_end = min(len(data), end + WINDOW) if line_end < 0 else line_end
     before = data[max(line_start, start - WINDOW):start].decode("utf-8", "replace")
     after = data[start:min(line_end, end + WINDOW)].decode("utf-8", "replace").rstrip("\r")
     return before + after, len(before)
+
+
+def _above(data: bytes, line_start: int) -> str:
+    """The line before the one starting at ``line_start`` (its last WINDOW bytes at most)."""
+    if not line_start:
+        return ""
+    end = line_start - 1
+    low = max(0, end - WINDOW)
+    newline = data.rfind(b"\n", low, end)
+    return data[newline + 1 if newline >= 0 else low:end].decode("utf-8", "replace").rstrip("\r")

@@ -144,6 +144,14 @@ def test_a_very_long_line_keeps_a_window_around_each_hit():
     assert 'model = "gpt-4o"' in hit.line_text and len(hit.line_text) < 2_100
 
 
+def test_a_long_line_full_of_names_gives_every_hit():
+    # each hit's position is counted from the previous one: this takes seconds, not hours
+    hits = Matcher(NAMES).find(b'first\n' + b'"gpt-4o", ' * 50_000)
+    assert len(hits) == 50_000
+    assert (hits[-1].line, hits[-1].column) == (2, 49_999 * 10 + 2)
+    assert hits[-1].above == "first"
+
+
 def test_only_names_that_are_tokens_are_searched():
     matcher = Matcher(["Claude 3 Opus", "claude-3-opus", "OpenAI-Beta: assistants=v1", ""])
     assert matcher.names == {"claude-3-opus"}
