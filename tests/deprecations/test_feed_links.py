@@ -159,7 +159,8 @@ def test_the_sources_page_names_each_vendors_own_page_and_what_is_read(client, c
 def test_the_scanner_page_is_the_readme_section_with_this_sites_address(client):
     html = client.get(reverse("deprecations:scanner")).content.decode()
     assert "<h1>Scan your code for retired models</h1>" in html
-    assert "depcal-scan --server https://depcal.example --format sarif" in html
+    assert "args: [--server, https://depcal.example]" in html  # this site, not a placeholder
+    assert "server: https://depcal.example\n" in html
     assert "depcal.example.org" not in html
     assert "<h2>" not in html[html.index('class="readme"'):]  # that section only
     assert '<code class="language-yaml">repos:' in html  # its code blocks, as code
