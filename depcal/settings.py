@@ -172,7 +172,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An honest User-Agent: who we are and where to find the running instance.
 DEPCAL_USER_AGENT = env.str("DEPCAL_USER_AGENT",
                             default=f"depcal/0.1 (deprecation calendar; +{SITE_URL}/)")
-DEPCAL_FETCH_TIMEOUT = env.float("DEPCAL_FETCH_TIMEOUT", default=20.0)
+DEPCAL_FETCH_TIMEOUT = env.float("DEPCAL_FETCH_TIMEOUT", default=20.0)  # each connect, each read
+# The whole fetch of one source, retries and redirects included: a server that sends a byte a
+# second is cut off here.
+DEPCAL_FETCH_DEADLINE = env.float("DEPCAL_FETCH_DEADLINE", default=90.0)
 DEPCAL_FETCH_MAX_BYTES = env.int("DEPCAL_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 DEPCAL_FETCH_ALLOW_PRIVATE = env.bool("DEPCAL_FETCH_ALLOW_PRIVATE", default=False)
 DEPCAL_FETCH_RETRIES = env.int("DEPCAL_FETCH_RETRIES", default=3)

@@ -86,6 +86,9 @@ class RetirementSerializer(serializers.ModelSerializer):
 
 
 class CitationSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="href", read_only=True,
+                                help_text="The cited page (http or https only).")
+
     class Meta:
         model = Citation
         fields = ["url", "title", "retrieved_on", "quote"]
