@@ -38,6 +38,7 @@ run: install
 	  'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_FILE))
 	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py load_catalogue
 	$(RUN_ENV) $(PY) manage.py ensure_admin
 	@echo "depcal: open http://127.0.0.1:$(PORT)/ (admin at http://127.0.0.1:$(PORT)/admin/)"

@@ -25,6 +25,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
+from depcal import limits
 from deprecations import queries
 from deprecations.models import ENTRY_NAMESPACE, Change
 
@@ -130,12 +131,14 @@ class ChangesFeed(Feed):
 
 
 @require_safe
+@limits.throttled("feeds", "DEPCAL_FEED_RATE")
 def changes_atom(request):
     filters = feed_filters(request)
     key = "depcal:changes.atom:" + hashlib.sha256(json.dumps(
         [queries.catalogue_version(), filters, settings.SITE_URL]).encode()).hexdigest()
     cached = cache.get(key)
     if cached is None:
+        limits.check("feed-render", request, settings.DEPCAL_FEED_RENDER_RATE)
         rendered = ChangesFeed()(request)
         cached = (rendered.content, rendered["Content-Type"])
         cache.set(key, cached, CACHE_SECONDS)

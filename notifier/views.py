@@ -11,7 +11,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,32 +19,22 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from depcal.limits import throttled
 from deprecations import clock
-from notifier import calendars, mail, models, tokens
+from notifier import calendars, limits, mail, models, tokens
 from notifier.forms import ManageForm, SubscribeForm
 
 log = logging.getLogger(__name__)
 
-# One confirmation email per address per interval; subscribe requests per client IP per hour.
+# One confirmation email per address per interval (limits per client and per mailbox:
+# notifier/limits.py).
 CONFIRM_INTERVAL = timedelta(seconds=getattr(settings, "NOTIFIER_CONFIRM_INTERVAL", 3600))
-IP_LIMIT_PER_HOUR = getattr(settings, "NOTIFIER_IP_LIMIT_PER_HOUR", 10)
 
 
 def _send_soon(delivery) -> None:
     """Hand a fresh ledger row to the sender once the transaction has committed."""
     if delivery is not None:
         transaction.on_commit(lambda: mail.request_send([delivery.pk]))
-
-
-def _ip_allowed(request) -> bool:
-    """A fixed one-hour window per client address (REMOTE_ADDR: set it from the proxy)."""
-    key = f"notifier:subscribe-ip:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, 3600)
-    try:
-        return cache.incr(key) <= IP_LIMIT_PER_HOUR
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        return True
 
 
 def _bad_token(request, error: tokens.BadToken):
@@ -57,13 +46,15 @@ def _bad_token(request, error: tokens.BadToken):
 def subscribe(request):
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not _ip_allowed(request):
+        if not limits.client_allowed(request):
             return render(request, "notifier/subscribe.html", {"form": form, "limited": True},
                           status=429)
-        delivery = models.request_subscription(
-            form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
-            confirm_interval=CONFIRM_INTERVAL, **form.choices())
-        _send_soon(delivery)
+        # Over the mailbox's daily limit nothing is sent, and the answer is the same.
+        if limits.mailbox_allowed(form.cleaned_data["email"]):
+            delivery = models.request_subscription(
+                form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
+                confirm_interval=CONFIRM_INTERVAL, **form.choices())
+            _send_soon(delivery)
         # The same answer whether the address is new, pending or already confirmed.
         return redirect("notifier:subscribe_sent")
     return render(request, "notifier/subscribe.html", {"form": form},
@@ -138,6 +129,7 @@ def unsubscribe(request, token):
 
 
 @require_safe
+@throttled("feeds", "DEPCAL_FEED_RATE")
 def private_feed(request, token):
     """The calendar of one subscription's filters, at an unguessable, resettable URL."""
     subscriber = models.Subscriber.objects.filter(
