@@ -1,10 +1,35 @@
-"""The language of a request: pages follow the reader, machine-readable URLs never do."""
+"""Request middleware: query strings that no page can use are refused, and the language of a
+request (pages follow the reader, machine-readable URLs never do)."""
 
 import re
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from depcal.errors import is_api, json_error
+
+# Control characters, and what XML 1.0 cannot carry (U+FFFE, U+FFFF): no slug, model name or
+# search needs them, and feeds and PostgreSQL (NUL) cannot take them.
+UNUSABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+class QueryStringMiddleware:
+    """A 400 for a query string with control characters, before any view sees it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any(UNUSABLE.search(key) or any(UNUSABLE.search(v) for v in values)
+               for key, values in request.GET.lists()):
+            detail = "Query parameters may not contain control characters."
+            if is_api(request):
+                return json_error(400, "invalid_parameters", detail)
+            return HttpResponse(detail + "\n", status=400,
+                                content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 # The JSON API, the Atom feed and the iCal feeds: the same bytes (and ETags) for everyone,
 # in English, whatever Accept-Language or the language cookie says.

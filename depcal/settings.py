@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
+    "depcal.middleware.QueryStringMiddleware",  # a 400 for control characters in the query
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the set_language cookie, else Accept-Language; URLs stay the same,

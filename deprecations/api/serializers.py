@@ -14,6 +14,7 @@ from rest_framework import serializers
 from deprecations.models import Change, Citation, Deprecation, Offering, Vendor
 
 MAX_PAGE_SIZE = 500
+MAX_VALUES = 20  # values of one repeatable filter, as on the feeds (more is a 400)
 
 
 def site_url(path: str) -> str:
@@ -143,13 +144,16 @@ class ErrorSerializer(serializers.Serializer):
 class RetirementFilters(serializers.Serializer):
     vendor = serializers.ListField(
         child=serializers.CharField(max_length=100, allow_blank=True), required=False,
+        max_length=MAX_VALUES,
         help_text="Vendor slug (repeatable: vendor=openai&vendor=anthropic).")
     model = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        max_length=MAX_VALUES,
         help_text="Model identifier or alias, or a family prefix: gpt-4o also matches "
                   "gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=Deprecation.Status.choices), required=False,
+        max_length=MAX_VALUES,
         help_text="scheduled, retired or withdrawn (repeatable).")
     upcoming = serializers.BooleanField(
         required=False, allow_null=True, default=None,
@@ -170,7 +174,9 @@ class ChangeFilters(serializers.Serializer):
                   "midnight UTC). Keep the newest changed_at you have seen and pass it back.")
     vendor = serializers.ListField(
         child=serializers.CharField(max_length=100, allow_blank=True), required=False,
+        max_length=MAX_VALUES,
         help_text="Vendor slug (repeatable).")
     model = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        max_length=MAX_VALUES,
         help_text="Model identifier, alias or family prefix (repeatable).")
