@@ -1,10 +1,10 @@
-"""Request middleware: query strings that no page can use are refused, and the language of a
-request (pages follow the reader, machine-readable URLs never do)."""
+"""Request middleware: characters no page can use are kept out of query strings, and the
+language of a request (pages follow the reader, machine-readable URLs never do)."""
 
 import re
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -16,7 +16,9 @@ UNUSABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 class QueryStringMiddleware:
-    """A 400 for a query string with control characters, before any view sees it."""
+    """Control characters in a query string: a JSON 400 from the API, which is strict about
+    its parameters; elsewhere they are dropped, as pages and feeds ignore what they do not
+    understand."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,12 +26,17 @@ class QueryStringMiddleware:
     def __call__(self, request):
         if any(UNUSABLE.search(key) or any(UNUSABLE.search(v) for v in values)
                for key, values in request.GET.lists()):
-            detail = "Query parameters may not contain control characters."
             if is_api(request):
-                return json_error(400, "invalid_parameters", detail)
-            return HttpResponse(detail + "\n", status=400,
-                                content_type="text/plain; charset=utf-8")
+                return json_error(400, "invalid_parameters",
+                                  "Query parameters may not contain control characters.")
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlistdefault(UNUSABLE.sub("", key)).extend(
+                    UNUSABLE.sub("", v) for v in values)
+            cleaned._mutable = False
+            request.GET = cleaned
         return self.get_response(request)
+
 
 # The JSON API, the Atom feed and the iCal feeds: the same bytes (and ETags) for everyone,
 # in English, whatever Accept-Language or the language cookie says.

@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
-    "depcal.middleware.QueryStringMiddleware",  # a 400 for control characters in the query
+    "depcal.middleware.QueryStringMiddleware",  # no control characters in query strings
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the set_language cookie, else Accept-Language; URLs stay the same,
@@ -261,12 +261,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Link and feed tokens never reach the log (depcal/logs.py).
+    "filters": {"redact_tokens": {"()": "depcal.logs.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # A fetch's retries are summed up in one line per source by the collector.
         "urllib3.connectionpool": {"level": "ERROR"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every manage.py command
     },
 }
 
