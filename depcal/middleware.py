@@ -8,27 +8,22 @@ from django.http import QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from depcal.errors import is_api, json_error
-
-# Control characters, and what XML 1.0 cannot carry (U+FFFE, U+FFFF): no slug, model name or
-# search needs them, and feeds and PostgreSQL (NUL) cannot take them.
-UNUSABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+from depcal.errors import is_api
+from depcal.querytext import UNUSABLE
 
 
 class QueryStringMiddleware:
-    """Control characters in a query string: a JSON 400 from the API, which is strict about
-    its parameters; elsewhere they are dropped, as pages and feeds ignore what they do not
-    understand."""
+    """Control characters are dropped from query strings, as pages and feeds ignore what they
+    do not understand. The API is left alone: it is strict about its parameters and answers a
+    JSON 400 naming the one that has them (``deprecations.api.serializers``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if any(UNUSABLE.search(key) or any(UNUSABLE.search(v) for v in values)
-               for key, values in request.GET.lists()):
-            if is_api(request):
-                return json_error(400, "invalid_parameters",
-                                  "Query parameters may not contain control characters.")
+        if not is_api(request) and any(
+                UNUSABLE.search(key) or any(UNUSABLE.search(v) for v in values)
+                for key, values in request.GET.lists()):
             cleaned = QueryDict(mutable=True)
             for key, values in request.GET.lists():
                 cleaned.setlistdefault(UNUSABLE.sub("", key)).extend(

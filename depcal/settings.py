@@ -280,6 +280,8 @@ LOGGING = {
 DEPCAL_API_RATE = env.str("DEPCAL_API_RATE", default="120/minute")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only: ?format= is not a way to pick another renderer (or a 404 page).
+    "URL_FORMAT_OVERRIDE": None,
 }
 # The iCal and Atom feeds: requests per client, and renders of a filter not in the cache
 # (the costly part, ~200 ms each) per client. Calendar apps poll every few hours.

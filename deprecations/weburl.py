@@ -39,7 +39,8 @@ def parse(url: str) -> Url:
         raise RefusedURL(f"not a valid URL: {url!r:.200}") from exc
     if parts.scheme not in SCHEMES or not parts.host:
         raise RefusedURL(f"only http(s) URLs with a host, not {url!r:.200}")
-    if parts.auth is not None:
+    authority = url.split("//", 1)[-1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if parts.auth is not None or "@" in authority:
         raise RefusedURL(f"a URL may not carry a user name or password: {url!r:.200}")
     if parts.port is not None and not 1 <= parts.port <= 65535:
         raise RefusedURL(f"port out of range in {url!r:.200}")

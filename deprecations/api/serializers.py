@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
+from depcal.querytext import usable
 from deprecations.models import Change, Citation, Deprecation, Offering, Vendor
 
 MAX_PAGE_SIZE = 500
@@ -143,11 +144,13 @@ class ErrorSerializer(serializers.Serializer):
 
 class RetirementFilters(serializers.Serializer):
     vendor = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=100, allow_blank=True,
+                                    validators=[usable]), required=False,
         max_length=MAX_VALUES,
         help_text="Vendor slug (repeatable: vendor=openai&vendor=anthropic).")
     model = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=200, allow_blank=True,
+                                    validators=[usable]), required=False,
         max_length=MAX_VALUES,
         help_text="Model identifier or alias, or a family prefix: gpt-4o also matches "
                   "gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
@@ -164,6 +167,7 @@ class RetirementFilters(serializers.Serializer):
     shutdown_after = serializers.DateField(
         required=False, help_text="Shutdown strictly after this date (YYYY-MM-DD).")
     q = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                              validators=[usable],
                               help_text="Free text in the identifier, name or aliases.")
 
 
@@ -173,10 +177,12 @@ class ChangeFilters(serializers.Serializer):
         help_text="Only changes recorded after this instant (ISO 8601; a date means its "
                   "midnight UTC). Keep the newest changed_at you have seen and pass it back.")
     vendor = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=100, allow_blank=True,
+                                    validators=[usable]), required=False,
         max_length=MAX_VALUES,
         help_text="Vendor slug (repeatable).")
     model = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=200, allow_blank=True,
+                                    validators=[usable]), required=False,
         max_length=MAX_VALUES,
         help_text="Model identifier, alias or family prefix (repeatable).")
