@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test browser lint bench clean
+.PHONY: run test install install-test browser lint audit bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test: install-test browser
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+## audit: known vulnerabilities in the installed dependencies (pip-audit; see the script)
+audit: install-test
+	$(PY) scripts/audit_dependencies.py
 
 bench: install-test
 	$(PY) -m bench
