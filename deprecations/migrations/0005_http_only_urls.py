@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deprecations', '0003_shutdown_tentative'),
+        ('deprecations', '0004_change_recorded_at_catalogueload'),
     ]
 
     operations = [
