@@ -36,6 +36,8 @@ def app_env(work: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": HOST,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # Every benchmark client is 127.0.0.1: the per-client rate limits would measure 429s.
+        "DEPCAL_API_RATE": "", "DEPCAL_FEED_RATE": "", "DEPCAL_FEED_RENDER_RATE": "",
     })
     env.update(overrides)
     return env
