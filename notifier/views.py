@@ -66,17 +66,22 @@ def subscribe_sent(request):
     return render(request, "notifier/subscribe_sent.html")
 
 
+def _manage_url(subscriber) -> str:
+    return reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
+
+
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
     try:
         subscriber = tokens.read(token, tokens.CONFIRM)
     except tokens.BadToken as error:
         return _bad_token(request, error)
-    manage_url = reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
     if request.method == "POST":
         _send_soon(models.confirm_subscription(subscriber, now=timezone.now(),
                                                today=clock.today()))
-        return redirect(manage_url + "?welcome=1")
+        subscriber.refresh_from_db()  # confirming gave it a new link key
+        return redirect(_manage_url(subscriber) + "?welcome=1")
+    manage_url = _manage_url(subscriber)
     return render(request, "notifier/confirm.html", {
         "subscriber": subscriber, "manage_url": manage_url,
         "confirmed": subscriber.status == models.Subscriber.Status.CONFIRMED})

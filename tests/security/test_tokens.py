@@ -75,6 +75,21 @@ def test_a_new_confirmation_retires_every_earlier_link(client):
 
 
 @pytest.mark.django_db
+def test_confirming_leads_to_a_manage_page_that_works(client):
+    now = timezone.now()
+    models.request_subscription("ada@example.com", now=now, today=now.date(),
+                                confirm_interval=timedelta(hours=1))
+    pending = models.Subscriber.objects.get()
+    before = pending.link_key
+    response = client.post(reverse("notifier:confirm",
+                                   args=[tokens.make(pending, tokens.CONFIRM)]))
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == "confirmed" and pending.link_key != before
+
+
+@pytest.mark.django_db
 def test_unsubscribe_links_of_emails_sent_before_keys_still_unsubscribe(client):
     s = subscriber()
     legacy = signing.TimestampSigner(salt="depcal.notifier.unsubscribe").sign_object([s.pk])
