@@ -208,8 +208,10 @@ class VendorList(ReadOnlyMixin, generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
+        # ordered here: Django leaves Meta.ordering out of a query that aggregates
         return Vendor.objects.annotate(retirement_count=Count(
-            "offerings__deprecation", filter=Q(offerings__deprecation__published=True)))
+            "offerings__deprecation", filter=Q(offerings__deprecation__published=True))
+        ).order_by("name")
 
     @extend_schema(operation_id="vendors_list", responses={200: s.VendorSerializer(many=True),
                                                            **ERRORS})

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import schemathesis
+from depcal_scan import retirements as scan_catalogue
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
@@ -16,7 +17,6 @@ from hypothesis import settings as hypothesis_settings
 
 from deprecations import changes
 from deprecations.api.export import catalogue_document
-from deprecations.scan import catalogue as scan_catalogue
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
