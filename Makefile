@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run admin-password test install install-test browser lint bench clean
+.PHONY: run admin-password test install install-test browser lint audit bench clean
 
 # The scanner (scanner/, distribution depcal-scan) is installed in the same pip command as the
 # server that requires it, so pip takes it from this checkout, never from an index.
@@ -49,6 +49,7 @@ $(SECRET_FILE):
 run: install $(SECRET_FILE)
 	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py load_catalogue
 	@admin="$$($(RUN_ENV) $(PY) manage.py ensure_admin)" || exit 1; \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 \
@@ -66,6 +67,10 @@ test: install-test browser
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+## audit: known vulnerabilities in the installed dependencies (pip-audit; see the script)
+audit: install-test
+	$(PY) scripts/audit_dependencies.py
 
 bench: install-test
 	$(PY) -m bench

@@ -36,6 +36,8 @@ def app_env(work: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": HOST,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # Every benchmark client is 127.0.0.1: the per-client rate limits would measure 429s.
+        "DEPCAL_API_RATE": "", "DEPCAL_FEED_RATE": "", "DEPCAL_FEED_RENDER_RATE": "",
     })
     env.update(overrides)
     return env
@@ -45,12 +47,12 @@ class GunicornServer:
     """gunicorn in its own process group on a free loopback port, stopped by its own id."""
 
     def __init__(self, app: str, env: dict[str, str], log: Path, *, port: int | None = None,
-                 workers: int = 2):
+                 workers: int = 2, args: tuple[str, ...] = ()):
         self.port = port or free_port()
         self.log = open(log, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{self.port}",
-             "--workers", str(workers), "--log-level", "warning", "--timeout", "60"],
+             "--workers", str(workers), "--log-level", "warning", "--timeout", "60", *args],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
 

@@ -158,6 +158,7 @@ def main() -> dict:
               flush=True)
         _manage(env, "collectstatic", "--no-input", "-v", "0")
         _manage(env, "migrate", "--no-input", "-v", "0")
+        _manage(env, "createcachetable")
         _manage(env, "load_catalogue")
         server = GunicornServer("depcal.wsgi", env, work / "gunicorn.log", port=port)
         server.wait()

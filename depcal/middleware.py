@@ -1,10 +1,37 @@
-"""The language of a request: pages follow the reader, machine-readable URLs never do."""
+"""Request middleware: characters no page can use are kept out of query strings, and the
+language of a request (pages follow the reader, machine-readable URLs never do)."""
 
 import re
 
 from django.conf import settings
+from django.http import QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from depcal.errors import is_api
+from depcal.querytext import UNUSABLE
+
+
+class QueryStringMiddleware:
+    """Control characters are dropped from query strings, as pages and feeds ignore what they
+    do not understand. The API is left alone: it is strict about its parameters and answers a
+    JSON 400 naming the one that has them (``deprecations.api.serializers``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_api(request) and any(
+                UNUSABLE.search(key) or any(UNUSABLE.search(v) for v in values)
+                for key, values in request.GET.lists()):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlistdefault(UNUSABLE.sub("", key)).extend(
+                    UNUSABLE.sub("", v) for v in values)
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)
+
 
 # The JSON API, the Atom feed and the iCal feeds: the same bytes (and ETags) for everyone,
 # in English, whatever Accept-Language or the language cookie says.

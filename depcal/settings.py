@@ -7,6 +7,7 @@ SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see README).
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,13 +44,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
+    "axes",
     "deprecations",
     "notifier",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
+    "depcal.middleware.QueryStringMiddleware",  # no control characters in query strings
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the set_language cookie, else Accept-Language; URLs stay the same,
@@ -60,7 +65,48 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: counts failed admin logins and answers 429 to a locked-out client (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Security. The Content-Security-Policy (django-csp) allows no inline script anywhere: pages,
+# the admin and the API docs load scripts and styles from this site only. Style attributes are
+# allowed (markup is always escaped, so only templates write them). HSTS goes out on HTTPS
+# requests only, so it is harmless on plain HTTP (`make run`).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    },
+}
+CSRF_COOKIE_HTTPONLY = True  # no script needs it: forms carry the token
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Reverse proxies in front of gunicorn, each appending to X-Forwarded-For (0: none, the client
+# is REMOTE_ADDR). Rate limits, the API throttle and login lockouts read the client address
+# through depcal/clientip.py with this one number; with a proxy, X-Forwarded-Proto tells
+# Django whether the client used HTTPS (the proxy must set it, overwriting the client's).
+DEPCAL_TRUSTED_PROXIES = env.int("DEPCAL_TRUSTED_PROXIES", default=0)
+if DEPCAL_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over HTTPS (directly or behind the proxy): secure cookies, redirect plain HTTP.
+DEPCAL_HTTPS = env.bool("DEPCAL_HTTPS", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = DEPCAL_HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 ROOT_URLCONF = "depcal.urls"
 WSGI_APPLICATION = "depcal.wsgi.application"
@@ -98,11 +144,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         VAR_DIR / f"test-{os.getpid()}.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://depcal")}
+# Rate limits and rendered feeds live here, so every process must share it: the database
+# (`make run` creates the table with createcachetable) unless CACHE_URL says otherwise
+# (Redis in production); with DEBUG on (one development process) memory will do.
+CACHES = {"default": env.cache(
+    "CACHE_URL", default="locmemcache://depcal" if DEBUG else "dbcache://depcal_cache")}
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Admin logins (django-axes): after DEPCAL_LOGIN_FAILURES wrong passwords from one client
+# address, that address may not log in for DEPCAL_LOGIN_COOLOFF_MINUTES, even with the right
+# password. Counted per address, not per user name, so nobody can lock the admin out from
+# elsewhere; `manage.py axes_reset` lifts a lockout.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("DEPCAL_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DEPCAL_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "depcal.clientip.client_key"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
@@ -172,34 +237,56 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An honest User-Agent: who we are and where to find the running instance.
 DEPCAL_USER_AGENT = env.str("DEPCAL_USER_AGENT",
                             default=f"depcal/0.1 (deprecation calendar; +{SITE_URL}/)")
-DEPCAL_FETCH_TIMEOUT = env.float("DEPCAL_FETCH_TIMEOUT", default=20.0)
+DEPCAL_FETCH_TIMEOUT = env.float("DEPCAL_FETCH_TIMEOUT", default=20.0)  # each connect, each read
+# The whole fetch of one source, retries and redirects included: a server that sends a byte a
+# second is cut off here.
+DEPCAL_FETCH_DEADLINE = env.float("DEPCAL_FETCH_DEADLINE", default=90.0)
 DEPCAL_FETCH_MAX_BYTES = env.int("DEPCAL_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 DEPCAL_FETCH_ALLOW_PRIVATE = env.bool("DEPCAL_FETCH_ALLOW_PRIVATE", default=False)
 DEPCAL_FETCH_RETRIES = env.int("DEPCAL_FETCH_RETRIES", default=3)
 DEPCAL_FETCH_ON_START = env.bool("DEPCAL_FETCH_ON_START", default=True)
 
+# Every task has a time limit: at the soft one the task is interrupted and records what it can
+# (a fetch saves a failed run); at the hard one its worker process is replaced. Mail rows
+# claimed by a killed sender are taken up again after their lease (notifier.mail).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("DEPCAL_TASK_SOFT_TIME_LIMIT", default=50 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 5 * 60
+CELERY_TASK_ANNOTATIONS = {
+    # The fetch's own deadline comes first; parsing and reconciling get a few minutes more.
+    "deprecations.tasks.fetch_source": {"soft_time_limit": int(DEPCAL_FETCH_DEADLINE) + 180,
+                                        "time_limit": int(DEPCAL_FETCH_DEADLINE) + 240},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Link and feed tokens never reach the log (depcal/logs.py).
+    "filters": {"redact_tokens": {"()": "depcal.logs.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # A fetch's retries are summed up in one line per source by the collector.
         "urllib3.connectionpool": {"level": "ERROR"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every manage.py command
     },
 }
 
 # The JSON API (/api/v1/, deprecations/api) and the Atom feed: read-only, open to any origin,
-# rate-limited per client IP (DRF throttling, counted in the default cache).
+# rate-limited per client address (DRF throttling, counted in the shared default cache; the
+# address from depcal/clientip.py).
 DEPCAL_API_RATE = env.str("DEPCAL_API_RATE", default="120/minute")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Reverse proxies in front of gunicorn that append to X-Forwarded-For (1 behind one);
-    # 0 trusts REMOTE_ADDR only, so a client cannot choose the address it is counted under.
-    "NUM_PROXIES": env.int("DEPCAL_API_NUM_PROXIES", default=0),
+    # JSON only: ?format= is not a way to pick another renderer (or a 404 page).
+    "URL_FORMAT_OVERRIDE": None,
 }
+# The iCal and Atom feeds: requests per client, and renders of a filter not in the cache
+# (the costly part, ~200 ms each) per client. Calendar apps poll every few hours.
+DEPCAL_FEED_RATE = env.str("DEPCAL_FEED_RATE", default="60/minute")
+DEPCAL_FEED_RENDER_RATE = env.str("DEPCAL_FEED_RENDER_RATE", default="10/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "depcal API",
     "DESCRIPTION": "Read-only retirement dates of hosted AI models and APIs. Every GET answers "

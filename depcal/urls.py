@@ -8,3 +8,7 @@ urlpatterns = [
     path("", include("deprecations.urls")),
     path("", include("notifier.urls")),
 ]
+
+# JSON under /api/, the usual pages elsewhere (depcal/errors.py).
+handler400 = "depcal.errors.bad_request"
+handler500 = "depcal.errors.server_error"

@@ -5,6 +5,8 @@ row records who moved them; an entry edited here is marked curated, and collecto
 their differences for review instead of applying them.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -118,9 +120,10 @@ class ShutdownMonthFilter(admin.SimpleListFilter):
         return [(m.strftime("%Y-%m"), m.strftime("%B %Y")) for m in months]
 
     def queryset(self, request, queryset):
-        if self.value():
-            year, month = self.value().split("-")
-            return queryset.filter(shutdown_on__year=year, shutdown_on__month=month)
+        match = re.fullmatch(r"(\d{4})-(\d{2})", self.value() or "")
+        if match and 1 <= int(match[2]) <= 12:  # anything else in the URL filters nothing
+            return queryset.filter(shutdown_on__year=int(match[1]),
+                                   shutdown_on__month=int(match[2]))
         return queryset
 
 
@@ -134,7 +137,10 @@ class ShutdownYearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in years]
 
     def queryset(self, request, queryset):
-        return queryset.filter(shutdown_on__year=self.value()) if self.value() else queryset
+        value = self.value() or ""
+        if re.fullmatch(r"\d{4}", value) and value != "0000":
+            return queryset.filter(shutdown_on__year=int(value))
+        return queryset
 
 
 @admin.register(Deprecation)

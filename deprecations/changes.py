@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
+from deprecations.weburl import is_web_url
 
 DATE_FIELDS = ("announced_on", "deprecated_on", "shutdown_on")
 
@@ -89,6 +90,8 @@ def add_aliases(offering: Offering, aliases) -> None:
 
 def add_citation(entry: Deprecation, *, url: str, title: str = "", retrieved_on=None,
                  quote: str = "") -> Citation:
+    if not is_web_url(url):  # documents are hostile: a javascript: link must never be stored
+        raise ValueError(f"a citation must be an http(s) URL, not {url!r:.200}")
     citation, _ = Citation.objects.get_or_create(
         deprecation=entry, url=url,
         defaults={"title": title, "retrieved_on": retrieved_on, "quote": quote},

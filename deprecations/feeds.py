@@ -26,6 +26,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
+from depcal import limits
 from deprecations import queries
 from deprecations.models import ENTRY_NAMESPACE, Change, Vendor
 
@@ -159,6 +160,7 @@ class ChangesFeed(Feed):
 
 
 @require_safe
+@limits.throttled("feeds", "DEPCAL_FEED_RATE")
 def changes_atom(request):
     filters = feed_filters(request)
     if unknown := unknown_vendor_response(filters["vendor"]):
@@ -167,6 +169,7 @@ def changes_atom(request):
         [queries.catalogue_version(), filters, settings.SITE_URL]).encode()).hexdigest()
     cached = cache.get(key)
     if cached is None:
+        limits.check("feed-render", request, settings.DEPCAL_FEED_RENDER_RATE)
         rendered = ChangesFeed()(request)
         cached = (rendered.content, rendered["Content-Type"])
         cache.set(key, cached, CACHE_SECONDS)

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 
+from deprecations.weburl import is_web_url, validate_source_url, validate_web_url
+
 # Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
 ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
 
@@ -21,7 +23,7 @@ ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
 class Vendor(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[validate_web_url])
     # A platform that resells other vendors' models (Bedrock, Vertex, Azure): same model,
     # different dates, so a separate entry per platform.
     is_platform = models.BooleanField(default=False)
@@ -203,7 +205,7 @@ class Citation(models.Model):
     """Where a fact about an entry comes from."""
 
     deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="citations")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_web_url])
     title = models.CharField(max_length=200, blank=True)
     retrieved_on = models.DateField(null=True, blank=True)
     quote = models.TextField(blank=True, help_text="The text the facts were taken from.")
@@ -216,6 +218,11 @@ class Citation(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+    @property
+    def href(self) -> str:
+        """The URL to link to, or '' when it is not http(s) (rows from before that rule)."""
+        return self.url if is_web_url(self.url) else ""
 
 
 class Change(models.Model):
@@ -315,8 +322,8 @@ class Source(models.Model):
     vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="sources",
                                help_text="Blank for trackers that cover many vendors.")
-    url = models.URLField(max_length=500)
-    page_url = models.URLField(max_length=500, blank=True,
+    url = models.URLField(max_length=500, validators=[validate_source_url])
+    page_url = models.URLField(max_length=500, blank=True, validators=[validate_web_url],
                                help_text="Human-readable page to cite, if not the fetched URL.")
     parser = models.CharField(max_length=50, blank=True,
                               help_text="Parser name; blank picks one from the content.")
@@ -399,7 +406,7 @@ class Notice(models.Model):
     shutdown_precision = models.CharField(max_length=5, default="day")
     shutdown_tentative = models.BooleanField(default=False)
     replacements = models.JSONField(default=list, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
     raw_text = models.TextField(blank=True)
     deprecation = models.ForeignKey(Deprecation, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="notices",

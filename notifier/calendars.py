@@ -26,6 +26,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
+from depcal import limits
 from deprecations import clock, queries
 from deprecations.models import Deprecation, Vendor
 
@@ -301,13 +302,16 @@ def _last_modified(feed_filter: FeedFilter, today: date) -> int:
 
 
 def rendered(feed_filter: FeedFilter, *, today: date, name: str, description: str,
-             url: str) -> RenderedFeed:
-    """The feed from the cache, rendering it only if the catalogue changed since."""
+             url: str, request: HttpRequest | None = None) -> RenderedFeed:
+    """The feed from the cache, rendering it only if the catalogue changed since; a render
+    counts against the requesting client's DEPCAL_FEED_RENDER_RATE (``limits.Limited``)."""
     labels = hashlib.sha256(json.dumps([name, description, url]).encode()).hexdigest()[:16]
     key = (f"depcal-feed:{feed_filter.cache_key()}:{labels}:{today.isoformat()}:"
            f"{queries.catalogue_version()}")
     feed = cache.get(key)
     if feed is None:
+        if request is not None:
+            limits.check("feed-render", request, settings.DEPCAL_FEED_RENDER_RATE)
         body = render(feed_filter, today=today, name=name, description=description, url=url)
         feed = RenderedFeed(body=body, etag=f'"{hashlib.sha256(body).hexdigest()[:40]}"',
                             last_modified=_last_modified(feed_filter, today))
@@ -321,7 +325,7 @@ def serve(request: HttpRequest, feed_filter: FeedFilter, *, name: str,
     the client's ETag or date still holds. Cache-Control is private; a public view may
     replace it with ``PUBLIC_CACHE_CONTROL``."""
     feed = rendered(feed_filter, today=clock.today(), name=name, description=description,
-                    url=feed_url(request.path, feed_filter))
+                    url=feed_url(request.path, feed_filter), request=request)
     # HEAD: the headers GET would send, without the bytes (servers warn about a body).
     head = request.method == "HEAD"
     response = HttpResponse(b"" if head else feed.body, content_type=CONTENT_TYPE)

@@ -2,11 +2,13 @@
 
 from django.views.decorators.http import require_safe
 
+from depcal import limits
 from deprecations.feeds import unknown_vendor_response
 from notifier import calendars
 
 
 @require_safe
+@limits.throttled("feeds", "DEPCAL_FEED_RATE")
 def calendar_feed(request):
     """Every published retirement (``?upcoming=1``: only those to come), filtered by
     ``vendor`` and ``model``, with optional ``alarms=30,7``. See ``calendars.FeedFilter``.

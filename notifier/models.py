@@ -35,6 +35,10 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_link_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
 class Subscriber(models.Model):
     """One email address and its choices. The address is stored lowercased."""
 
@@ -63,6 +67,10 @@ class Subscriber(models.Model):
     # The private calendar feed: /calendar/<feed_token>.ics (a random secret, resettable).
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token,
                                   editable=False)
+    # What the signed links in emails carry instead of the row's id (notifier.tokens); a new
+    # one on every confirmation, so links from an earlier subscription stop working.
+    link_key = models.CharField(max_length=32, unique=True, default=new_link_key,
+                                editable=False)
     requested_at = models.DateTimeField(help_text="Last subscribe request (form).")
     # Consent: when the address confirmed (the moment and the local date the rules use).
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -263,6 +271,7 @@ def confirm_subscription(subscriber: Subscriber, *, now, today) -> Delivery | No
         subscriber.confirmed_on = today
         subscriber.confirmations += 1
         subscriber.unsubscribed_at = None
+        subscriber.link_key = new_link_key()
         subscriber.save()
         return Delivery.objects.create(
             subscriber=subscriber, kind=Delivery.Kind.WELCOME,

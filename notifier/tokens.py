@@ -1,9 +1,13 @@
-"""Signed tokens for the links in emails: confirm (expires), manage and unsubscribe (do not).
+"""Signed tokens for the links in emails: confirm, manage and unsubscribe, each expiring.
 
-Tokens are Django signatures over the subscriber's id with a salt per purpose, so one kind of
-link can never be used as another and none can be made without SECRET_KEY. They carry no
-email address. The private feed uses a random secret instead (``Subscriber.feed_token``),
-because it must be resettable and is pasted into calendar apps.
+Tokens are Django signatures, with a salt per purpose, over the subscriber's ``link_key`` (a
+random key, new on every confirmation), so one kind of link can never be used as another,
+none can be made without SECRET_KEY, and none says which row or address it is for. Links from
+before a re-confirmation stop working. Confirm links expire after three days; manage and
+unsubscribe links after NOTIFIER_LINK_MAX_AGE (a year: every email carries fresh ones, and an
+old email's unsubscribe link keeps working that long). The private feed uses a random secret
+instead (``Subscriber.feed_token``), because it must be resettable and is pasted into calendar
+apps. Tokens are kept out of the logs (``depcal.logs``).
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from django.utils.translation import gettext as _
 from notifier.models import Subscriber
 
 CONFIRM_MAX_AGE = getattr(settings, "NOTIFIER_CONFIRM_MAX_AGE", 3 * 24 * 3600)  # seconds
+LINK_MAX_AGE = getattr(settings, "NOTIFIER_LINK_MAX_AGE", 365 * 24 * 3600)
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 _SALT = "depcal.notifier.{}"
 
 
 class BadToken(Exception):
-    """The token was tampered with, made for another purpose, or (confirm) has expired."""
+    """The token was tampered with, made for another purpose, or has expired."""
 
     def __init__(self, message: str, *, expired: bool = False):
         super().__init__(message)
@@ -31,8 +36,8 @@ class BadToken(Exception):
 def make(subscriber: Subscriber, purpose: str) -> str:
     """A URL-safe token for ``purpose``. Confirm tokens also bind the request counter, so
     a link from an older request stops working once a newer one was sent."""
-    payload = [subscriber.pk, subscriber.confirm_requests] if purpose == CONFIRM else [
-        subscriber.pk]
+    payload = [subscriber.link_key, subscriber.confirm_requests] if purpose == CONFIRM else [
+        subscriber.link_key]
     signer = signing.TimestampSigner(salt=_SALT.format(purpose))
     return signer.sign_object(payload, compress=False)
 
@@ -40,16 +45,23 @@ def make(subscriber: Subscriber, purpose: str) -> str:
 def read(token: str, purpose: str) -> Subscriber:
     """The subscriber a token was made for; raises ``BadToken``."""
     signer = signing.TimestampSigner(salt=_SALT.format(purpose))
-    max_age = CONFIRM_MAX_AGE if purpose == CONFIRM else None
+    max_age = CONFIRM_MAX_AGE if purpose == CONFIRM else LINK_MAX_AGE
     try:
         payload = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise BadToken(_("This link has expired."), expired=True) from exc
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise BadToken(_("This link is not valid.")) from exc
-    if not isinstance(payload, list) or not payload or not isinstance(payload[0], int):
+    if not isinstance(payload, list) or not payload:
         raise BadToken(_("This link is not valid."))
-    subscriber = Subscriber.objects.filter(pk=payload[0]).first()
+    if purpose == UNSUBSCRIBE and isinstance(payload[0], int) and len(payload) == 1:
+        # Emails sent before link keys carried the row id: their unsubscribe links keep
+        # working until they expire, as an email's unsubscribe link must.
+        subscriber = Subscriber.objects.filter(pk=payload[0]).first()
+    elif isinstance(payload[0], str):
+        subscriber = Subscriber.objects.filter(link_key=payload[0]).first()
+    else:
+        subscriber = None
     if subscriber is None:
         raise BadToken(_("This link is not valid."))
     if purpose == CONFIRM and payload[1:] != [subscriber.confirm_requests]:

@@ -12,7 +12,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,32 +20,22 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from depcal.limits import throttled
 from deprecations import clock, queries
-from notifier import calendars, mail, models, tokens
+from notifier import calendars, limits, mail, models, tokens
 from notifier.forms import MODEL_NAME, ManageForm, SubscribeForm
 
 log = logging.getLogger(__name__)
 
-# One confirmation email per address per interval; subscribe requests per client IP per hour.
+# One confirmation email per address per interval (limits per client and per mailbox:
+# notifier/limits.py).
 CONFIRM_INTERVAL = timedelta(seconds=getattr(settings, "NOTIFIER_CONFIRM_INTERVAL", 3600))
-IP_LIMIT_PER_HOUR = getattr(settings, "NOTIFIER_IP_LIMIT_PER_HOUR", 10)
 
 
 def _send_soon(delivery) -> None:
     """Hand a fresh ledger row to the sender once the transaction has committed."""
     if delivery is not None:
         transaction.on_commit(lambda: mail.request_send([delivery.pk]))
-
-
-def _ip_allowed(request) -> bool:
-    """A fixed one-hour window per client address (REMOTE_ADDR: set it from the proxy)."""
-    key = f"notifier:subscribe-ip:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, 3600)
-    try:
-        return cache.incr(key) <= IP_LIMIT_PER_HOUR
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        return True
 
 
 def _in_their_language(request, subscriber) -> None:
@@ -86,13 +75,15 @@ def subscribe(request):
     form = SubscribeForm(request.POST or None,
                          initial=SubscribeForm.initial_from_query(request.GET))
     if request.method == "POST" and form.is_valid():
-        if not _ip_allowed(request):
+        if not limits.client_allowed(request):
             return render(request, "notifier/subscribe.html", {"form": form, "limited": True},
                           status=429)
-        delivery = models.request_subscription(
-            form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
-            confirm_interval=CONFIRM_INTERVAL, **form.choices())
-        _send_soon(delivery)
+        # Over the mailbox's daily limit nothing is sent, and the answer is the same.
+        if limits.mailbox_allowed(form.cleaned_data["email"]):
+            delivery = models.request_subscription(
+                form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
+                confirm_interval=CONFIRM_INTERVAL, **form.choices())
+            _send_soon(delivery)
         # The same answer whether the address is new, pending or already confirmed.
         return redirect(_with_unmatched(reverse("notifier:subscribe_sent"),
                                         form.cleaned_data["models"]))
@@ -105,6 +96,10 @@ def subscribe_sent(request):
     return render(request, "notifier/subscribe_sent.html", {"unmatched": _unmatched(request)})
 
 
+def _manage_url(subscriber) -> str:
+    return reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
+
+
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
     try:
@@ -112,11 +107,12 @@ def confirm(request, token):
     except tokens.BadToken as error:
         return _bad_token(request, error)
     _in_their_language(request, subscriber)
-    manage_url = reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
     if request.method == "POST":
         _send_soon(models.confirm_subscription(subscriber, now=timezone.now(),
                                                today=clock.today()))
-        return redirect(manage_url + "?welcome=1")
+        subscriber.refresh_from_db()  # confirming gave it a new link key
+        return redirect(_manage_url(subscriber) + "?welcome=1")
+    manage_url = _manage_url(subscriber)
     return render(request, "notifier/confirm.html", {
         "subscriber": subscriber, "manage_url": manage_url,
         "confirmed": subscriber.status == models.Subscriber.Status.CONFIRMED})
@@ -173,6 +169,7 @@ def unsubscribe(request, token):
 
 
 @require_safe
+@throttled("feeds", "DEPCAL_FEED_RATE")
 def private_feed(request, token):
     """The calendar of one subscription's filters, at an unguessable, resettable URL."""
     subscriber = models.Subscriber.objects.filter(

@@ -59,6 +59,14 @@ def _own_broker():
         Path(settings.CELERY_BROKER_URL.split("///", 1)[1]).unlink(missing_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _feed_limits_off(settings):
+    """Feeds are rate-limited per client, and every test is the same client (127.0.0.1):
+    off unless a test sets its own (tests/security/test_limits.py)."""
+    settings.DEPCAL_FEED_RATE = None
+    settings.DEPCAL_FEED_RENDER_RATE = None
+
+
 @pytest.fixture
 def today():
     """A pinned 'today' (the shipped documents date from November 2025)."""

@@ -12,10 +12,12 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from depcal.querytext import usable
 from deprecations.ambiguity import ambiguous_names
 from deprecations.models import Change, Citation, Deprecation, Offering, Vendor
 
 MAX_PAGE_SIZE = 500
+MAX_VALUES = 20  # values of one repeatable filter, as on the feeds (more is a 400)
 
 
 def site_url(path: str) -> str:
@@ -103,6 +105,9 @@ class RetirementSerializer(serializers.ModelSerializer):
 
 
 class CitationSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="href", read_only=True,
+                                help_text="The cited page (http or https only).")
+
     class Meta:
         model = Citation
         fields = ["url", "title", "retrieved_on", "quote"]
@@ -210,14 +215,19 @@ class ErrorSerializer(serializers.Serializer):
 
 class RetirementFilters(serializers.Serializer):
     vendor = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=100, allow_blank=True,
+                                    validators=[usable]), required=False,
+        max_length=MAX_VALUES,
         help_text="Vendor slug (repeatable: vendor=openai&vendor=anthropic).")
     model = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=200, allow_blank=True,
+                                    validators=[usable]), required=False,
+        max_length=MAX_VALUES,
         help_text="Model identifier or alias, or a family prefix: gpt-4o also matches "
                   "gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=Deprecation.Status.choices), required=False,
+        max_length=MAX_VALUES,
         help_text="scheduled, retired or withdrawn (repeatable).")
     upcoming = serializers.BooleanField(
         required=False, allow_null=True, default=None,
@@ -228,6 +238,7 @@ class RetirementFilters(serializers.Serializer):
     shutdown_after = serializers.DateField(
         required=False, help_text="Shutdown strictly after this date (YYYY-MM-DD).")
     q = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                              validators=[usable],
                               help_text="Free text in the identifier, name or aliases.")
 
 
@@ -237,8 +248,12 @@ class ChangeFilters(serializers.Serializer):
         help_text="Only changes recorded after this instant (ISO 8601; a date means its "
                   "midnight UTC). Keep the newest recorded_at you have seen and pass it back.")
     vendor = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=100, allow_blank=True,
+                                    validators=[usable]), required=False,
+        max_length=MAX_VALUES,
         help_text="Vendor slug (repeatable).")
     model = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True), required=False,
+        child=serializers.CharField(max_length=200, allow_blank=True,
+                                    validators=[usable]), required=False,
+        max_length=MAX_VALUES,
         help_text="Model identifier, alias or family prefix (repeatable).")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from deprecations import changes
 from deprecations.models import Alias, Deprecation, Notice, Offering, Source, Vendor
 from deprecations.sources.records import Record
+from deprecations.weburl import is_web_url
 
 DATES = {"announced_on": "announced", "deprecated_on": "deprecated", "shutdown_on": "shutdown"}
 
@@ -288,8 +289,11 @@ def _citation(notice: Notice) -> dict:
 
 
 def _url(source: Source, record: Record) -> str:
-    base = record.source_url or source.cite_url
-    return f"{base.split('#')[0]}#{record.anchor}" if record.anchor else base
+    """Where the record was read, as an http(s) URL: a document's own link is kept only when
+    it is one (a feed item may link to ``javascript:``), else the source's page is cited."""
+    base = record.source_url if is_web_url(record.source_url) else source.cite_url
+    url = f"{base.split('#')[0]}#{record.anchor}" if record.anchor else base
+    return url if is_web_url(url) and len(url) <= 500 else base
 
 
 def _kind(kind: str) -> str:

@@ -309,7 +309,11 @@ def test_the_docs_page_loads_its_assets_from_this_site(client):
     response = get(client, "docs")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "/api/v1/openapi.json" in html
+    assert "<script>" not in html and "<style>" not in html  # the CSP allows neither inline
+    assert '<script src="/api/v1/docs?script="></script>' in html
+    script = get(client, "docs?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/v1/openapi.json" in script.content.decode()
     assert "cdn" not in html.lower()
     assets = [a for a in ("swagger-ui.css", "swagger-ui-bundle.js",
                           "swagger-ui-standalone-preset.js") if a in html]

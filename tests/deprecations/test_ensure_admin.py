@@ -7,9 +7,16 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
 PRINTED = re.compile(r"Log in as 'admin' with password: (\S+)")
+
+
+def login(password: str):
+    """The admin as the login page would authenticate it (django-axes wants the request)."""
+    return authenticate(RequestFactory().post("/admin/login/"), username="admin",
+                        password=password)
 
 
 def run(*args) -> str:
@@ -21,10 +28,10 @@ def run(*args) -> str:
 def test_the_first_run_creates_admin_and_prints_its_password_once(monkeypatch):
     monkeypatch.delenv("DEPCAL_ADMIN_PASSWORD", raising=False)
     password = PRINTED.search(run()).group(1)
-    assert authenticate(username="admin", password=password).is_superuser
+    assert login(password).is_superuser
     again = run()
     assert password not in again and "make admin-password" in again
-    assert authenticate(username="admin", password=password)  # unchanged
+    assert login(password)  # unchanged
 
 
 def test_reset_sets_a_new_password_and_prints_it(monkeypatch):
@@ -32,8 +39,8 @@ def test_reset_sets_a_new_password_and_prints_it(monkeypatch):
     old = PRINTED.search(run()).group(1)
     new = PRINTED.search(run("--reset")).group(1)
     assert new != old
-    assert authenticate(username="admin", password=new)
-    assert authenticate(username="admin", password=old) is None
+    assert login(new)
+    assert login(old) is None
 
 
 def test_a_password_in_the_environment_is_the_password_even_when_an_admin_exists(monkeypatch):
@@ -42,7 +49,7 @@ def test_a_password_in_the_environment_is_the_password_even_when_an_admin_exists
     monkeypatch.setenv("DEPCAL_ADMIN_PASSWORD", "correct horse battery")
     out = run()
     assert "correct horse battery" not in out and "the one in DEPCAL_ADMIN_PASSWORD" in out
-    assert authenticate(username="admin", password="correct horse battery")
+    assert login("correct horse battery")
     assert get_user_model().objects.filter(is_superuser=True).count() == 1
 
 
@@ -52,4 +59,4 @@ def test_a_password_the_validators_refuse_changes_nothing(monkeypatch):
     monkeypatch.setenv("DEPCAL_ADMIN_PASSWORD", "short")
     with pytest.raises(CommandError, match="DEPCAL_ADMIN_PASSWORD is not accepted: .*too short"):
         run("--reset")
-    assert authenticate(username="admin", password=password)
+    assert login(password)

@@ -41,12 +41,14 @@ class Command(BaseCommand):
                               f"{ENV}.")
             return
         user = User.objects.filter(username=USERNAME).first() or User(username=USERNAME)
-        password = given or secrets.token_urlsafe(12)
+        password = given or secrets.token_urlsafe(16)
         if given:
             try:
                 validate_password(given, user)
             except ValidationError as exc:
-                raise CommandError(f"{ENV} is not accepted: {' '.join(exc.messages)}") from None
+                raise CommandError(
+                    f"{ENV} is not accepted: {' '.join(exc.messages)} It is too weak: choose "
+                    "another, or unset it to have one generated.") from None
         created = user.pk is None
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(password)

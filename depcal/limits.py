@@ -1,0 +1,76 @@
+"""Rate limits counted in the default cache, which every process shares (the database cache
+under ``make run``, Redis in production: see CACHE_URL), keyed by ``clientip.client_key``.
+
+Fixed windows: ``hit`` counts one event and says whether it is still within the limit. Views
+wrapped in ``throttled`` answer 429 with Retry-After once a client is over its rate; code
+inside them raises ``Limited`` for a costlier limit of its own (rendering an uncached feed).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+from depcal.clientip import client_key
+
+PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
+           "hour": 3600, "d": 86400, "day": 86400}
+
+
+class Limited(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"rate limited; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"120/minute"`` -> (120, 60)."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip().lower()]
+
+
+def hit(scope: str, key: str, *, limit: int, window: int) -> bool:
+    """Count one event for ``key``; True while this window holds ``limit`` events or fewer."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    cache_key = f"depcal:limit:{scope}:{digest}"
+    cache.add(cache_key, 0, window)
+    try:
+        return cache.incr(cache_key) <= limit
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, window)
+        return True
+
+
+def check(scope: str, request, rate: str | None) -> None:
+    """Raise ``Limited`` when this request's client is over ``rate`` (None: no limit)."""
+    if not rate:
+        return
+    limit, window = parse_rate(rate)
+    if not hit(scope, client_key(request), limit=limit, window=window):
+        raise Limited(window)
+
+
+def too_many(retry_after: int) -> HttpResponse:
+    response = HttpResponse("Too many requests from this address; try again later.\n",
+                            status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def throttled(scope: str, setting: str):
+    """A view limited to ``settings.<setting>`` requests per client; ``Limited`` raised
+    inside it becomes the same 429."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                check(scope, request, getattr(settings, setting, None))
+                return view(request, *args, **kwargs)
+            except Limited as limited:
+                return too_many(limited.retry_after)
+        return wrapper
+    return decorate
