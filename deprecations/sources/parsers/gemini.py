@@ -23,6 +23,8 @@ from dataclasses import replace
 
 from deprecations.sources.parsers import changelog
 from deprecations.sources.parsers.registry import ParseError, register
+from deprecations.sources.parsers.section_reader import sections_from
+from deprecations.sources.parsers.text import check_text, decode
 from deprecations.sources.records import DAY, Record
 
 VENDOR = "Google Gemini API"
@@ -33,7 +35,7 @@ _URL_RE = re.compile(r"ai\.google\.dev/(?:gemini-api/)?docs/changelog", re.IGNOR
 def sniff(data: bytes, url: str = "") -> float:
     if _URL_RE.search(url or ""):
         return 0.95
-    head = changelog.decode(data[:200000])
+    head = decode(data[:200000])
     if re.search(r"<link[^>]+rel=\"canonical\"[^>]+" + _URL_RE.pattern, head, re.IGNORECASE):
         return 0.95
     if ("Gemini API" in head and re.search(r"Release notes|changelog", head)
@@ -45,12 +47,13 @@ def sniff(data: bytes, url: str = "") -> float:
 @register("gemini-release-notes", sniff=sniff)
 def parse(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Record]:
     """Gemini API release notes: "deprecated" there means the model is shut down."""
-    text = changelog.decode(data)
-    changelog.check_text(text)
-    sections = changelog.sections_from(text)
+    text = decode(data)
+    check_text(text)
+    sections = sections_from(text)
     if not any(section.when for section in sections):
         raise ParseError("no dated release-note headings: not the Gemini API release notes")
-    records = changelog.extract(sections, vendor=vendor or VENDOR, url=url or URL)
+    records = changelog.extract(sections, vendor=vendor or VENDOR, url=url or URL,
+                                entry_date_ends=True)
     return [_deprecated_means_shutdown(record) for record in records]
 
 
