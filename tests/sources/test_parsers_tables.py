@@ -236,13 +236,20 @@ def test_generic_finds_bedrock_rows_without_the_specific_parser():
     assert score(records, BEDROCK) == (35, 35, 0)
 
 
-def test_generic_reads_markdown_tables():
+def test_generic_reads_markdown_tables_and_the_notices_beside_them():
     records = parse_tables(COHERE.read_bytes())
-    assert sorted(record_key(r) for r in records) == [
+    table = [record_key(r) for r in records if r.source_text.startswith("2025-04-30")]
+    assert sorted(table) == [
         ("rerank-english-v2.0", "2024-12-02", "2024-12-02", "2025-04-30", ("rerank-v3.5",)),
         ("rerank-multilingual-v2.0", "2024-12-02", "2024-12-02", "2025-04-30",
          ("rerank-v3.5",)),
     ]
+    # the prose sections ("Effective April 4th, 2026, the following models will be retired")
+    # give the dates the Cohere parser gives; the alternatives listed after them get none
+    own = {(r.model, r.shutdown) for r in parse_cohere(COHERE.read_bytes()) if r.shutdown}
+    dated = {(r.model, r.shutdown) for r in records if r.shutdown}
+    assert {m for m, _ in dated} >= {"embed-english-v2.0", "c4ai-aya-vision-8b"}
+    assert dated - own == {("Command-R-03-2024 (tuning)", date(2025, 3, 8))}
 
 
 PRICING_PAGE = """<html><body><h1>Pricing</h1><table>

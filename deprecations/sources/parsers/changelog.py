@@ -233,6 +233,8 @@ def _sentences(text: str) -> list[str]:
 
 
 def _block_records(block: Node, section: Section, reading: _Reading) -> list[Record]:
+    if block.table_row:
+        return []
     notices: dict[str, _Notice] = {}
     context = _BlockContext.of(block)
     _node_notices(block, section, notices, None, reading)
@@ -656,9 +658,25 @@ def _group_records(section: Section, reading: _Reading) -> list[Record]:
                 source_url=reading.url, anchor=section.anchor,
                 source_text=node.restore(sentence)[:SOURCE_TEXT],
             ) for model, name in item[0])
-        elif spans:
+        elif _recommends_others(sentence, node):
             listing = False  # "We recommend switching to models in the Llama-3.1 family:"
     return out
+
+
+# "If you use any of the models below, migrate to a replacement": about the listed models.
+_LISTED_ONES = re.compile(r"\b(?:models?|model names)\s+(?:below|listed)\b|\bfollowing\s+models?"
+                          r"|\bthese\s+models\b", re.IGNORECASE)
+
+
+def _recommends_others(sentence: str, node: Node) -> bool:
+    """A sentence that points to other models ("We encourage you to migrate to our latest
+    models:"), unless it speaks of the listed ones ("If you use any of the models below,
+    migrate to a recommended replacement")."""
+    for pattern in _REPLACEMENT:
+        found = pattern.search(sentence)
+        if found and not _LISTED_ONES.search(sentence[:found.start()]):
+            return True
+    return False
 
 
 def _section_sentences(section: Section):
@@ -669,7 +687,8 @@ def _section_sentences(section: Section):
         for child in node.children:
             yield from walk(child)
     for block in section.blocks:
-        yield from walk(block)
+        if not block.table_row:
+            yield from walk(block)
 
 
 _ITEM_SEPARATOR = re.compile(r"\s+[—–-]\s+|:\s+|\s*\(")

@@ -4,6 +4,8 @@ generic changelog parser.
 What is specific to this page:
 
 * vendor "Google Gemini API";
+* an entry says "X is now deprecated" / "X is no longer supported" on the day X stopped, so
+  the entry's own date is read as that day here (``entry_date_ends``), and only here;
 * the notes say "deprecated" where the model stops working ("The following models will be
   deprecated: November 12: ..."; the deprecations table gives the same date as shutdown), so a
   deprecation date with no other end date is the shutdown date. When a later entry says the
@@ -33,13 +35,17 @@ _URL_RE = re.compile(r"ai\.google\.dev/(?:gemini-api/)?docs/changelog", re.IGNOR
 
 
 def sniff(data: bytes, url: str = "") -> float:
+    """Only Google's own page: its URL, its canonical link, or its title. Other release
+    notes that mention the Gemini API are read by the generic changelog parser, which never
+    takes an entry's date for a shutdown date."""
     if _URL_RE.search(url or ""):
         return 0.95
     head = decode(data[:200000])
     if re.search(r"<link[^>]+rel=\"canonical\"[^>]+" + _URL_RE.pattern, head, re.IGNORECASE):
         return 0.95
-    if ("Gemini API" in head and re.search(r"Release notes|changelog", head)
-            and re.search(r"<h2[^>]*>\s*[A-Z][a-z]+ \d{1,2},? \d{4}\s*</h2>", head)):
+    title = re.search(r"<title>([^<]{0,300})</title>", head, re.IGNORECASE)
+    if title and re.search(r"Release notes\W+Gemini API\W+Google AI for Developers",
+                           " ".join(title.group(1).replace("&nbsp;", " ").split())):
         return 0.9
     return 0.0
 

@@ -68,6 +68,10 @@ class Node:
     text: str
     ids: list[str]
     children: list[Node] = field(default_factory=list)
+    # A row of a table: it names identifiers (the page lists them), but its cells are not
+    # sentences, so no date is read from it ("gemini-3.7-flash; August 2026; No shutdown
+    # date announced" says nothing about a shutdown in August).
+    table_row: bool = False
 
     def restore(self, text: str) -> str:
         """The text as written (identifiers back in place), at most ~1000 characters."""
@@ -84,9 +88,14 @@ class Section:
     precision: str
     anchor: str
     blocks: list[Node] = field(default_factory=list)
+
     # The document's links to model pages, by link text: "DeepSeek V3.2" -> "deepseek-v3p2"
     # (``app.fireworks.ai/models/fireworks/deepseek-v3p2``). One dict for all its sections.
     links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_table(self) -> bool:
+        return any(block.table_row for block in self.blocks)
 
 
 # ------------------------------------------------------------------------- public interface
@@ -189,7 +198,9 @@ def _walk(el: Tag, events: list[tuple], depth: int = 0) -> None:
             for row in child.find_all("tr"):
                 cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])]
                 if any(cells):
-                    events.append(("block", _node_from_text("; ".join(cells))))
+                    node = _node_from_text("; ".join(cells))
+                    node.table_row = True
+                    events.append(("block", node))
         elif name in _LEAF_BLOCKS or not _has_blocks(child):
             events.append(("block", _node(child, depth)))
         else:

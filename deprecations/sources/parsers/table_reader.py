@@ -63,8 +63,8 @@ class Table:
 class _Budget:
     """Cells left to read in one document."""
 
-    def __init__(self, cells: int = MAX_CELLS):
-        self.cells = cells
+    def __init__(self):
+        self.cells = MAX_CELLS
 
     def take(self, n: int) -> bool:
         self.cells -= n

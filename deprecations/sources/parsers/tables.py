@@ -20,8 +20,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from deprecations.sources.parsers import changelog
 from deprecations.sources.parsers.dates import find_dates, infer_numeric_order, parse_date
 from deprecations.sources.parsers.registry import register
+from deprecations.sources.parsers.section_reader import sections_from
 from deprecations.sources.parsers.table_reader import Cell, Heading, Table, document_tables
 from deprecations.sources.parsers.text import (
     ANNOUNCEMENT_COLUMN,
@@ -455,11 +457,15 @@ def _row_records(row, table, cols, ctx, section: _Section) -> list[Record]:
     shutdown = dates["shutdown"]
     extra = {"cells": {h: c.text for h, c in zip(table.header, row, strict=False) if h},
              "links": [link for c in row for link in c.links]}
+    # A heading dated with the row's own shutdown day ("August 16, 2026: model-x") names the
+    # shutdown, not the announcement.
+    heading = section if not shutdown or shutdown[0] != section.announced else _Section(
+        None, None, section.default_year, section.anchor, section.earliest)
     return [Record(
         vendor=ctx.vendor, model=model,
-        announced=dates["announced"][0] if dates["announced"] else section.announced,
+        announced=dates["announced"][0] if dates["announced"] else heading.announced,
         deprecated=dates["deprecated"][0] if dates["deprecated"]
-        else section.implied_deprecation,
+        else heading.implied_deprecation,
         shutdown=shutdown[0] if shutdown else None,
         shutdown_precision=shutdown[1] if shutdown else DAY, tentative=tentative,
         replacements=replacements, kind=kind_of(model),
@@ -570,10 +576,22 @@ def sniff_tables(data: bytes, url: str) -> float:
 
 @register("tables", sniff=sniff_tables, generic=True)
 def parse_tables(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Record]:
-    """Deprecation tables on any HTML or Markdown page, recognised by their column headers."""
+    """Deprecation tables on any HTML or Markdown page, recognised by their column headers,
+    and dated notices in the sections of the page that have no table."""
     text = decode(data)
     try:
         ctx = Context(vendor or guess_vendor(text, url), url, "auto")
-        return records_from_text(text, ctx)
+        records = records_from_text(text, ctx)
+        return records + notices_beside_tables(text, ctx, records)
     except RecursionError:
         return []  # absurdly nested markup: nothing we can read
+
+
+def notices_beside_tables(text: str, ctx: Context, records: list[Record]) -> list[Record]:
+    """Retirements written as prose in sections without a table ("X will be shut down on
+    DATE"), for models the tables do not name: the prose of a section with a table restates
+    its rows."""
+    sections = [s for s in sections_from(text) if not s.has_table]
+    named = {r.model for r in records}
+    return [r for r in changelog.extract(sections, vendor=ctx.vendor, url=ctx.url)
+            if r.model not in named]
