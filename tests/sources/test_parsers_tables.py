@@ -136,7 +136,7 @@ def test_vendor_provenance_and_source_text(parsed, name):
         assert record.vendor == vendor
         assert record.source_url == url
         assert record.source_text and "  " not in record.source_text
-        assert record.kind in ("model", "endpoint", "feature")
+        assert record.kind in ("model", "snapshot", "endpoint", "feature")
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -416,6 +416,10 @@ def test_split_replacements(cell, replacements):
     ("OpenAI-Beta: realtime=v1", "feature"), ("Slack App integration", "feature"),
     ("/v1/chat parameters: connectors", "feature"), ("claude-v2:1", "model"),
     ("cohere.command-r-v1:0", "model"), ("Claude 3 Opus", "model"),
+    ("gpt-4-0314", "snapshot"), ("gpt-5-2025-08-07", "snapshot"),
+    ("anthropic.claude-3-haiku-20240307-v1:0", "snapshot"), ("gemini-2.5-flash-preview-05-20",
+                                                              "snapshot"),
+    ("command-r-03-2024", "snapshot"), ("gpt-4.1", "model"), ("mistral-large-2411", "model"),
 ])
 def test_kind_of(name, kind):
     assert kind_of(name) == kind

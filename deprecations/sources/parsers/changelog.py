@@ -50,6 +50,7 @@ from deprecations.sources.parsers.text import (
     check_text,
     decode,
     guess_vendor,
+    kind_of,
 )
 from deprecations.sources.parsers.text import SHUTDOWN as SHUTDOWN_WORDS
 from deprecations.sources.records import DAY, Record
@@ -111,6 +112,7 @@ _REPLACEMENT = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:recommended\s+)?(?:replacement|successor|alternative)s?(?:\s+model)?(?:\s+is|:)\s*"
     + _NAMED,
     r"\bredirect(?:ed|ing|s)?\s+to\s+" + _NAMED,
+    r"\bplease\s+(?:use|switch\s+to|migrate\s+to|upgrade\s+to)\s+" + _NAMED,
     r"\bpoints?\s+to\s+" + _NAMED,
 )]
 _STABLE_RELEASE = re.compile(r"\b(?:released|launched|introduc\w+|now available)\b.*"
@@ -345,7 +347,7 @@ def _add(notices: dict[str, _Notice], model: str, name: str, events: dict,
     key = _qualified(model, tuning)
     notice = notices.get(key)
     if notice is None:
-        kind = "feature" if key != model else "model"
+        kind = "feature" if key != model else kind_of(model)
         notice = notices[key] = _Notice(key, name=name, kind=kind, text=text)
     for cls, when in events.items():
         notice.events.setdefault(cls, when)
@@ -652,7 +654,7 @@ def _group_records(section: Section, reading: _Reading) -> list[Record]:
             item = _list_item(sentence, node) if listing else None
         if item:
             out.extend(Record(
-                vendor=reading.vendor, model=model, name=name, kind=_kind_of_name(model),
+                vendor=reading.vendor, model=model, name=name, kind=kind_of(model),
                 announced=section.when, shutdown=when[0], shutdown_precision=when[1],
                 replacements=tuple(r for r in item[1] if r != model),
                 source_url=reading.url, anchor=section.anchor,
@@ -712,9 +714,6 @@ def _list_item(sentence: str, node: Node) -> tuple[list[tuple[str, str]], list[s
         return [(head, "")], replacements
     return None
 
-
-def _kind_of_name(model: str) -> str:
-    return "endpoint" if model.startswith("/") else "model"
 
 
 # -------------------------------------------------------------------------- post-processing

@@ -27,7 +27,6 @@ from deprecations.sources.parsers.table_reader import (
 from deprecations.sources.parsers.tables import (
     Context,
     heading_date,
-    kind_of,
     records_from_text,
     split_models,
 )
@@ -36,6 +35,7 @@ from deprecations.sources.parsers.text import (
     SHUTDOWN,
     clean_text,
     decode,
+    kind_of,
     looks_like_html,
 )
 from deprecations.sources.records import Record

@@ -26,6 +26,7 @@ from deprecations.sources.parsers.text import (
     SHUTDOWN,
     SHUTDOWN_STATE,
     decode,
+    heading_anchor,
     looks_like_html,
     markdown_to_html,
     soup_of,
@@ -108,12 +109,13 @@ def sections_from(data: bytes | str, *, when: date | None = None, precision: str
     ``when`` dates the blocks that come before any dated heading (e.g. a feed item's date).
     """
     text = _unmarked(decode(data))
-    markup = text if looks_like_html(text) else markdown_to_html(_updates_as_headings(text))
+    html = looks_like_html(text)
+    markup = text if html else markdown_to_html(_updates_as_headings(text))
     soup = soup_of(markup)
     links = model_links(soup)
     events: list[tuple] = []
     _walk(_content_root(soup), events)
-    sections = _group(events, Section(when, precision, anchor))
+    sections = _group(events, Section(when, precision, anchor), from_markdown=not html)
     for section in sections:
         section.links = links
     return sections
@@ -293,7 +295,7 @@ def _clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _group(events: list[tuple], first: Section) -> list[Section]:
+def _group(events: list[tuple], first: Section, *, from_markdown: bool) -> list[Section]:
     """Blocks under the nearest enclosing dated heading; undated headings inherit the date."""
     sections = [first]
     stack: list[tuple[int, Section | None]] = []
@@ -305,7 +307,8 @@ def _group(events: list[tuple], first: Section) -> list[Section]:
             heading = _unmarked(tag.get_text(" ", strip=True))
             dated = _heading_date(heading)
             if dated:
-                section = Section(dated[0], dated[1], _anchor(tag))
+                anchor = heading_anchor(tag, from_markdown=from_markdown)
+                section = Section(dated[0], dated[1], anchor)
                 sections.append(section)
                 stack.append((level, section))
             else:
@@ -347,15 +350,3 @@ def _heading_date(text: str) -> tuple[date, str] | None:
     if start <= 3 or len(rest.split()) <= 3:
         return when, precision
     return None
-
-
-def _anchor(tag: Tag) -> str:
-    if tag.get("id"):
-        return str(tag["id"])
-    inner = tag.find(attrs={"id": True}) or tag.find("a", attrs={"name": True})
-    if inner is not None:
-        return str(inner.get("id") or inner.get("name"))
-    return ""
-
-
-# ------------------------------------------------------------------- sentences to records

@@ -24,6 +24,8 @@ from deprecations.sources.parsers.text import (
     SHUTDOWN,
     SHUTDOWN_COLUMN,
     clean_text,
+    heading_anchor,
+    heading_slug,
     looks_like_html,
     soup_of,
 )
@@ -161,13 +163,7 @@ def html_grid(table: Tag, budget: _Budget | None = None) -> tuple[list[list[Cell
 
 
 def _heading(h: Tag) -> Heading:
-    anchor = h.get("id") or _inner_anchor(h)
-    return Heading(int(h.name[1]), clean_text(h.get_text(" ")), str(anchor or ""))
-
-
-def _inner_anchor(h: Tag) -> str:
-    inner = h.find(attrs={"id": True}) or h.find("a", attrs={"name": True})
-    return str(inner.get("id") or inner.get("name")) if inner else ""
+    return Heading(int(h.name[1]), clean_text(h.get_text(" ")), heading_anchor(h))
 
 
 def _footnotes(table: Tag) -> list[str]:
@@ -286,7 +282,8 @@ def markdown_heading(line: str) -> Heading | None:
     anchor = _MD_ANCHOR.search(text)
     if anchor:
         text = text[:anchor.start()]
-    return Heading(len(m.group(1)), markdown_cell(text).text, anchor.group(1) if anchor else "")
+    text = markdown_cell(text).text
+    return Heading(len(m.group(1)), text, anchor.group(1) if anchor else heading_slug(text))
 
 
 def split_markdown_row(line: str) -> list[str]:

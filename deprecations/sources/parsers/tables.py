@@ -28,6 +28,7 @@ from deprecations.sources.parsers.table_reader import Cell, Heading, Table, docu
 from deprecations.sources.parsers.text import (
     ANNOUNCEMENT_COLUMN,
     DEPRECATION_COLUMN,
+    ENDPOINT_WORDS,
     SHUTDOWN,
     SHUTDOWN_COLUMN,
     SHUTDOWN_STATE,
@@ -35,6 +36,7 @@ from deprecations.sources.parsers.text import (
     decode,
     guess_vendor,
     is_lower_bound,
+    kind_of,
     strip_footnote,
 )
 from deprecations.sources.records import DAY, Record
@@ -173,22 +175,6 @@ def split_replacements(cell: Cell) -> list[str]:
         if part and not _EMPTY.match(part) and not _NOT_A_MODEL.search(part):
             out.append(part)
     return _dedupe(out)
-
-
-_HEADER_LIKE = re.compile(r"^[A-Za-z][\w-]*:\s+\S")  # "OpenAI-Beta: assistants=v1"
-_ENDPOINT_WORDS = re.compile(r"\b(?:API|endpoints?)$|\bendpoints?\b", re.IGNORECASE)
-_FEATURE_WORDS = re.compile(
-    r"\b(?:training|parameters?|integration|features?|UI|capabilit\w*|header|tools?)\b",
-    re.IGNORECASE)
-
-
-def kind_of(name: str) -> str:
-    """``/v1/edits`` -> endpoint; ``OpenAI-Beta: ...`` or prose about training -> feature."""
-    if _HEADER_LIKE.match(name) or (" " in name and _FEATURE_WORDS.search(name)):
-        return "feature"  # checked first: "/v1/chat parameters: ..." is about parameters
-    if name.startswith("/") or (" " in name and _ENDPOINT_WORDS.search(name)):
-        return "endpoint"
-    return "model"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,7 +458,9 @@ def _row_records(row, table, cols, ctx, section: _Section) -> list[Record]:
         name=strip_footnote(name_cell.text) if name_cell and len(models) == 1 else "",
         source_url=ctx.url, anchor=section.anchor,
         source_text=clean_text(" | ".join(c.text for c in row)),
-        notes="; ".join(_dedupe(notes)), extra=extra,
+        notes="; ".join(_dedupe(notes)),
+        # the other names the same cell gives (`gpt-4-0613` \| `gpt-4`, ...): its aliases
+        extra={**extra, "aliases": [m for m in models if m != model]},
     ) for model in models]
 
 
@@ -539,7 +527,7 @@ def _subjects(event: Cell, end: int) -> list[tuple[str, str]]:
     for part in _CONJUNCT.split(subject):
         named = [c for c in codes if c in part]
         if named:
-            kind = "endpoint" if _ENDPOINT_WORDS.search(part) else kind_of(named[0])
+            kind = "endpoint" if ENDPOINT_WORDS.search(part) else kind_of(named[0])
             out.extend((c, kind) for c in named)
         elif part.strip():
             out.append((_DETERMINER.sub("", part.strip()), "feature"))

@@ -106,6 +106,24 @@ def strip_footnote(text: str) -> str:
     return _FOOTNOTE_MARK.sub("", text.strip()).strip()
 
 
+def heading_anchor(tag, *, from_markdown: bool = False) -> str:
+    """The fragment that links to an HTML heading: its id, or an id or name inside it; for a
+    heading rendered from Markdown (which has none), the slug docs sites give it."""
+    if tag.get("id"):
+        return str(tag["id"])
+    inner = tag.find(attrs={"id": True}) or tag.find("a", attrs={"name": True})
+    if inner is not None:
+        return str(inner.get("id") or inner.get("name"))
+    return heading_slug(tag.get_text(" ")) if from_markdown else ""
+
+
+def heading_slug(text: str) -> str:
+    """``2026-06-11: GPT-5 and o3 model deprecations`` -> ``2026-06-11-gpt-5-and-o3-model-
+    deprecations``: how Markdown docs sites name a heading's anchor."""
+    text = re.sub(r"[^\w\s-]", "", clean_text(text).lower())
+    return re.sub(r"\s+", "-", text.strip())[:200]
+
+
 # ------------------------------------------------------------------------ the vocabulary
 # Regular-expression sources (not compiled: each reader wraps them in its own boundaries).
 
@@ -139,6 +157,30 @@ def is_lower_bound(text: str) -> bool:
     return bool(LOWER_BOUND_RE.search(text or ""))
 
 
+# ----------------------------------------------------------------- what kind of thing it is
+
+_HEADER_LIKE = re.compile(r"^[A-Za-z][\w-]*:\s+\S")  # "OpenAI-Beta: assistants=v1"
+ENDPOINT_WORDS = re.compile(r"\b(?:API|endpoints?)$|\bendpoints?\b", re.IGNORECASE)
+_FEATURE_WORDS = re.compile(
+    r"\b(?:training|tuning|parameters?|integration|features?|UI|capabilit\w*|header|tools?"
+    r"|module)\b", re.IGNORECASE)
+# A date stamp in an identifier: -2024-10-01, -20240229, -0613 (MMDD), -05-20, -03-2024.
+_SNAPSHOT = re.compile(
+    r"(?:^|[-.@])(?:(?:19|20)\d{2}-?(?:0[1-9]|1[0-2])-?(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[1-9]|1[0-2])-?(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|1[0-2])-20\d{2})(?=$|[-:.])")
+
+
+def kind_of(name: str) -> str:
+    """``/v1/edits`` -> endpoint; ``OpenAI-Beta: ...`` or prose about training -> feature;
+    an identifier with a date stamp (``gpt-4-0314``, ``claude-3-opus-20240229``) ->
+    snapshot; else model."""
+    if _HEADER_LIKE.match(name) or (" " in name and _FEATURE_WORDS.search(name)):
+        return "feature"  # checked first: "/v1/chat parameters: ..." is about parameters
+    if name.startswith("/") or (" " in name and ENDPOINT_WORDS.search(name)):
+        return "endpoint"
+    return "snapshot" if " " not in name and _SNAPSHOT.search(name) else "model"
+
+
 # ------------------------------------------------------------------------------- vendors
 
 # Names other documents and trackers use for the platforms, lower case -> the vendor slug.
@@ -150,7 +192,7 @@ VENDOR_SLUGS = {
     "kimi": "moonshot", "minimax": "minimax", "z.ai": "z-ai", "z-ai": "z-ai", "zhipu": "z-ai",
     "alibaba": "alibaba", "alibaba cloud": "alibaba", "alibaba cloud model studio": "alibaba",
     "model studio": "alibaba", "groq": "groq", "cerebras": "cerebras",
-    "xiaomi": "xiaomi-mimo", "xiaomi mimo": "xiaomi-mimo", "mimo": "xiaomi-mimo",
+    "xiaomi": "xiaomi", "xiaomi mimo": "xiaomi", "mimo": "xiaomi",
     "thinking machines": "thinking-machines", "tinker": "thinking-machines",
     "aws bedrock": "aws-bedrock", "amazon bedrock": "aws-bedrock", "bedrock": "aws-bedrock",
     "aws": "aws-bedrock",
