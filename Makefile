@@ -7,14 +7,22 @@ export PORT
 
 .PHONY: run test install install-test browser lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+# The scanner (scanner/, distribution depcal-scan) is installed in the same pip command as the
+# server that requires it, so pip takes it from this checkout, never from an index.
+$(VENV)/.installed: pyproject.toml scanner/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ./scanner -e .
+	@$(MAKE) --no-print-directory $(VENV)/bin/depcal-scan
 	touch $@
 
+# A venv made before the scanner had its own distribution lost this script when pip replaced
+# the old depcal (which owned it): put it back.
+$(VENV)/bin/depcal-scan:
+	$(PY) -m pip install --quiet --no-deps --force-reinstall -e ./scanner
+
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e ./scanner -e '.[test]'
 	touch $@
 
 ## browser: Debian's chromium for the browser tests (installed when missing, if allowed)
