@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test browser lint bench clean
+.PHONY: run admin-password test install install-test browser lint bench clean
 
 # The scanner (scanner/, distribution depcal-scan) is installed in the same pip command as the
 # server that requires it, so pip takes it from this checkout, never from an index.
@@ -39,17 +39,26 @@ install-test: $(VENV)/.installed-test
 SECRET_FILE := var/secret_key
 RUN_ENV = DEBUG=false SECRET_KEY="$$(cat $(SECRET_FILE))"
 
-## run: install, migrate, load the shipped catalogue, then web + worker + beat (Ctrl-C stops)
-run: install
+$(SECRET_FILE):
 	@mkdir -p $(dir $(SECRET_FILE))
 	@test -s $(SECRET_FILE) || (umask 077 && $(PY) -c \
 	  'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_FILE))
+
+## run: install, migrate, load the shipped catalogue, then web + worker + beat (Ctrl-C stops);
+## the addresses and the admin's password are printed last, once everything answers
+run: install $(SECRET_FILE)
 	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
 	$(RUN_ENV) $(PY) manage.py load_catalogue
-	$(RUN_ENV) $(PY) manage.py ensure_admin
-	@echo "depcal: open http://127.0.0.1:$(PORT)/ (admin at http://127.0.0.1:$(PORT)/admin/)"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 || true
+	@admin="$$($(RUN_ENV) $(PY) manage.py ensure_admin)" || exit 1; \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 \
+	  | DEPCAL_ANNOUNCE="$$(printf 'depcal is up: http://127.0.0.1:$(PORT)/\nThe admin: http://127.0.0.1:$(PORT)/admin/\n%s' "$$admin")" \
+	    $(RUN_ENV) $(PY) scripts/announce_when_up.py --url http://127.0.0.1:$(PORT)/ || true
+
+## admin-password: give the admin user a new password (DEPCAL_ADMIN_PASSWORD, or generated) and print it
+admin-password: install $(SECRET_FILE)
+	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(RUN_ENV) $(PY) manage.py ensure_admin --reset
 
 ## test: install what the tests need and run the whole suite
 test: install-test browser

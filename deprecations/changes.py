@@ -1,8 +1,9 @@
 """The only functions that change catalogue entries.
 
 The admin, the collectors, the catalogue loader and tests all call these, so every move of a
-date leaves a ``Change`` row and raises the entry's revision (which calendar feeds publish as
-SEQUENCE and the notifier keys its change emails on). Nothing else should save these fields.
+date (and every withdrawal, reinstatement or publication) leaves a ``Change`` row and raises
+the entry's revision (which calendar feeds publish as SEQUENCE and the notifier keys its change
+emails on). Nothing else should save these fields.
 """
 
 from __future__ import annotations
@@ -175,6 +176,22 @@ def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: 
     """Undo a withdrawal."""
     status = status_on(entry.shutdown_on, today)
     return _set_status(entry, status, Change.Kind.REINSTATED, by=by, via=via, note=note, now=now)
+
+
+@transaction.atomic
+def publish(entry: Deprecation, *, by=None, via: str = "", note: str = "",
+            now: datetime | None = None) -> bool:
+    """Show an entry that waited for review on the pages, the feeds and the API, with a
+    "published" history row giving its shutdown date. False if it was published already."""
+    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    if entry.published:
+        return False
+    entry.published = True
+    entry.save(update_fields=["published", "updated_at"])
+    _record(entry, Change.Kind.PUBLISHED, by=by, via=via, note=note, now=now,
+            field="shutdown_on" if entry.shutdown_on else "", new_date=entry.shutdown_on,
+            new_tentative=entry.shutdown_tentative)
+    return True
 
 
 def status_on(shutdown_on: date | None, today: date) -> str:

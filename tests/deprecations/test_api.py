@@ -223,6 +223,25 @@ def test_not_found_is_json(client, catalogue):
         assert response.json()["error"] == "not_found"
 
 
+@pytest.mark.parametrize("path, target", [
+    ("/api/v1/retirements/", "/api/v1/retirements"),
+    ("/api/v1/retirements/?vendor=openai&page=2", "/api/v1/retirements?vendor=openai&page=2"),
+    ("/api/v1/docs/", "/api/v1/docs"),
+    ("/api/v1/retirements/12//", "/api/v1/retirements/12"),
+    ("/api/v1/openapi.json/", "/api/v1/openapi.json"),
+])
+def test_a_trailing_slash_redirects_to_the_endpoint(client, path, target):
+    response = client.get(path)
+    assert response.status_code == 301 and response["Location"] == target
+
+
+def test_a_trailing_slash_on_no_endpoint_is_still_a_json_404(client):
+    for path in ("/api/v1/nowhere/", "/api/v1/retirements/x/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"] == "not_found"
+
+
 def test_only_reads_are_allowed(client):
     response = client.post(f"{API}/retirements", {})
     assert response.status_code == 405
