@@ -80,7 +80,8 @@ def load(data: dict, *, today: date, now: datetime | None = None) -> LoadReport:
 
 def _citations(row):
     return [
-        {"url": s["url"], "title": s.get("title", ""), "retrieved_on": _date(s.get("retrieved_on"))}
+        {"url": s["url"], "title": s.get("title", ""), "retrieved_on": _date(s.get("retrieved_on")),
+         "quote": s.get("quote", "")}
         for s in row.get("sources", [])
     ]
 
@@ -144,13 +145,74 @@ def _update(entry: Deprecation, row: dict, report: LoadReport, *, now: datetime)
     return True
 
 
-def load_sources(rows: list[dict]) -> int:
-    """Create the shipped sources that are missing; never touch ones the admin has edited."""
-    created = 0
+def dump(*, as_of: date, vendors: list[dict], documents: list[dict] = ()) -> dict:
+    """The published catalogue in the shape ``load`` reads (the inverse of ``load``), in a
+    stable order: the same database gives the same file."""
+    entries = []
+    published = (Deprecation.objects.filter(published=True).select_related("offering__vendor")
+                 .prefetch_related("offering__aliases", "citations"))
+    for e in published:
+        entries.append({
+            "vendor": e.offering.vendor.slug, "identifier": e.offering.identifier,
+            "display_name": e.offering.display_name, "kind": e.offering.kind,
+            "aliases": sorted(a.name for a in e.offering.aliases.all()),
+            "announced": _iso(e.announced_on), "deprecated": _iso(e.deprecated_on),
+            "shutdown": _iso(e.shutdown_on), "shutdown_precision": e.shutdown_precision,
+            "tentative": e.shutdown_tentative, "replacements": e.replacements, "notes": e.notes,
+            "sources": [{"url": c.url, "title": c.title, "retrieved_on": _iso(c.retrieved_on),
+                         "quote": c.quote}
+                        for c in sorted(e.citations.all(),
+                                        key=lambda c: (c.retrieved_on or date.min, c.url))],
+        })
+    entries.sort(key=lambda r: (r["vendor"], r["identifier"].casefold(), r["identifier"]))
+    return {"as_of": as_of.isoformat(), "documents": list(documents),
+            "vendors": sorted(vendors, key=lambda v: v["slug"]), "entries": entries}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass
+class SourcesReport:
+    created: int = 0
+    updated: int = 0
+    # "slug: field" an admin changed from what was shipped: left as the admin set it
+    kept_edited: list[str] = field(default_factory=list)
+
+
+def load_sources(rows: list[dict]) -> SourcesReport:
+    """Create the shipped sources that are missing and bring the others up to date.
+
+    A field is updated when the database still holds a value this file shipped before (its
+    ``previously`` lists them: a page that moved, a parser no longer needed); any other value
+    is an admin's edit and is kept, and reported. Old URLs are replaced, never kept beside
+    the new ones.
+    """
+    report = SourcesReport()
     for row in rows:
         vendor = Vendor.objects.filter(slug=row["vendor"]).first() if row.get("vendor") else None
-        fields = {k: v for k, v in row.items() if k not in ("slug", "vendor")}
-        _, made = Source.objects.get_or_create(slug=row["slug"], defaults={**fields,
-                                                                           "vendor": vendor})
-        created += made
-    return created
+        shipped = {k: v for k, v in row.items() if k not in ("slug", "vendor", "previously")}
+        source, made = Source.objects.get_or_create(slug=row["slug"],
+                                                    defaults={**shipped, "vendor": vendor})
+        if made:
+            report.created += 1
+            continue
+        changed = []
+        for name, value in shipped.items():
+            current = getattr(source, name)
+            if current == value:
+                continue
+            if current in row.get("previously", {}).get(name, ()):
+                setattr(source, name, value)
+                changed.append(name)
+            else:
+                report.kept_edited.append(f"{source.slug}: {name}")
+        if changed:
+            if {"url", "page_url"} & set(changed):  # a new document: no validators, no count
+                source.etag = source.last_modified = ""
+                source.last_row_count = None
+                changed += ["etag", "last_modified", "last_row_count"]
+            source.save(update_fields=changed)
+            report.updated += 1
+    return report

@@ -152,6 +152,19 @@ def move_dates(
     return True
 
 
+def set_details(entry: Deprecation, *, replacements=None, notes: str | None = None) -> bool:
+    """Set an entry's replacements or notes. They have no history of their own (only dates
+    do), but calendars show them, so the revision moves. Returns False if nothing changed."""
+    details = {k: v for k, v in (("replacements", None if replacements is None
+                                  else list(replacements)), ("notes", notes))
+               if v is not None and getattr(entry, k) != v}
+    if not details:
+        return False
+    Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1, **details)
+    entry.refresh_from_db(fields=["revision", "updated_at", *details])
+    return True
+
+
 @transaction.atomic
 def withdraw(entry: Deprecation, *, by=None, via: str = "", note: str = "",
              now: datetime | None = None) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from deprecations.models import FetchRun, Source
 from deprecations.sources import fetch, parsers, reconcile
+from deprecations.sources.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,24 @@ def collect(source: Source, *, today: date, now: datetime | None = None,
     return run
 
 
+def parser_for(source: Source, body: bytes) -> parsers.Parser:
+    """The source's parser, else the one that fits the document best."""
+    return parsers.get(source.parser) if source.parser else parsers.detect(body, source.url)
+
+
+def read(source: Source, body: bytes, parser: parsers.Parser | None = None) -> list[Record]:
+    """The records of a document of ``source`` (raises ``parsers.ParseError`` if unreadable)."""
+    parser = parser or parser_for(source, body)
+    return parser.fn(body, url=source.cite_url,
+                     vendor=source.vendor.name if source.vendor else None)
+
+
 def _take(source, run, result, *, today, now, dry_run):
     """Parse the body and reconcile it; sets the run's status and counts."""
     try:
-        parser = parsers.get(source.parser) if source.parser else parsers.detect(
-            result.body, source.url)
+        parser = parser_for(source, result.body)
         run.parser = parser.name
-        records = parser.fn(result.body, url=source.cite_url,
-                            vendor=source.vendor.name if source.vendor else None)
+        records = read(source, result.body, parser)
     except parsers.ParseError as exc:  # not a document this parser reads: say so, no traceback
         run.status, run.error = FetchRun.Status.ERROR, f"parser failed: {exc}"[:2000]
         return

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from deprecations import changes
 from deprecations.models import Alias, Deprecation, Notice, Offering, Source, Vendor
+from deprecations.sources.parsers.text import vendor_slug
 from deprecations.sources.records import Record
 from deprecations.weburl import is_web_url
 
@@ -133,6 +134,9 @@ def _apply(source, record, *, today, now, counts):
     except ValidationError as exc:  # e.g. a shutdown before the announcement: a person decides
         notice.deprecation = entry
         _flag(notice, "cannot apply: " + "; ".join(exc.messages), counts)
+        return
+    if notice.review == Notice.Review.APPLIED and record.extra.get("aliases"):
+        changes.add_aliases(notice.deprecation.offering, record.extra["aliases"])
 
 
 def _new_entry(source, vendor, record, notice, *, today, counts):
@@ -239,20 +243,8 @@ def reject(notice: Notice, *, note: str = "") -> None:
 
 def find_vendor(name: str) -> Vendor | None:
     """A vendor by slug or name as another tracker spells it ("AWS Bedrock", "Azure")."""
-    key = name.strip().lower()
-    slug = VENDOR_SPELLINGS.get(key, key.replace(" ", "-"))
-    return (Vendor.objects.filter(slug=slug).first()
+    return (Vendor.objects.filter(slug=vendor_slug(name)).first()
             or Vendor.objects.filter(name__iexact=name.strip()).first())
-
-
-# Other trackers' names for our vendors.
-VENDOR_SPELLINGS = {
-    "aws bedrock": "aws-bedrock", "amazon bedrock": "aws-bedrock", "bedrock": "aws-bedrock",
-    "azure openai": "azure", "microsoft azure": "azure", "azure ai foundry": "azure",
-    "google": "google-gemini", "google gemini": "google-gemini", "gemini": "google-gemini",
-    "google gemini api": "google-gemini", "google vertex": "google-vertex",
-    "vertex ai": "google-vertex", "google vertex ai": "google-vertex",
-}
 
 
 def find_entry(vendor: Vendor, identifier: str) -> Deprecation | None:

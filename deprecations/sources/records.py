@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import quote, urlsplit
 
 DAY = "day"
 MONTH = "month"
@@ -37,6 +39,12 @@ class Record:
     notes: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
+    def __post_init__(self):
+        # Whatever a document says, a record only ever points to a web page: a feed item
+        # whose link is ``javascript:...`` must not become a link on our pages.
+        object.__setattr__(self, "source_url", http_url(self.source_url))
+        object.__setattr__(self, "anchor", safe_anchor(self.anchor))
+
     @property
     def replacement(self) -> str | None:
         """The first (preferred) replacement, or None."""
@@ -64,6 +72,26 @@ class Record:
             notes=self.notes,
         )
         return out
+
+
+_NOT_IN_URL = re.compile(r'[\x00-\x20\x7f"<>\\]')
+
+
+def http_url(url: str) -> str:
+    """``url`` when it is an absolute http(s) URL with a host, else ``""``."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[bad" and friends
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return "" if _NOT_IN_URL.search(url) else url
+
+
+def safe_anchor(anchor: str) -> str:
+    """A fragment identifier as a URL may carry it (anything else percent-encoded)."""
+    return quote((anchor or "").strip().lstrip("#")[:200], safe="-._~:@!$&'()*+,;=/?")
 
 
 def _iso(value: date | None) -> str | None:

@@ -26,7 +26,7 @@ from deprecations import catalogue
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 TODAY = date(2026, 1, 18)  # upcoming entries exist: chatgpt-4o-latest shuts down in 30 days
-ALL_PAST = date(2026, 11, 25)  # every dated entry of the shipped catalogue is past
+ALL_PAST = date(2028, 6, 1)  # every dated entry of the shipped catalogue is past
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -92,7 +92,7 @@ def site(live_server, transactional_db, settings):
 
 @pytest.fixture
 def site_all_past(live_server, transactional_db, settings):
-    """The live server with the shipped catalogue, on 25 November 2026 (all retired)."""
+    """The live server with the shipped catalogue, on 1 June 2028 (all retired)."""
     yield _site(live_server, settings, ALL_PAST)
     cache.clear()
 

@@ -61,7 +61,7 @@ def test_an_entry_page_shows_its_dates_and_replacement(site, page):
     marks = page.locator("svg circle.tl-mark title").all_text_contents()
     assert "shutdown 17 Feb 2026" in marks
     assert "2 dates: announced 18 Nov 2025; deprecated 18 Nov 2025" in marks  # one day
-    sources = page.locator("main h2 + ul.plain a[href^='https://platform.openai.com/']")
+    sources = page.locator("main h2 + ul.plain a[href^='https://developers.openai.com/']")
     expect(sources).to_have_count(1)
 
 
@@ -101,11 +101,11 @@ def test_the_site_works_when_every_shutdown_is_past(site_all_past, open_page):
         expect(page.locator(".soon strong")).to_have_text(["0", "0", "0"])
         expect(page.locator("h2#upcoming + p")).to_be_visible()  # "no upcoming retirement"
         assert page.locator("h2#upcoming + section").count() == 0
-        assert "chatgpt-4o-latest" in _identifiers(page)  # recently retired
+        assert "DeepSeek-V4-Flash" in _identifiers(page)  # recently retired (Azure)
         assert scroll_width(page) <= PHONE["width"]
         assert axe_blocking(page) == []
-        page.goto(site_all_past.url + entry_path("chatgpt-4o-latest"))
-        expect(page.locator(".verdict")).to_have_text("Shut down 281 days ago")
+        page.goto(site_all_past.url + entry_path("DeepSeek-V4-Flash", "azure"))
+        expect(page.locator(".verdict")).to_have_text("Shut down 102 days ago")
         assert scroll_width(page) <= PHONE["width"]
         assert axe_blocking(page) == []
         page.goto(site_all_past.url + "/past/")

@@ -71,3 +71,60 @@ def test_every_shipped_source_names_a_registered_parser_or_none():
 
     for row in catalogue.read(catalogue.SOURCES_PATH):
         assert row["parser"] == "" or row["parser"] in parsers.names(), row["slug"]
+
+
+SHIPPED_IN_2025 = {  # how the OpenAI source shipped before its page moved
+    "slug": "openai-deprecations", "name": "OpenAI API deprecations",
+    "url": "https://platform.openai.com/docs/deprecations", "parser": "openai",
+    "authority": "primary"}
+
+
+def _shipped(slug):
+    return next(r for r in catalogue.read(catalogue.SOURCES_PATH) if r["slug"] == slug)
+
+
+def test_a_source_whose_page_moved_is_updated_not_kept_beside_the_new_one(data):
+    catalogue.load(data, today=TODAY)
+    Source.objects.create(**SHIPPED_IN_2025, etag='"old"', last_row_count=78)
+    report = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    source = Source.objects.get(slug="openai-deprecations")
+    row = _shipped("openai-deprecations")
+    assert (source.url, source.page_url, source.parser) == (row["url"], row["page_url"], "")
+    assert source.url == "https://developers.openai.com/api/docs/deprecations.md"
+    # a new document: the old page's validators and row count say nothing about it
+    assert (source.etag, source.last_row_count) == ("", None)
+    assert report.updated == 1 and report.kept_edited == []
+    assert Source.objects.filter(url__contains="platform.openai.com").count() == 0
+    again = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_what_an_admin_edited_is_kept_and_reported(data):
+    catalogue.load(data, today=TODAY)
+    mirror = "https://mirror.example.org/openai-deprecations.md"
+    Source.objects.create(**{**SHIPPED_IN_2025, "url": mirror})  # the admin's own choice
+    report = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    source = Source.objects.get(slug="openai-deprecations")
+    assert source.url == mirror
+    assert source.parser == ""  # the parser was still as shipped: it follows the file
+    assert report.kept_edited == ["openai-deprecations: url"]
+
+
+def test_the_command_reports_kept_edits(data, capsys):
+    Source.objects.create(**{**SHIPPED_IN_2025, "name": "Our OpenAI source"})
+    call_command("load_catalogue", today=TODAY)
+    out = capsys.readouterr().out
+    assert "kept source setting edited in the admin: openai-deprecations: name" in out
+    assert Source.objects.get(slug="openai-deprecations").name == "Our OpenAI source"
+
+
+def test_every_platform_has_a_source_with_a_public_url():
+    rows = catalogue.read(catalogue.SOURCES_PATH)
+    vendors = {v["slug"] for v in catalogue.read(catalogue.DATA_DIR / "vendors.json")}
+    assert {r["vendor"] for r in rows if r["vendor"]} == vendors
+    assert len(vendors) == 20
+    for row in rows:
+        assert row["url"].startswith("https://"), row["slug"]
+        assert row["authority"] in ("primary", "changelog", "secondary")
+        for name, old in row.get("previously", {}).items():
+            assert row[name] not in old, (row["slug"], name)  # history, not the current value

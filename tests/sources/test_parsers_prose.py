@@ -263,8 +263,10 @@ def test_changelog_finds_nothing_where_nothing_retires():
 def test_changelog_feed_items_in_another_vendors_style():
     records = feed.parse(ACME_ATOM, vendor="Acme")
     rows = sorted((r.model, r.announced, r.shutdown, r.replacements) for r in records)
+    # "The Acme Vision 1 model is no longer available" gives no date: the entry's own date is
+    # the day Acme wrote it, not the day it stopped working, so the row waits for review.
     assert rows == [
-        ("Acme Vision 1", date(2025, 12, 1), date(2025, 12, 1), ()),
+        ("Acme Vision 1", date(2025, 12, 1), None, ()),
         ("acme-large-2", date(2025, 12, 1), date(2026, 3, 3), ("acme-large-3",)),
     ]
     assert {r.vendor for r in records} == {"Acme"}
@@ -280,8 +282,9 @@ def test_changelog_markdown_with_year_rollover_and_two_dates():
         ("zeta-chat-1-mini", date(2025, 12, 20), None, date(2026, 1, 15), ()),
         ("zeta-embed-2", date(2025, 12, 20), date(2025, 12, 20), date(2026, 2, 2),
          ("zeta-embed-3",)),
-        # deprecated in one entry, removed in a later one: one record
-        ("Zeta Coder 2", date(2025, 6, 1), date(2025, 6, 1), date(2025, 7, 1), ()),
+        # deprecated in one entry, "removed" in a later one that gives no date: one record,
+        # with no shutdown date (the later entry's own date is when it was written)
+        ("Zeta Coder 2", date(2025, 6, 1), date(2025, 6, 1), None, ()),
     }
 
 
@@ -306,7 +309,7 @@ def test_changelog_prose_in_another_vendors_html_style():
     rows = {(r.model, r.announced, r.deprecated, r.shutdown, r.replacements) for r in records}
     assert rows == {
         ("Orca Sonnet 3.7", date(2025, 10, 28), date(2025, 10, 28), None, ()),
-        ("Orca Sonnet 3.5", date(2025, 10, 28), None, date(2025, 10, 28), ()),
+        ("Orca Sonnet 3.5", date(2025, 10, 28), None, None, ()),  # retired: no date given
         ("orca-2.1", date(2025, 10, 28), None, date(2026, 3, 3), ("orca-sonnet-4-5",)),
         ("orca-instant-1.2", date(2025, 9, 2), None, date(2025, 10, 1), ()),
         ("orca-1.3", date(2025, 9, 2), None, date(2025, 10, 1), ()),

@@ -68,11 +68,15 @@ def test_a_cycle_lands_the_entries_a_second_costs_304s_and_an_outage_loses_nothi
     with CeleryWorker(queues="default,fetch", extra_env=env) as worker:
         runs = run_cycle(0)
         assert {r.status for r in runs} == {"ok"}, worker.output()[-3000:]
-        # Every row of OpenAI's own page is a published entry, with its standing date.
-        openai = {(e.offering.identifier, e.shutdown_on) for e in Deprecation.objects.filter(
-            offering__vendor__slug="openai", published=True).select_related("offering")}
+        # Every row of OpenAI's own page is a published entry, with its standing date, or an
+        # alias of one ("gpt-4-0125-preview (including gpt-4-turbo-preview ...)").
+        entries = Deprecation.objects.filter(offering__vendor__slug="openai", published=True)
+        openai = {(e.offering.identifier, e.shutdown_on) for e in entries.select_related(
+            "offering")}
+        aliases = set(entries.values_list("offering__aliases__name", flat=True))
         rows = {r["model"] for r in expected(DOCUMENTS["openai-deprecations"][0])}
-        assert rows <= {identifier for identifier, _ in openai}
+        assert rows <= {identifier for identifier, _ in openai} | aliases
+        assert {"gpt-4-turbo-preview", "gpt-4-turbo-preview-completions"} <= aliases
         assert ("gpt-4-0314", date(2026, 3, 26)) in openai
         # The changelog and the tracker wait in the review queue; nothing of theirs is public.
         assert not Deprecation.objects.filter(offering__vendor__slug="google-gemini").exists()

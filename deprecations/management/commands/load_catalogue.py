@@ -26,6 +26,9 @@ class Command(BaseCommand):
             f"{report.unchanged} unchanged"
         )
         sources = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
-        self.stdout.write(f"sources: {sources} created")
+        self.stdout.write(f"sources: {sources.created} created, {sources.updated} updated")
+        for key in sources.kept_edited:
+            self.stdout.write(self.style.WARNING(f"kept source setting edited in the admin: "
+                                                 f"{key}"))
         for key in report.kept_curated:
             self.stdout.write(self.style.WARNING(f"kept curated entry {key} (file differs)"))

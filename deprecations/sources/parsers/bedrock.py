@@ -13,13 +13,9 @@ import dataclasses
 import re
 
 from deprecations.sources.parsers.registry import ParseError, register
-from deprecations.sources.parsers.tables import (
-    Context,
-    decode,
-    document_tables,
-    looks_like_html,
-    records_from_text,
-)
+from deprecations.sources.parsers.table_reader import document_tables
+from deprecations.sources.parsers.tables import Context, records_from_text
+from deprecations.sources.parsers.text import decode
 from deprecations.sources.records import Record
 
 VENDOR = "AWS Bedrock"
@@ -42,7 +38,7 @@ def parse_bedrock(data: bytes, *, url: str = "", vendor: str | None = None) -> l
     """Amazon Bedrock model lifecycle: legacy and end-of-life models, one row per table row."""
     text = decode(data)
     low = text[:500_000].lower()
-    if not looks_like_html(text) or "model lifecycle" not in low:
+    if "model lifecycle" not in low:
         raise ParseError("not the Amazon Bedrock model lifecycle page")
     try:
         records = records_from_text(text, Context(vendor or VENDOR, url, "auto"))

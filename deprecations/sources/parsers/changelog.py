@@ -2,16 +2,21 @@
 
 Release notes and changelogs (HTML, Markdown or plain text) are mostly about launches; here and
 there a bullet says "The following models will be deprecated: November 12: ...", "X will be
-shut down on DATE", "X is no longer supported", "use Y instead". This module finds those
-sentences and turns them into ``Record``s:
+shut down on DATE", "X is no longer supported", "use Y instead". ``section_reader`` turns the
+document into dated sections of blocks; this module reads their sentences and turns the
+retirements into ``Record``s:
 
-* the document becomes sections (the date of the enclosing dated heading, or a caller's date
-  such as a feed item's) holding blocks (a list item with its nested lists, a paragraph);
 * identifiers come from ``<code>``/backticks, or from model-like tokens (``gpt-4o-mini``), or,
   when a sentence names no identifier, from display names with a version (``Gemini 1.0 Pro``);
 * each date in a retirement sentence belongs to the nearest retirement word before it
-  (``deprecated on A and removed on B``); a present or past "is deprecated" / "has been shut
-  down" with no date takes the heading's date; a future one with no date gives nothing;
+  (``deprecated on A and removed on B``); a present or past "is deprecated" takes the heading's
+  date as its deprecation date;
+* a shutdown date is only ever a date the text ties to the shutdown: "X has been retired" under
+  a dated heading gives a record with no shutdown date (it waits for review), never the entry's
+  own date, which is the day the vendor wrote about it;
+* "Several models will be decommissioned on DATE" followed by a list of models gives each of
+  them that date; "the X series was discontinued on DATE" gives it to every ``X-...``
+  identifier the page lists;
 * replacements only from explicit phrases (``use Y instead``, ``in favour of Y``, ``migrate
   to Y``) in the same sentence or block, or from a stable release of the same family announced
   in the same block ("Released X, the stable version ...").
@@ -24,50 +29,39 @@ maps that in its own thin parser (see ``gemini.py``). Pages with no retirements 
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag, XMLParsedAsHTMLWarning
-
 from deprecations.sources.parsers.dates import find_dates
-from deprecations.sources.parsers.registry import ParseError, register
+from deprecations.sources.parsers.registry import register
+from deprecations.sources.parsers.section_reader import (
+    PUA_RE,
+    PUA_SIZE,
+    PUA_START,
+    SOURCE_TEXT,
+    Node,
+    Section,
+    sections_from,
+)
+from deprecations.sources.parsers.text import (
+    ANNOUNCEMENT,
+    DEPRECATION,
+    SHUTDOWN_STATE,
+    check_text,
+    decode,
+    guess_vendor,
+    kind_of,
+)
+from deprecations.sources.parsers.text import SHUTDOWN as SHUTDOWN_WORDS
 from deprecations.sources.records import DAY, Record
 
 DEPRECATE, SHUTDOWN, ANNOUNCE = "deprecated", "shutdown", "announced"
-
-# Identifiers are replaced by one private-use character each, so that sentence splitting,
-# date finding and phrase matching never look inside ``gemini-2.5-flash-preview-05-20``.
-_PUA_START, _PUA_SIZE = 0xE000, 0x1900
-_PUA_RE = re.compile(f"[{chr(_PUA_START)}-{chr(_PUA_START + _PUA_SIZE - 1)}]")
-
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_SKIP = {"script", "style", "nav", "aside", "noscript", "template", "svg", "button", "pre",
-         "select", "iframe", "head", "title", "meta", "link"}
-# page chrome, unless inside the content (an <article><header> may hold the entry's date)
-_CHROME = {"header", "footer"}
-_CODE = {"code", "kbd", "samp", "tt"}
-_BLOCKS = {"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "tr", "td", "th",
-           "blockquote", "dl", "dt", "dd", "figure", "figcaption", "details", "summary",
-           "body", "tbody", "thead", "hr", "br", *_HEADINGS}
-_LEAF_BLOCKS = {"p", "blockquote", "dd", "dt", "figcaption", "summary"}
-
-# A plain-text identifier: lower case, joined by - . : and holding a digit (gpt-4o-mini,
-# claude-3-5-sonnet-20240620, anthropic.claude-v2:1). Words such as "low-cost" have no digit.
-_PLAIN_ID = re.compile(
-    r"(?<![\w.@/:-])(?=[a-z0-9.:-]*\d)[a-z][a-z0-9]*(?:[-.:][a-z0-9]+)*[-.][a-z0-9]+"
-    r"(?![\w@/-]|\.\w)")
+RETIRED = "retired"  # said to have stopped, on no date the text gives
 
 _RETIRE_WORDS = (
-    (SHUTDOWN, r"shut(?:ting|s)?[\s-]?(?:down|off)|shutdown|retir(?:e|ed|es|ing|ement)"
-               r"|remov(?:e|ed|es|ing|al)|discontinu(?:e|ed|es|ing|ation)"
-               r"|sunset(?:s|ted|ting)?|decommission(?:ed|ing)?|EOL"
-               r"|end[\s-]of[\s-](?:life|support)|(?:remains?|be) available (?:until|through)"
-               r"|no longer (?:be )?(?:supported|available|accessible|served|offered)"
-               r"|(?:stop|cease)(?:s|ped)? (?:working|serving|being served)"
-               r"|turned off|taken offline"),
-    (DEPRECATE, r"deprecat\w*|legacy status|(?:marked|moved?|moving) (?:as |to )?legacy"),
-    (ANNOUNCE, r"notif(?:y|ied|ying)|announc(?:e|ed|ing)"),
+    (SHUTDOWN, f"{SHUTDOWN_WORDS}|{SHUTDOWN_STATE}"),
+    (DEPRECATE, DEPRECATION),
+    (ANNOUNCE, ANNOUNCEMENT),
 )
 _KEYWORD_RE = re.compile("|".join(f"(?P<{c}>\\b(?:{p})\\b)" for c, p in _RETIRE_WORDS),
                          re.IGNORECASE)
@@ -80,10 +74,17 @@ _DONE_FORM = re.compile(
 # "We've announced the deprecation of X": the noun, announced, is a deprecation as of now.
 _ANNOUNCED_NOUN = re.compile(r"\bannounc\w*\s+(?:the\s+)?$", re.IGNORECASE)
 _DONE_NOUN_OK = re.compile(r"\b(?:been|is|are|was|were|now|got)\s+$", re.IGNORECASE)
+_ADJECTIVE_OF = re.compile(r"\s+(?:models?|versions?|snapshots?|endpoints?|ones|features?)\b",
+                           re.IGNORECASE)
+# "Same pricing as V3.2": a name something is compared with is not what the sentence is about.
+_COMPARED = re.compile(r"\b(?:as|than|like|vs\.?|versus)\s+(?:the\s+)?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|shall|going to|coming|upcoming|scheduled|planned|plans? to"
                      r"|intends? to|soon)\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:not|never|no plans to|n't)\b(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
 _LEAD = re.compile(r"\bfollowing\b|:\s*$", re.IGNORECASE)
+# Retirement words joined into one predicate: "has been deprecated and removed".
+_JOINED = re.compile(r"\W*(?:and|or|&|,)\W*(?:(?:has|have|been|be|is|are|was|were|then|also"
+                     r"|fully)\W+){0,3}", re.IGNORECASE)
 _MODELS_WORD = re.compile(r"\bmodels?\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"^\W*(?:it|they|these|this|those|both|the (?:model|models|snapshots?)"
                       r"|all of them|each)\b", re.IGNORECASE)
@@ -95,29 +96,32 @@ _CONTEXT_PREP = re.compile(r"\b(?:for|with|on|in|using|via|of|by)\s+(?:the\s+)?$
                            re.IGNORECASE)
 _NOT_MODEL_NEXT = re.compile(
     r"\s*(?:parameters?|fields?|arguments?|endpoints?|headers?|flags?|methods?|options?"
-    r"|settings?|propert(?:y|ies)|values?|attributes?|keys?|params?)\b", re.IGNORECASE)
+    r"|settings?|propert(?:y|ies)|values?|attributes?|keys?|params?|requirements?)\b",
+    re.IGNORECASE)
+# What a replacement phrase names, up to the end of the sentence ("Kimi K2.6" keeps its dot).
+_NAMED = r"(?P<x>(?:[^.;!?]|\.(?=\w)){1,100})"
 _REPLACEMENT = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:use|using|try)\s+(?P<x>[^.;:!?]{1,100}?)\s+instead\b",
-    r"\binstead,?\s+(?:please\s+)?(?:use|try)\s+(?P<x>[^.;!?]{1,100})",
-    r"\bin favou?r of\s+(?P<x>[^.;!?]{1,100})",
-    r"\breplace(?:d|ment)?\s+(?:by|with|is|model(?:\s+is)?:?)\s+(?P<x>[^.;!?]{1,100})",
+    r"\binstead,?\s+(?:please\s+)?(?:use|try)\s+" + _NAMED,
+    r"\bin favou?r of\s+" + _NAMED,
+    r"\breplace(?:d|ment)?\s+(?:by|with|is|model(?:\s+is)?:?)\s+" + _NAMED,
     r"\b(?:migrate|migrating|switch|switching|upgrade|upgrading|move|moving|transition"
-    r"|transitioning)\s+(?:\w+\s+){0,2}?to\s+(?P<x>[^.;!?]{1,100})",
+    r"|transitioning)\s+(?:\w+\s+){0,2}?to\s+" + _NAMED,
     r"\brecommend(?:ed|s)?\s+(?:that\s+)?(?:you\s+|customers\s+|users\s+)?(?:to\s+)?"
-    r"(?:use|using|switch(?:ing)? to|migrat(?:e|ing) to|upgrad(?:e|ing) to)\s+"
-    r"(?P<x>[^.;!?]{1,100})",
+    r"(?:use|using|switch(?:ing)? to|migrat(?:e|ing) to|upgrad(?:e|ing) to)\s+" + _NAMED,
     r"\b(?:recommended\s+)?(?:replacement|successor|alternative)s?(?:\s+model)?(?:\s+is|:)\s*"
-    r"(?P<x>[^.;!?]{1,100})",
-    r"\bredirect(?:ed|ing|s)?\s+to\s+(?P<x>[^.;!?]{1,100})",
-    r"\bpoints?\s+to\s+(?P<x>[^.;!?]{1,100})",
+    + _NAMED,
+    r"\bredirect(?:ed|ing|s)?\s+to\s+" + _NAMED,
+    r"\bplease\s+(?:use|switch\s+to|migrate\s+to|upgrade\s+to)\s+" + _NAMED,
+    r"\bpoints?\s+to\s+" + _NAMED,
 )]
 _STABLE_RELEASE = re.compile(r"\b(?:released|launched|introduc\w+|now available)\b.*"
                              r"\b(?:stable|generally available|GA)\b", re.IGNORECASE)
 
 # Display names: a capitalised word followed by words and version numbers (Gemini 1.0 Pro
 # Vision, Claude 3 Opus, GPT-4, Imagen 4). Used only when a sentence names no identifier.
-_WORD = r"[A-Z][A-Za-z]*(?:[-.][A-Za-z0-9]+)*"
-_NUM = r"(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)*)"
+_WORD = r"[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+_NUM = r"(?:\d+(?:\.\d+)*[A-Za-z]?|v\d+(?:\.\d+)*)"
 _DISPLAY = re.compile(rf"(?<![\w.-]){_WORD}(?:[ \u00a0](?:{_WORD}|{_NUM}))*(?![\w-])")
 _DISPLAY_STOP = {
     "the", "a", "an", "support", "use", "deprecation", "deprecated", "released", "launched",
@@ -138,96 +142,37 @@ _MONTH_WORDS = {
 _SNAPSHOT_SUFFIX = re.compile(r"\s\d{3}$")
 _API_VERSION = re.compile(r"v\d+(?:alpha|beta)?\d*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\n+|(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'`(\[" +
-                           f"{chr(_PUA_START)}-{chr(_PUA_START + _PUA_SIZE - 1)}])")
+                           f"{chr(PUA_START)}-{chr(PUA_START + PUA_SIZE - 1)}])")
 _YEAR_ROLL = timedelta(days=60)
-_SOURCE_TEXT = 1000
-_MAX_DEPTH = 60  # nesting beyond this is flattened to text (no recursion limit to hit)
 _WINDOW = 300  # how far back a phrase ("support for ... with the") may reach, in characters
 
 
 # --------------------------------------------------------------------------- document model
 
 
-@dataclass
-class Node:
-    """A block's own text (identifiers as placeholders) and its nested list items."""
+@dataclass(frozen=True)
+class _Reading:
+    """How one document is read."""
 
-    text: str
-    ids: list[str]
-    children: list[Node] = field(default_factory=list)
-
-    def restore(self, text: str) -> str:
-        """The text as written (identifiers back in place), at most ~1000 characters."""
-        text = text[:_SOURCE_TEXT]
-        return _PUA_RE.sub(lambda m: self.ids[ord(m.group()) - _PUA_START]
-                           if ord(m.group()) - _PUA_START < len(self.ids) else "", text)
+    vendor: str
+    url: str = ""
+    # The entry's own date is the day what it says "is now deprecated/shut down" stopped
+    # working. True only for a vendor whose notes are written that way (see ``gemini.py``):
+    # elsewhere the entry's date is the day the vendor wrote about it, not a shutdown date.
+    entry_date_ends: bool = False
 
 
-@dataclass
-class Section:
-    """The blocks under one dated heading (or under the caller's date)."""
-
-    when: date | None
-    precision: str
-    anchor: str
-    blocks: list[Node] = field(default_factory=list)
-
-
-# ------------------------------------------------------------------------- public interface
-
-
-def looks_like_html(text: str) -> bool:
-    """Markup that starts as HTML; Markdown with a few inline tags (MDX) is not."""
-    head = text[:4000].lstrip("\ufeff \t\r\n").lower()
-    return head.startswith("<") and bool(
-        re.search(r"<(?:!doctype html|html|body|div|p|h[1-6]|ul|li|article|main)\b", head))
-
-
-def decode(data: bytes | str) -> str:
-    """Bytes as text: UTF-16 with its BOM, else UTF-8, else Windows-1252; never raises."""
-    if isinstance(data, str):
-        return data
-    encodings = ["utf-16"] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else []
-    for encoding in [*encodings, "utf-8-sig", "cp1252"]:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    return data.decode("latin-1")
-
-
-def check_text(text: str) -> None:
-    """Raise ParseError for input that is clearly no document (empty or binary)."""
-    sample = text[:20000]
-    if not sample.strip():
-        raise ParseError("empty document")
-    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f")
-    if controls > max(8, len(sample) // 50):
-        raise ParseError("binary data, not a text document")
-
-
-def sections_from(data: bytes | str, *, when: date | None = None, precision: str = DAY,
-                  anchor: str = "") -> list[Section]:
-    """Split a document (HTML, else Markdown/plain text) into dated sections of blocks.
-
-    ``when`` dates the blocks that come before any dated heading (e.g. a feed item's date).
-    """
-    text = _unmarked(decode(data))
-    markup = text if looks_like_html(text) else _markdown_to_html(text)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)  # stray XML is read as HTML
-        soup = BeautifulSoup(markup, "lxml")
-    events: list[tuple] = []
-    _walk(_content_root(soup), events)
-    return _group(events, Section(when, precision, anchor))
-
-
-def extract(sections: list[Section], *, vendor: str, url: str = "") -> list[Record]:
+def extract(sections: list[Section], *, vendor: str, url: str = "",
+            entry_date_ends: bool = False) -> list[Record]:
     """Retirement records from dated sections, in document order, merged per model."""
+    reading = _Reading(vendor, url, entry_date_ends)
     records: list[Record] = []
     for section in sections:
         for block in section.blocks:
-            records.extend(_block_records(block, section, vendor=vendor, url=url))
+            records.extend(_block_records(block, section, reading))
+        records.extend(_group_records(section, reading))
+    records = _named_by_links(records, sections[0].links if sections else {})
+    records = _series_members(records, _listed_ids(sections))
     return merge_deprecation_then_removal(_dedupe(records))
 
 
@@ -239,24 +184,13 @@ def extract_records(data: bytes | str, *, vendor: str = "", url: str = "",
                    vendor=vendor, url=url)
 
 
-def vendor_from(text: str, url: str = "") -> str:
-    """A vendor name for a page when the caller gives none: og:site_name, else the host."""
-    found = re.search(r"<meta[^>]+property=[\"']og:site_name[\"'][^>]+content=[\"']([^\"']+)",
-                      text[:20000], re.IGNORECASE)
-    if found:
-        return found.group(1).strip()
-    host = re.match(r"\w+://([^/:]+)", url or "")
-    return host.group(1) if host else ""
-
-
 def sniff(data: bytes, url: str = "") -> float:
     """Low scores, below a recognised deprecation table (0.2): prose with retirement words
     under dated headings 0.15, retirement words and dates anywhere 0.1; nothing for feeds."""
     head = decode(data[:300000])
     if re.search(r"<(?:rss|feed|rdf:RDF)\b", head[:3000]):
         return 0.0
-    words = re.search(r"\b(?:deprecat|retir|shut\s?down|discontinu|sunset)\w*", head,
-                      re.IGNORECASE)
+    words = _KEYWORD_RE.search(head)
     dates = re.search(r"\b(?:19|20)\d\d\b", head)
     if not (words and dates):
         return 0.02 if dates else 0.0
@@ -270,233 +204,10 @@ def parse(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Reco
     """Generic changelog / release notes: retirements in prose under dated headings."""
     text = decode(data)
     check_text(text)
-    return extract_records(text, vendor=vendor or vendor_from(text, url), url=url)
+    return extract_records(text, vendor=vendor or guess_vendor(text, url), url=url)
 
 
 # ---------------------------------------------------------------- HTML to sections and blocks
-
-
-def _markdown_to_html(text: str) -> str:
-    # markdown-it-py comes with rich (a dependency); without it, lines become paragraphs.
-    try:
-        from markdown_it import MarkdownIt
-    except ImportError:  # pragma: no cover
-        from html import escape
-        return "".join(f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip())
-    try:
-        return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
-    except Exception:  # noqa: BLE001 - a renderer bug must not make the page unreadable
-        from html import escape
-        return "".join(f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip())
-
-
-def _content_root(soup: BeautifulSoup) -> Tag:
-    """The page's content: its one <article>, else <main>, else <body>; chrome removed."""
-    for tag in soup.find_all(list(_SKIP | _CHROME)):
-        if not isinstance(tag, Tag) or tag.decomposed:
-            continue
-        if tag.name in _CHROME and tag.find_parent(["article", "main", "section"]):
-            continue
-        tag.decompose()
-    articles = soup.find_all("article")
-    if len(articles) == 1:  # several articles: a changelog with one per entry
-        return articles[0]
-    for selector in ("main", "[role=main]", "body"):
-        found = soup.select_one(selector)
-        if found is not None:
-            return found
-    return soup
-
-
-def _walk(el: Tag, events: list[tuple], depth: int = 0) -> None:
-    """Document order: ("heading", level, tag) and ("block", Node) events."""
-    if depth > _MAX_DEPTH:  # absurd nesting: read what is left as one block of text
-        events.append(("block", _node_from_text(el.get_text(" "))))
-        return
-    inline: list = []
-    for child in list(el.children):
-        if isinstance(child, Comment):
-            continue
-        if isinstance(child, NavigableString) or (isinstance(child, Tag)
-                                                  and child.name not in _BLOCKS
-                                                  and not _has_blocks(child)):
-            if not (isinstance(child, NavigableString) and not child.strip() and not inline):
-                inline.append(child)
-            continue
-        _flush(inline, events, depth)
-        name = child.name
-        if name in _HEADINGS:
-            events.append(("heading", int(name[1]), child))
-        elif name in ("ul", "ol"):
-            items = [_node(li, depth) for li in child.find_all("li", recursive=False)]
-            lead = events[-1][1] if events and events[-1][0] == "block" else None
-            if lead is not None and not lead.children and lead.text.endswith(":"):
-                lead.children.extend(items)  # "the following models will be retired:" + list
-            else:
-                events.extend(("block", item) for item in items)
-        elif name == "table":
-            for row in child.find_all("tr"):
-                cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])]
-                if any(cells):
-                    events.append(("block", _node_from_text("; ".join(cells))))
-        elif name in _LEAF_BLOCKS or not _has_blocks(child):
-            events.append(("block", _node(child, depth)))
-        else:
-            _walk(child, events, depth + 1)
-    _flush(inline, events, depth)
-
-
-def _has_blocks(el: Tag) -> bool:
-    return el.find(list(_BLOCKS - {"br"})) is not None
-
-
-def _flush(inline: list, events: list[tuple], depth: int) -> None:
-    if inline:
-        ids: list[str] = []
-        parts: list[str] = []
-        children: list[Node] = []
-        for piece in inline:
-            _inline(piece, ids, parts, children, depth + 1)
-        node = Node(_clean("".join(parts)), ids, children)
-        if node.text or children:
-            events.append(("block", node))
-        inline.clear()
-
-
-def _node(el: Tag, depth: int = 0) -> Node:
-    ids: list[str] = []
-    parts: list[str] = []
-    children: list[Node] = []
-    for child in el.children:
-        _inline(child, ids, parts, children, depth + 1)
-    return Node(_clean("".join(parts)), ids, children)
-
-
-def _node_from_text(text: str) -> Node:
-    ids: list[str] = []
-    return Node(_clean(_plain_ids(_unmarked(text), ids)), ids)
-
-
-def _unmarked(text: str) -> str:
-    """Document text without private-use characters (``&#xE000;``): those are our markers."""
-    return _PUA_RE.sub(" ", text)
-
-
-def _inline(el, ids: list[str], parts: list[str], children: list[Node], depth: int) -> None:
-    """Own text of a block; nested lists become child nodes, code becomes placeholders."""
-    if isinstance(el, Comment):
-        return
-    if isinstance(el, NavigableString):
-        parts.append(_plain_ids(re.sub(r"\s+", " ", _unmarked(str(el))), ids))
-        return
-    if not isinstance(el, Tag):
-        return
-    if depth > _MAX_DEPTH:
-        parts.append(_plain_ids(re.sub(r"\s+", " ", _unmarked(el.get_text(" "))), ids))
-    elif el.name in ("ul", "ol"):
-        children.extend(_node(li, depth) for li in el.find_all("li", recursive=False))
-        parts.append("\n")
-    elif el.name in _CODE:
-        parts.append(_placeholder(ids, el.get_text()))
-    elif el.name == "br":
-        parts.append("\n")
-    elif el.name == "table":
-        for row in el.find_all("tr"):
-            cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])]
-            parts.append("\n" + _plain_ids(_unmarked("; ".join(cells)), ids) + "\n")
-    elif el.name in _BLOCKS or el.name in _HEADINGS:
-        parts.append("\n")
-        for child in el.children:
-            _inline(child, ids, parts, children, depth + 1)
-        parts.append("\n")
-    else:
-        for child in el.children:
-            _inline(child, ids, parts, children, depth + 1)
-
-
-def _placeholder(ids: list[str], text: str) -> str:
-    text = re.sub(r"\s+", " ", _unmarked(text)).strip()
-    if not text or len(ids) >= _PUA_SIZE:
-        return text
-    ids.append(text)
-    return chr(_PUA_START + len(ids) - 1)
-
-
-def _plain_ids(text: str, ids: list[str]) -> str:
-    return _PLAIN_ID.sub(lambda m: _placeholder(ids, m.group()), text)
-
-
-def _clean(text: str) -> str:
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def _group(events: list[tuple], first: Section) -> list[Section]:
-    """Blocks under the nearest enclosing dated heading; undated headings inherit the date."""
-    sections = [first]
-    stack: list[tuple[int, Section | None]] = []
-    for event in events:
-        if event[0] == "heading":
-            _, level, tag = event
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            heading = _unmarked(tag.get_text(" ", strip=True))
-            dated = _heading_date(heading)
-            if dated:
-                section = Section(dated[0], dated[1], _anchor(tag))
-                sections.append(section)
-                stack.append((level, section))
-            else:
-                stack.append((level, None))
-                current = _current(stack, first)
-                if current is not sections[-1]:  # back under an outer dated heading
-                    current = Section(current.when, current.precision, current.anchor)
-                    sections.append(current)
-                if _KEYWORD_RE.search(heading):  # "Deprecating X on DATE" as a heading
-                    sections[-1].blocks.append(_node_from_text(heading))
-            continue
-        node = event[1]
-        dated = _heading_date(node.text) if not node.children and len(node.text) <= 40 else None
-        if dated and not node.ids:  # a bold "November 4, 2025" line acting as a heading
-            while stack and stack[-1][0] >= 7:
-                stack.pop()
-            section = Section(dated[0], dated[1], sections[-1].anchor)
-            sections.append(section)
-            stack.append((7, section))
-            continue
-        sections[-1].blocks.append(node)
-    return [s for s in sections if s.blocks]
-
-
-def _current(stack: list[tuple[int, Section | None]], first: Section) -> Section:
-    for _, section in reversed(stack):
-        if section is not None:
-            return section
-    return first
-
-
-def _heading_date(text: str) -> tuple[date, str] | None:
-    """The date a heading stands for: it leads the heading or is nearly all of it."""
-    found = find_dates(text)
-    if not found:
-        return None
-    when, precision, start, end = found[0]
-    rest = (text[:start] + " " + text[end:]).strip(" :-–—|,.()")
-    if start <= 3 or len(rest.split()) <= 3:
-        return when, precision
-    return None
-
-
-def _anchor(tag: Tag) -> str:
-    if tag.get("id"):
-        return str(tag["id"])
-    inner = tag.find(attrs={"id": True}) or tag.find("a", attrs={"name": True})
-    if inner is not None:
-        return str(inner.get("id") or inner.get("name"))
-    return ""
-
-
-# ------------------------------------------------------------------- sentences to records
 
 
 @dataclass
@@ -523,13 +234,15 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _block_records(block: Node, section: Section, *, vendor: str, url: str) -> list[Record]:
+def _block_records(block: Node, section: Section, reading: _Reading) -> list[Record]:
+    if block.table_row:
+        return []
     notices: dict[str, _Notice] = {}
     context = _BlockContext.of(block)
-    _node_notices(block, section, notices, inherited=None)
+    _node_notices(block, section, notices, None, reading)
     records = []
     for notice in notices.values():
-        record = _record(notice, section, context, vendor=vendor, url=url)
+        record = _record(notice, section, context, reading)
         if record:
             records.append(record)
     return records
@@ -555,14 +268,21 @@ class _BlockContext:
 
 
 def _node_notices(node: Node, section: Section, notices: dict[str, _Notice],
-                  inherited: tuple | None) -> None:
+                  inherited: tuple | None, reading: _Reading) -> None:
     consumed = False
     last_models: list[str] = []
+    last_events: dict = {}
     for sentence in _sentences(node.text):
         keywords = _keywords(sentence)
         if not any(cls in (SHUTDOWN, DEPRECATE) for _, _, cls in keywords):
+            followed = _followed(sentence, section, last_events)
+            if followed:  # "`b` followed on April 1": what happened to `a`, on that date
+                for model, name in _sentence_models(sentence, node, []):
+                    _add(notices, model, name, followed, (), node.restore(sentence), False)
+            elif not keywords:  # a sentence about something else names the block's subject
+                last_models = _subject_models(sentence, node) or last_models
             continue
-        events = _sentence_events(sentence, keywords, section)
+        events = last_events = _sentence_events(sentence, keywords, section, reading)
         quoted = node.restore(sentence)
         tuning = bool(_TUNING.search(sentence))
         spans = _replacement_spans(sentence, node)
@@ -578,19 +298,48 @@ def _node_notices(node: Node, section: Section, notices: dict[str, _Notice],
                 ev = dict(events)
                 if when:
                     ev[primary] = when
-                elif primary not in ev and _heading_applies(sentence, keywords, primary):
+                elif primary not in ev and _heading_applies(sentence, keywords, primary,
+                                                            reading):
                     ev[primary] = (section.when, section.precision)
                 _add(notices, model, name, ev, own_replacements, f"{quoted} {path}", tuning)
             continue
-        if not models and _PRONOUN.search(sentence):
-            models = [(m, notices[m].name) for m in last_models if m in notices]
+        if not models and (_PRONOUN.search(sentence) or _elliptic(sentence, events)):
+            models = [(m, notices[m].name if m in notices else "") for m in last_models]
         for model, name in models:
             _add(notices, model, name, events, own_replacements, quoted, tuning)
         if models:
             last_models = [_qualified(m, tuning) for m, _ in models]
     if not consumed:
         for child in node.children:
-            _node_notices(child, section, notices, inherited)
+            _node_notices(child, section, notices, inherited, reading)
+
+
+def _subject_models(sentence: str, node: Node) -> list[str]:
+    """The one model a sentence starts with ("X is served via a temporary endpoint"): a later
+    sentence of the block with no subject of its own is about it."""
+    models = _sentence_models(sentence, node, [])
+    if len(models) != 1:
+        return []
+    model, name = models[0]
+    return [model] if node.restore(sentence).lstrip(" *_").startswith(name or model) else []
+
+
+_FOLLOWED = re.compile(r"\bfollow(?:ed|s)\b(?:\s+suit)?(?:\s+on)?\s*$", re.IGNORECASE)
+
+
+def _followed(sentence: str, section: Section, last_events: dict) -> dict:
+    """"`google/gemini-2.5-pro` followed on April 1": the dated events of the sentence before
+    (deprecated and removed), on this sentence's date."""
+    dates = _dates(sentence, section)
+    if not dates or not last_events or not _FOLLOWED.search(sentence[:dates[0][2]]):
+        return {}
+    return {cls: dates[0][:2] for cls in last_events if cls in (SHUTDOWN, DEPRECATE)}
+
+
+def _elliptic(sentence: str, events: dict) -> bool:
+    """"Same pricing, no tool calls, available until Dec 15th, 2025": a dated shutdown with
+    no subject, and not about models in general."""
+    return SHUTDOWN in events and not _MODELS_WORD.search(sentence)
 
 
 def _add(notices: dict[str, _Notice], model: str, name: str, events: dict,
@@ -598,7 +347,7 @@ def _add(notices: dict[str, _Notice], model: str, name: str, events: dict,
     key = _qualified(model, tuning)
     notice = notices.get(key)
     if notice is None:
-        kind = "feature" if key != model else "model"
+        kind = "feature" if key != model else kind_of(model)
         notice = notices[key] = _Notice(key, name=name, kind=kind, text=text)
     for cls, when in events.items():
         notice.events.setdefault(cls, when)
@@ -626,8 +375,14 @@ def _primary(keywords: list[tuple[int, int, str]]) -> str:
 
 
 def _sentence_events(sentence: str, keywords: list[tuple[int, int, str]],
-                     section: Section) -> dict:
-    """Each date to the nearest retirement word before it (else after it)."""
+                     section: Section, reading: _Reading) -> dict:
+    """Each date to the nearest retirement word before it (else after it).
+
+    A retirement said to have happened with no date of its own ("X has been retired") is
+    marked ``RETIRED``: the entry's date is the day the vendor wrote about it, not a shutdown
+    date (except for ``reading.entry_date_ends``); a deprecation without a date takes the
+    entry's date, which is when it was announced.
+    """
     events: dict = {}
     owned: set[int] = set()
     leading = []
@@ -639,17 +394,24 @@ def _sentence_events(sentence: str, keywords: list[tuple[int, int, str]],
         else:
             leading.append((when, precision, start))
     for when, precision, start in leading:
-        # "Starting June 24, 2025, X is deprecated": the next word that has no date of its own
+        # "Starting June 24, 2025, X is deprecated": the next word that has no date of its
+        # own, and the words joined to it ("has been deprecated and removed")
         after = [k for k in keywords if k[0] >= start and k[0] not in owned]
-        if after:
-            owned.add(after[0][0])
-            events.setdefault(after[0][2], (when, precision))
+        for i, keyword in enumerate(after):
+            if i and not _JOINED.fullmatch(sentence[after[i - 1][1]:keyword[0]]):
+                break
+            owned.add(keyword[0])
+            events.setdefault(keyword[2], (when, precision))
     for start, end, cls in keywords:
-        if cls in events or cls == ANNOUNCE:
+        if cls in events or cls == ANNOUNCE or not _is_done(sentence, start, end):
             continue
-        if _is_done(sentence, start, end):
+        if cls == SHUTDOWN and not reading.entry_date_ends:
+            events[RETIRED] = (None, DAY)
+        else:
             events[cls] = (section.when, section.precision)
-    return {cls: when for cls, when in events.items() if when[0] is not None}
+    if RETIRED in events and SHUTDOWN in events:
+        del events[RETIRED]
+    return {cls: when for cls, when in events.items() if when[0] is not None or cls == RETIRED}
 
 
 def _is_done(sentence: str, start: int, end: int) -> bool:
@@ -661,12 +423,16 @@ def _is_done(sentence: str, start: int, end: int) -> bool:
     clause = re.split(r"[,;:]\s|\band\b|\bbut\b", before)[-1]
     if _FUTURE.search(clause):
         return False
-    if word.lower().replace(" ", "") == "shutdown" and not _DONE_NOUN_OK.search(before):
-        return False  # "shutdown" as a noun ("the shutdown of X") says nothing about now
-    return True
+    if word.lower().replace(" ", "") in ("shutdown", "sunset") and not _DONE_NOUN_OK.search(
+            before):
+        return False  # a noun ("the shutdown of X", "full sunset on August 31") says nothing
+    return not _ADJECTIVE_OF.match(sentence, end)  # "migration guidance for discontinued models"
 
 
-def _heading_applies(sentence: str, keywords: list[tuple[int, int, str]], cls: str) -> bool:
+def _heading_applies(sentence: str, keywords: list[tuple[int, int, str]], cls: str,
+                     reading: _Reading) -> bool:
+    if cls == SHUTDOWN and not reading.entry_date_ends:
+        return False  # the entry's date is not a shutdown date
     return any(c == cls and _is_done(sentence, s, e) for s, e, c in keywords)
 
 
@@ -687,7 +453,7 @@ def _dates(sentence: str, section: Section) -> list[tuple[date, str, int, int]]:
 
 
 def _placeholders(text: str, node: Node) -> list[int]:
-    return [i for i in (ord(c) - _PUA_START for c in _PUA_RE.findall(text)) if i < len(node.ids)]
+    return [i for i in (ord(c) - PUA_START for c in PUA_RE.findall(text)) if i < len(node.ids)]
 
 
 def _replacement_spans(sentence: str, node: Node) -> list[tuple[tuple[int, int], list[str]]]:
@@ -709,8 +475,8 @@ def _sentence_models(sentence: str, node: Node, spans, *, names: bool = True
     out: list[tuple[str, str]] = []
     feature_subject = False  # "The `temperature` parameter is deprecated for `model-x`"
     seen: set[str] = set()
-    for match in _PUA_RE.finditer(sentence):
-        pos, index = match.start(), ord(match.group()) - _PUA_START
+    for match in PUA_RE.finditer(sentence):
+        pos, index = match.start(), ord(match.group()) - PUA_START
         if index >= len(node.ids):
             continue
         ident = node.ids[index]
@@ -731,8 +497,10 @@ def _sentence_models(sentence: str, node: Node, spans, *, names: bool = True
         return out
     covered = [(s, e) for (s, e), _ in spans]
     for name, start in _display_names(sentence):
-        if any(s <= start < e for s, e in covered) or _FEATURE_OF.search(
-                sentence[max(0, start - _WINDOW):start]):
+        before = sentence[max(0, start - _WINDOW):start]
+        if (any(s <= start < e for s, e in covered) or _FEATURE_OF.search(before)
+                or _COMPARED.search(before)
+                or _NOT_MODEL_NEXT.match(sentence, start + len(name))):
             continue
         out.append(_display_model(name))
     return out
@@ -803,7 +571,7 @@ def _listed_models(children: list[Node], section: Section, inherited: tuple | No
     for child in children:
         found = _dates(child.text, section)
         when = (found[0][0], found[0][1]) if found else inherited
-        text = f"{path} {child.restore(child.text)}".strip()[:_SOURCE_TEXT]
+        text = f"{path} {child.restore(child.text)}".strip()[:SOURCE_TEXT]
         ids = [i for i in child.ids if _is_model_id(i, loose=loose)]
         if ids:
             for ident in ids:
@@ -815,10 +583,10 @@ def _listed_models(children: list[Node], section: Section, inherited: tuple | No
                                   loose=loose)
 
 
-def _record(notice: _Notice, section: Section, context: _BlockContext, *, vendor: str,
-            url: str) -> Record | None:
+def _record(notice: _Notice, section: Section, context: _BlockContext,
+            reading: _Reading) -> Record | None:
     events = notice.events
-    if SHUTDOWN not in events and DEPRECATE not in events:
+    if not events.keys() & {SHUTDOWN, DEPRECATE, RETIRED}:
         return None  # a future retirement with no date: nothing to put on a calendar
     replacements = notice.replacements or context.replacements or _successor(notice.model,
                                                                              context.stable)
@@ -826,11 +594,11 @@ def _record(notice: _Notice, section: Section, context: _BlockContext, *, vendor
     shutdown, precision = events.get(SHUTDOWN, (None, DAY))
     deprecated, deprecated_precision = events.get(DEPRECATE, (None, DAY))
     return Record(
-        vendor=vendor, model=notice.model, name=notice.name, kind=notice.kind,
+        vendor=reading.vendor, model=notice.model, name=notice.name, kind=notice.kind,
         announced=announced, deprecated=deprecated, shutdown=shutdown,
         shutdown_precision=precision,
         replacements=tuple(r for r in replacements if r != notice.model),
-        source_url=url, anchor=section.anchor, source_text=notice.text[:_SOURCE_TEXT],
+        source_url=reading.url, anchor=section.anchor, source_text=notice.text[:SOURCE_TEXT],
         extra={"deprecated_precision": deprecated_precision,
                "announced_precision": section.precision},
     )
@@ -852,7 +620,143 @@ def _successor(model: str, stable: tuple[str, ...]) -> tuple[str, ...]:
     return ()
 
 
+# ----------------------------------------------------- "these models retire on DATE:" lists
+
+
+def _group_records(section: Section, reading: _Reading) -> list[Record]:
+    """Models listed after a statement about models in general.
+
+    "Several legacy models will be decommissioned on May 14, 2026" (or "as of May 14, several
+    models ... will no longer be accessible. The following model names ...:") gives its date
+    to the models listed after it in the same entry: in the sentence that leads the list,
+    lines that are only identifiers, and list items that name a model and at most its
+    replacement ("DeepSeek V3.1 — migrate to Kimi K2.6"). A sentence recommending other named
+    models ends the list.
+    """
+    out: list[Record] = []
+    when = None  # the shutdown date of the last statement about models in general
+    listing = False
+    for node, sentence in _section_sentences(section):
+        keywords = _keywords(sentence)
+        spans = _replacement_spans(sentence, node)
+        named = _sentence_models(sentence, node, spans)
+        if any(cls == SHUTDOWN for _, _, cls in keywords):
+            events = _sentence_events(sentence, keywords, section, reading)
+            if SHUTDOWN in events:
+                if not named and _MODELS_WORD.search(sentence):
+                    when, listing = events[SHUTDOWN], True
+                continue
+            if when is None or not _LEAD.search(sentence):
+                continue
+            listing = True  # "The following model names will no longer be available:"
+            item = (named, []) if named else None
+        else:
+            item = _list_item(sentence, node) if listing else None
+        if item:
+            out.extend(Record(
+                vendor=reading.vendor, model=model, name=name, kind=kind_of(model),
+                announced=section.when, shutdown=when[0], shutdown_precision=when[1],
+                replacements=tuple(r for r in item[1] if r != model),
+                source_url=reading.url, anchor=section.anchor,
+                source_text=node.restore(sentence)[:SOURCE_TEXT],
+            ) for model, name in item[0])
+        elif _recommends_others(sentence, node):
+            listing = False  # "We recommend switching to models in the Llama-3.1 family:"
+    return out
+
+
+# "If you use any of the models below, migrate to a replacement": about the listed models.
+_LISTED_ONES = re.compile(r"\b(?:models?|model names)\s+(?:below|listed)\b|\bfollowing\s+models?"
+                          r"|\bthese\s+models\b", re.IGNORECASE)
+
+
+def _recommends_others(sentence: str, node: Node) -> bool:
+    """A sentence that points to other models ("We encourage you to migrate to our latest
+    models:"), unless it speaks of the listed ones ("If you use any of the models below,
+    migrate to a recommended replacement")."""
+    for pattern in _REPLACEMENT:
+        found = pattern.search(sentence)
+        if found and not _LISTED_ONES.search(sentence[:found.start()]):
+            return True
+    return False
+
+
+def _section_sentences(section: Section):
+    """(node, sentence) for every sentence of a section, list items after their block."""
+    def walk(node: Node):
+        for sentence in _sentences(node.text):
+            yield node, sentence
+        for child in node.children:
+            yield from walk(child)
+    for block in section.blocks:
+        if not block.table_row:
+            yield from walk(block)
+
+
+_ITEM_SEPARATOR = re.compile(r"\s+[—–-]\s+|:\s+|\s*\(")
+_ITEM_NAME = re.compile(r"[A-Z][\w.+-]*(?:[ \u00a0][\w.+-]+){0,7}")
+
+
+def _list_item(sentence: str, node: Node) -> tuple[list[tuple[str, str]], list[str]] | None:
+    """((model, name) pairs, replacements) of a line that only names models, optionally
+    followed by a replacement ("`llama-3-8b-instruct`", "**GLM 4.7** — migrate to GLM 5.1")."""
+    head, rest = [*_ITEM_SEPARATOR.split(sentence.strip(" *_\t-"), maxsplit=1), ""][:2]
+    head = head.strip(" *_")
+    spans = _replacement_spans(sentence, node)
+    if rest.strip(" .)") and not spans:
+        return None
+    replacements = [n for _, names in spans for n in names]
+    ids = [node.ids[i] for i in _placeholders(head, node)]
+    if ids and not PUA_RE.sub("", head).strip(" ,;/&") and all(
+            _is_model_id(i, loose=True) for i in ids):
+        return [(i, "") for i in ids], replacements
+    if not ids and _ITEM_NAME.fullmatch(head) and re.search(r"\d", head):
+        return [(head, "")], replacements
+    return None
+
+
+
 # -------------------------------------------------------------------------- post-processing
+
+
+def _named_by_links(records: list[Record], links: dict[str, str]) -> list[Record]:
+    """Display names the document links to a model page get that page's identifier."""
+    if not links:
+        return records
+    out = []
+    for record in records:
+        model = links.get(record.model)
+        replacements = tuple(links.get(r, r) for r in record.replacements)
+        if model:
+            record = replace(record, model=model, name=record.model)
+        out.append(replace(record, replacements=replacements))
+    return out
+
+
+def _listed_ids(sections: list[Section]) -> list[str]:
+    """Every identifier the document names, in order."""
+    def walk(node: Node):
+        yield from node.ids
+        for child in node.children:
+            yield from walk(child)
+    found = (i for s in sections for b in s.blocks for i in walk(b))
+    return [i for i in dict.fromkeys(found) if _is_model_id(i)]
+
+
+def _series_members(records: list[Record], listed: list[str]) -> list[Record]:
+    """"The `kimi-k2` series models were discontinued on DATE": every ``kimi-k2-...``
+    identifier the page lists, rather than a model called ``kimi-k2``."""
+    out = []
+    for record in records:
+        series = re.search(rf"(?<![\w.-]){re.escape(record.model)}\W{{0,2}}\s+(?:series|family)\b",
+                           record.source_text)
+        members = [i for i in listed if i.startswith(record.model + "-")] if series else []
+        out.extend(replace(record, model=m, name="") for m in members)
+        if not members:
+            out.append(record)
+    return out
+
+
 
 
 def _dedupe(records: list[Record]) -> list[Record]:
@@ -868,26 +772,46 @@ def _dedupe(records: list[Record]) -> list[Record]:
             continue
         seen[key] = len(out)
         out.append(record)
-    return out
+    return _drop_restated(out)
+
+
+def _drop_restated(records: list[Record]) -> list[Record]:
+    """An undated mention of a model that the same entry also dates ("`X` Removed" above "As
+    of December 15, X has been removed") adds nothing; nor does a display name that spells
+    an identifier of the same entry ("Gemini 3.1 Flash Lite Preview" and
+    ``google/gemini-3.1-flash-lite-preview``)."""
+    dated = {(r.model, r.announced) for r in records if r.shutdown or r.deprecated}
+    ids = {(_slug(r.model).rsplit("/", 1)[-1], r.announced) for r in records
+           if " " not in r.model}
+    return [r for r in records
+            if not (not (r.shutdown or r.deprecated) and (r.model, r.announced) in dated)
+            and not (" " in r.model and (_slug(r.model), r.announced) in ids)]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"\s+", "-", name.strip().lower())
 
 
 def merge_deprecation_then_removal(records: list[Record]) -> list[Record]:
-    """"X deprecated" then, in a later entry, "X removed": one record with both dates.
+    """"X deprecated" then, in a later entry, "X removed": one record with both facts.
 
     Only a notice with a deprecation date alone and a later one with a shutdown date alone are
-    joined; notices that each carry a shutdown (a date moved) are both kept.
+    joined; notices that each carry a shutdown (a date moved) are both kept. A later "X has
+    been removed" that gives no date adds its words to the deprecation record, whose shutdown
+    date stays unknown.
     """
     out: list[Record | None] = list(records)
     by_model: dict[str, list[int]] = {}
     for index, record in enumerate(records):
         by_model.setdefault(record.model, []).append(index)
     for i, late in enumerate(records):
-        if late.shutdown is None or late.deprecated is not None:
+        undated = late.shutdown is None and late.deprecated is None
+        if (late.shutdown is None and not undated) or late.deprecated is not None:
             continue
         for j in by_model[late.model]:
             early = out[j]
             if (early is not None and j != i and early.deprecated and early.shutdown is None
-                    and early.deprecated <= late.shutdown
+                    and (undated or early.deprecated <= late.shutdown)
                     and (early.announced or date.min) <= (late.announced or date.max)):
                 out[j] = replace(early, shutdown=late.shutdown,
                                  shutdown_precision=late.shutdown_precision,

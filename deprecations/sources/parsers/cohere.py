@@ -18,19 +18,25 @@ from datetime import date
 
 from deprecations.sources.parsers.dates import find_dates
 from deprecations.sources.parsers.registry import ParseError, register
-from deprecations.sources.parsers.tables import (
-    Context,
+from deprecations.sources.parsers.table_reader import (
     Heading,
-    clean_text,
-    decode,
-    heading_date,
-    kind_of,
-    looks_like_html,
     markdown_cell,
     markdown_heading,
+    unlink,
+)
+from deprecations.sources.parsers.tables import (
+    Context,
+    heading_date,
     records_from_text,
     split_models,
-    unlink,
+)
+from deprecations.sources.parsers.text import (
+    DEPRECATION,
+    SHUTDOWN,
+    clean_text,
+    decode,
+    kind_of,
+    looks_like_html,
 )
 from deprecations.sources.records import Record
 
@@ -38,8 +44,8 @@ VENDOR = "Cohere"
 _URL = re.compile(r"^https?://(?:docs\.cohere\.com/.*deprecations|"
                   r"raw\.githubusercontent\.com/cohere-ai/.*deprecations\.mdx)", re.I)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
-_SHUTDOWN = re.compile(r"\bretir|\bshut\s*down|\bsunset|\bremov|\bdiscontinu", re.I)
-_DEPRECATED = re.compile(r"deprecat", re.I)
+_SHUTDOWN = re.compile(rf"\b(?:{SHUTDOWN})", re.I)
+_DEPRECATED = re.compile(rf"\b(?:{DEPRECATION})", re.I)
 _REPLACEMENT = re.compile(r"alternativ|recommend|replac|migrate to|instead|upgrade to", re.I)
 _NO_REPLACEMENT = re.compile(r"alternativ|migration|guide|replac", re.I)
 _FINE_TUNED = re.compile(r"\b(sunset|retire|shut down|remove|deprecate)\s+all\s+(?:models|"
@@ -134,7 +140,32 @@ def _section_records(section: _Section, ctx: Context) -> list[Record]:
         for item, _children in block:
             records.extend(_item_records(item, role, when, announced, groups, section, ctx))
     records.extend(_fine_tuned_records(prose, " ".join(section.lines), section, ctx))
+    records.extend(_fine_tuning_records(prose, event, announced, section, ctx))
     return records
+
+
+_FINE_TUNING_FOR = re.compile(
+    r"Fine-tuning for (?:the )?(?P<models>(?:`[^`]+`[,\s]*(?:and\s+)?)+)models?\s+"
+    r"(?:is|are) being (?P<verb>retired|removed|sunset|deprecated)", re.IGNORECASE)
+
+
+def _fine_tuning_records(prose: str, event: date | None, announced: date | None,
+                         section: _Section, ctx: Context) -> list[Record]:
+    """"Fine-tuning for the `command`, `classify` ... models is being retired", in a section
+    that says "Effective DATE, the following deprecations will roll out": one feature record
+    per model, ending on that date."""
+    out = []
+    for m in _FINE_TUNING_FOR.finditer(prose):
+        retire = m.group("verb").lower() != "deprecated"
+        for model in re.findall(r"`([^`]+)`", m.group("models")):
+            out.append(Record(
+                vendor=ctx.vendor, model=f"fine-tuning for {model}", kind="feature",
+                announced=announced or heading_date([section.heading]),
+                shutdown=event if retire else None, deprecated=None if retire else event,
+                source_url=ctx.url, anchor=section.heading.anchor,
+                source_text=markdown_cell(m.group(0)).text, notes=section.heading.text,
+            ))
+    return out
 
 
 def _blocks(lines: list[str]) -> list[str | list[tuple[str, list[str]]]]:
@@ -238,7 +269,7 @@ def _replacements_for(model: str, groups: list[_Group], models: list[str]) -> tu
 def _item_records(item: str, role: str, when: date | None, announced: date | None,
                   groups: list[_Group], section: _Section, ctx: Context) -> list[Record]:
     cell = markdown_cell(item)
-    models = split_models(cell)
+    models = _parameters(cell) or split_models(cell)
     # "(Refer to the migration guide for alternatives)": the vendor names no model to use.
     remark = markdown_cell(" ".join(r for r in re.findall(r"\(([^()]*)\)", unlink(item))
                                     if "`" not in r)).text
@@ -256,6 +287,13 @@ def _item_records(item: str, role: str, when: date | None, announced: date | Non
             notes=f"{section.heading.text}: {remark}" if remark else section.heading.text,
         ))
     return out
+
+
+def _parameters(cell) -> list[str]:
+    """"/v1/chat parameters: `connectors`, `search_queries_only`" -> one name per parameter."""
+    m = re.match(r"(\S+) parameters?:", cell.text)
+    return [f"{m.group(1)} parameter: {code}" for code in cell.codes if code != m.group(1)] \
+        if m else []
 
 
 def _section_models(section: _Section) -> list[str]:
@@ -284,7 +322,7 @@ def _fine_tuned_records(prose: str, body: str, section: _Section, ctx: Context
         if not when:
             continue
         # Cohere's model identifiers are lower case; the prose capitalises them.
-        model = f"{m.group(2).lower()} fine-tuned models"
+        model = f"models fine-tuned with {m.group(2).lower()}"
         retire = m.group(1).lower() != "deprecate"
         out.append(Record(
             vendor=ctx.vendor, model=model, shutdown=when if retire else None,

@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 from deprecations.sources.parsers import changelog
 from deprecations.sources.parsers.dates import parse_date
 from deprecations.sources.parsers.registry import ParseError, register
-from deprecations.sources.records import DAY, Record
+from deprecations.sources.records import DAY, Record, http_url
 
 # Header field names (lower case, single spaces) by what they hold. "First Observed" /
 # "Last Observed" are the tracker's scrape times and are deliberately not read.
@@ -91,7 +91,7 @@ def _feedparse(data: bytes):
 def _entry_records(entry, *, vendor: str | None, feed_title: str, url: str) -> list[Record]:
     body_html, text = _entry_body(entry)
     fields, prose = _header_fields(text)
-    link = str(entry.get("link") or "")
+    link = http_url(str(entry.get("link") or ""))  # never javascript:, data: or the like
     if "model" in fields or ("name" in fields and len(fields) >= 2):
         record = _structured(fields, prose, vendor=vendor, feed_title=feed_title,
                              link=link or url)

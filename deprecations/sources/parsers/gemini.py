@@ -4,6 +4,8 @@ generic changelog parser.
 What is specific to this page:
 
 * vendor "Google Gemini API";
+* an entry says "X is now deprecated" / "X is no longer supported" on the day X stopped, so
+  the entry's own date is read as that day here (``entry_date_ends``), and only here;
 * the notes say "deprecated" where the model stops working ("The following models will be
   deprecated: November 12: ..."; the deprecations table gives the same date as shutdown), so a
   deprecation date with no other end date is the shutdown date. When a later entry says the
@@ -23,6 +25,8 @@ from dataclasses import replace
 
 from deprecations.sources.parsers import changelog
 from deprecations.sources.parsers.registry import ParseError, register
+from deprecations.sources.parsers.section_reader import sections_from
+from deprecations.sources.parsers.text import check_text, decode
 from deprecations.sources.records import DAY, Record
 
 VENDOR = "Google Gemini API"
@@ -31,13 +35,17 @@ _URL_RE = re.compile(r"ai\.google\.dev/(?:gemini-api/)?docs/changelog", re.IGNOR
 
 
 def sniff(data: bytes, url: str = "") -> float:
+    """Only Google's own page: its URL, its canonical link, or its title. Other release
+    notes that mention the Gemini API are read by the generic changelog parser, which never
+    takes an entry's date for a shutdown date."""
     if _URL_RE.search(url or ""):
         return 0.95
-    head = changelog.decode(data[:200000])
+    head = decode(data[:200000])
     if re.search(r"<link[^>]+rel=\"canonical\"[^>]+" + _URL_RE.pattern, head, re.IGNORECASE):
         return 0.95
-    if ("Gemini API" in head and re.search(r"Release notes|changelog", head)
-            and re.search(r"<h2[^>]*>\s*[A-Z][a-z]+ \d{1,2},? \d{4}\s*</h2>", head)):
+    title = re.search(r"<title>([^<]{0,300})</title>", head, re.IGNORECASE)
+    if title and re.search(r"Release notes\W+Gemini API\W+Google AI for Developers",
+                           " ".join(title.group(1).replace("&nbsp;", " ").split())):
         return 0.9
     return 0.0
 
@@ -45,12 +53,13 @@ def sniff(data: bytes, url: str = "") -> float:
 @register("gemini-release-notes", sniff=sniff)
 def parse(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Record]:
     """Gemini API release notes: "deprecated" there means the model is shut down."""
-    text = changelog.decode(data)
-    changelog.check_text(text)
-    sections = changelog.sections_from(text)
+    text = decode(data)
+    check_text(text)
+    sections = sections_from(text)
     if not any(section.when for section in sections):
         raise ParseError("no dated release-note headings: not the Gemini API release notes")
-    records = changelog.extract(sections, vendor=vendor or VENDOR, url=url or URL)
+    records = changelog.extract(sections, vendor=vendor or VENDOR, url=url or URL,
+                                entry_date_ends=True)
     return [_deprecated_means_shutdown(record) for record in records]
 
 

@@ -16,6 +16,7 @@ PARSER_MODULES: list[str] = [
     "deprecations.sources.parsers.openai",
     "deprecations.sources.parsers.bedrock",
     "deprecations.sources.parsers.cohere",
+    "deprecations.sources.parsers.alibaba",
     "deprecations.sources.parsers.tables",
     "deprecations.sources.parsers.changelog",
     "deprecations.sources.parsers.gemini",

@@ -1,58 +1,45 @@
-"""The generic deprecation-table parser, and the table helpers the vendor parsers share.
+"""The generic deprecation-table parser: which tables hold retirements, and their rows as records.
 
 Vendors publish retirements as tables whose columns change from page to page (and from section
 to section on one page): a model column, one or more date columns (shutdown / retirement / EOL /
-sunset / deprecation / legacy ...) and a replacement column. This module finds such tables in
-HTML (``<table>``, with row/col spans) and in Markdown/MDX (pipe tables), recognises the columns
-from their header text, and turns each row into one :class:`Record` per model named in it.
+sunset / deprecation / legacy ...) and a replacement column. ``table_reader`` reads the tables
+of an HTML or Markdown document; this module recognises the columns from their header text and
+turns each row into one :class:`Record` per model named in it. A "timeline" table (``Date`` |
+``Update``) gives a record for each row whose update says that something shuts down.
 
-Context comes from the enclosing headings: a heading that starts with a date
+Context comes from the enclosing headings and their prose: a heading that starts with a date
 (``2025-09-26: Legacy GPT model snapshots``) is the announcement date of the tables under it,
-and its ``id`` is the record's anchor.
+and its ``id`` is the record's anchor; a section that says its dates are the earliest possible
+ones ("won't be moved to an earlier date") makes its shutdown dates tentative.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
-from bs4.dammit import UnicodeDammit
-
+from deprecations.sources.parsers import changelog
 from deprecations.sources.parsers.dates import find_dates, infer_numeric_order, parse_date
 from deprecations.sources.parsers.registry import register
+from deprecations.sources.parsers.section_reader import sections_from
+from deprecations.sources.parsers.table_reader import Cell, Heading, Table, document_tables
+from deprecations.sources.parsers.text import (
+    ANNOUNCEMENT_COLUMN,
+    DEPRECATION_COLUMN,
+    ENDPOINT_WORDS,
+    SHUTDOWN,
+    SHUTDOWN_COLUMN,
+    SHUTDOWN_STATE,
+    clean_text,
+    decode,
+    guess_vendor,
+    is_lower_bound,
+    kind_of,
+    strip_footnote,
+)
 from deprecations.sources.records import DAY, Record
-
-# ---------------------------------------------------------------------------------------------
-# Document model shared by the HTML and Markdown readers
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One table cell: its text, the code spans in it (identifiers) and its links."""
-
-    text: str
-    codes: tuple[str, ...] = ()
-    links: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    anchor: str = ""
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[Cell]]
-    headings: list[Heading] = field(default_factory=list)  # enclosing headings, nearest first
-    footnotes: list[str] = field(default_factory=list)  # "*For tasks that..." after the table
 
 
 @dataclass(frozen=True)
@@ -72,55 +59,6 @@ class Columns:
     @property
     def dated(self) -> bool:
         return self.shutdown is not None or self.deprecated is not None
-
-
-# ---------------------------------------------------------------------------------------------
-# Text helpers
-
-_WS = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:)\]])")
-_SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
-_FOOTNOTE_MARK = re.compile(r"(?:\s*[*†‡]+|\s*\[\d+\])+$")
-
-
-def clean_text(text: str) -> str:
-    """Collapse whitespace and the stray spaces an HTML text join leaves before punctuation."""
-    text = _WS.sub(" ", text.replace("\u00a0", " ")).strip()
-    return _SPACE_AFTER_OPEN.sub(r"\1", _SPACE_BEFORE_PUNCT.sub(r"\1", text))
-
-
-def strip_footnote(text: str) -> str:
-    """``gpt-4.1*`` -> ``gpt-4.1``: footnote markers are not part of a name."""
-    return _FOOTNOTE_MARK.sub("", text.strip()).strip()
-
-
-def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 when it is, else whatever the document declares or looks like."""
-    if isinstance(data, str):
-        return data
-    text = data.decode("utf-8", errors="replace")
-    # A few bad bytes (a fetch cut inside a character) must not turn the whole page into
-    # mojibake, which would hide dates written with U+2011 hyphens; only a page that is
-    # clearly in another encoding goes to detection.
-    if text.count("\ufffd") <= max(3, len(data) // 1000):
-        return text
-    return UnicodeDammit(data, ["windows-1252"]).unicode_markup or ""
-
-
-_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype|html|head|body|\?xml|meta|div)\b",
-                         re.IGNORECASE | re.DOTALL)
-
-
-def looks_like_html(text: str) -> bool:
-    return bool(_HTML_START.match(text[:2000])) or "<html" in text[:5000].lower()
-
-
-def soup_of(text: str) -> BeautifulSoup:
-    with warnings.catch_warnings():
-        # XHTML and stray XML are read leniently as HTML on purpose; the warning is noise.
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        return BeautifulSoup(text, "lxml")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,11 +97,16 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+_HOST = re.compile(r"(?:[a-z0-9-]+\.)+(?:com|ai|io|org|net|dev|cloud)", re.IGNORECASE)
+
+
 def _drop_remarks(text: str) -> str:
-    """Remove parenthetical remarks that name nothing: "(Managed connectors for RAG)"."""
+    """Remove parenthetical remarks that name nothing: "(Managed connectors for RAG)",
+    "(chat.cohere.com and coral.cohere.com)"."""
     def repl(m: re.Match[str]) -> str:
         inner = m.group(1)
-        if re.search(r"\d", inner) or any(_is_ident(t) for t in _TOKEN.findall(inner)):
+        names = [t for t in _TOKEN.findall(inner) if not _HOST.fullmatch(t)]
+        if re.search(r"\d", inner) or any(_is_ident(t) for t in names):
             return m.group(0)  # "(24.02)", "(including gpt-4-turbo-preview ...)"
         return " "
     return clean_text(_PAREN.sub(repl, text))
@@ -202,7 +145,8 @@ def _code_names(cell: Cell) -> list[str]:
 
 
 def _only_connectors(text: str) -> bool:
-    words = [w.strip(".,:;()").lower() for w in text.split()]
+    # "|" separates a snapshot from its aliases: `gpt-4-0613` \| `gpt-4`, `gpt-4-completions`
+    words = [w.strip(".,:;()|").lower() for w in text.split()]
     return all(not w or w in CONNECTORS for w in words)
 
 
@@ -233,22 +177,6 @@ def split_replacements(cell: Cell) -> list[str]:
     return _dedupe(out)
 
 
-_HEADER_LIKE = re.compile(r"^[A-Za-z][\w-]*:\s+\S")  # "OpenAI-Beta: assistants=v1"
-_ENDPOINT_WORDS = re.compile(r"\b(?:API|endpoints?)$|\bendpoints?\b", re.IGNORECASE)
-_FEATURE_WORDS = re.compile(
-    r"\b(?:training|parameters?|integration|features?|UI|capabilit\w*|header|tools?)\b",
-    re.IGNORECASE)
-
-
-def kind_of(name: str) -> str:
-    """``/v1/edits`` -> endpoint; ``OpenAI-Beta: ...`` or prose about training -> feature."""
-    if _HEADER_LIKE.match(name) or (" " in name and _FEATURE_WORDS.search(name)):
-        return "feature"  # checked first: "/v1/chat parameters: ..." is about parameters
-    if name.startswith("/") or (" " in name and _ENDPOINT_WORDS.search(name)):
-        return "endpoint"
-    return "model"
-
-
 # ---------------------------------------------------------------------------------------------
 # Header recognition
 
@@ -256,12 +184,10 @@ _IGNORED = re.compile(r"price|cost|pricing|token|modalit|region|context|input|ou
                       r"description|notes?\b|comment|provider|vendor|publisher", re.IGNORECASE)
 _STATUS = re.compile(r"status|state\b|lifecycle|stage", re.IGNORECASE)
 _REPLACEMENT = re.compile(r"replac|recommend|alternativ|upgrade|successor|migrat|instead|"
-                          r"suggest|new model|move to|switch to", re.IGNORECASE)
-_SHUTDOWN = re.compile(r"shut\s*-?\s*down|shutoff|retir|end[\s-]*of[\s-]*(?:life|support)|"
-                       r"\beol\b|sunset|remov|discontinu|decommission|turn[\s-]*off|"
-                       r"unavailab|deletion|\bend date\b", re.IGNORECASE)
-_DEPRECATED = re.compile(r"deprecat|legacy", re.IGNORECASE)
-_ANNOUNCED = re.compile(r"announc|notif|notice date|published", re.IGNORECASE)
+                          r"suggest|substitut|new model|move to|switch to", re.IGNORECASE)
+_SHUTDOWN = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_COLUMN})", re.IGNORECASE)
+_DEPRECATED = re.compile(rf"\b(?:{DEPRECATION_COLUMN})", re.IGNORECASE)
+_ANNOUNCED = re.compile(rf"\b(?:{ANNOUNCEMENT_COLUMN})", re.IGNORECASE)
 _DATE_WORD = re.compile(r"\bdates?\b|\bday\b|\bwhen\b|\bas of\b|\beffective\b|\bfrom\b|"
                         r"\bon\b", re.IGNORECASE)
 _MODEL = re.compile(r"model|name|identifier|\bids?\b|system|version|endpoint|\bapi\b|feature|"
@@ -271,8 +197,12 @@ _ID_HEADER = re.compile(r"\bids?\b|identifier|api name|api endpoint|model code|m
 _VERSION_HEADER = re.compile(r"(?:model\s+)?versions?", re.IGNORECASE)
 
 
-def classify_header(header: list[str]) -> Columns | None:
-    """The columns of a deprecation table, or None if the header is not one."""
+def classify_header(header: list[str], rows: list[list[Cell]] = ()) -> Columns | None:
+    """The columns of a deprecation table, or None if the header is not one.
+
+    ``rows`` (the table's body) tell an identifier column from a display-name column where
+    the headers do not ("Model" | "API": ``Mistral Medium 3.1`` | ``mistral-medium-2508``).
+    """
     header = [clean_text(h) for h in header]
     roles: dict[str, list[int]] = {}
     for i, text in enumerate(header):
@@ -281,7 +211,7 @@ def classify_header(header: list[str]) -> Columns | None:
             roles.setdefault(role, []).append(i)
     if not roles.get("model"):
         return None
-    model, name, version = _pick_model(roles["model"], header)
+    model, name, version = _pick_model(roles["model"], header, rows)
     first = {k: v[0] for k, v in roles.items() if v}
     shutdown, deprecated = roles.get("shutdown", []), roles.get("deprecated", [])
     cols = Columns(model=model, name=name, version=version, shutdown=first.get("shutdown"),
@@ -314,7 +244,7 @@ def _role(text: str) -> str | None:
     return "model"  # "Model / system", "Deprecated model", "Legacy model", "Model version"
 
 
-def _pick_model(models: list[int], header: list[str]
+def _pick_model(models: list[int], header: list[str], rows: list[list[Cell]]
                 ) -> tuple[int, int | None, int | None]:
     """(model, display name, version) columns among the ones that name the model.
 
@@ -324,10 +254,22 @@ def _pick_model(models: list[int], header: list[str]
     versions = [i for i in models if _VERSION_HEADER.fullmatch(header[i])]
     version = versions[0] if versions and len(versions) < len(models) else None
     models = [i for i in models if i != version]
-    ids = [i for i in models if _ID_HEADER.search(header[i])]
+    ids = [i for i in models if _ID_HEADER.search(header[i])] or _id_columns(models, rows)
     model = ids[0] if ids else models[0]
     others = [i for i in models if i != model]
     return model, (others[0] if others else None), (None if ids else version)
+
+
+def _id_columns(columns: list[int], rows: list[list[Cell]]) -> list[int]:
+    """Among several name columns, the one whose filled cells are nearly all identifiers."""
+    if len(columns) < 2:
+        return []
+    found = []
+    for i in columns:
+        texts = [strip_footnote(r[i].text) for r in rows if i < len(r) and r[i].text.strip()]
+        if texts and sum(_is_ident(t) for t in texts) >= 0.8 * len(texts):
+            found.append(i)
+    return found if len(found) < len(columns) else []
 
 
 def _pick_replacement(cols: list[int], header: list[str]) -> int | None:
@@ -338,240 +280,37 @@ def _pick_replacement(cols: list[int], header: list[str]) -> int | None:
     return ids[0] if ids else cols[0]
 
 
-# ---------------------------------------------------------------------------------------------
-# HTML tables
+def deprecation_tables(text: str) -> Iterator[tuple[Table, Columns | Timeline]]:
+    """Tables that hold retirements, with what each column holds."""
+    def is_header(header: list[str]) -> bool:
+        return classify_header(header) is not None or classify_timeline(header) is not None
 
-_HEADING_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
-_MAX_SPAN = 50
-
-
-def html_cell(tag: Tag) -> Cell:
-    codes, links = [], []
-    for el in tag.find_all(["br", "sup", "code", "kbd", "samp", "a"]):  # one walk per cell
-        if el.name == "br":
-            el.replace_with(" ")
-        elif el.name == "sup" and len(el.get_text(strip=True)) <= 3:
-            el.replace_with("*")  # footnote reference: "gemini-1.0-pro<sup>1</sup>"
-        elif el.name == "a":
-            links.append((clean_text(el.get_text(" ")), str(el.get("href") or "")))
-        elif el.name in ("code", "kbd", "samp"):
-            codes.append(clean_text(el.get_text(" ")))
-    return Cell(clean_text(tag.get_text(" ")), tuple(codes), tuple(links))
-
-
-def _span(tag: Tag, attr: str) -> int:
-    try:
-        return max(1, min(_MAX_SPAN, int(str(tag.get(attr) or "1").strip())))
-    except ValueError:
-        return 1
-
-
-def html_grid(table: Tag) -> tuple[list[list[Cell]], int]:
-    """Rows of cells with row/col spans expanded; also how many leading rows are headers."""
-    grid: list[list[Cell]] = []
-    pending: dict[tuple[int, int], Cell] = {}  # (row, col) filled by a rowspan from above
-    header_rows = 0
-    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-    for r, tr in enumerate(rows):
-        out: list[Cell] = []
-        cells = tr.find_all(["th", "td"], recursive=False)
-        for tag in cells:
-            while (r, len(out)) in pending:
-                out.append(pending.pop((r, len(out))))
-            cell = html_cell(tag)
-            for _ in range(_span(tag, "colspan")):
-                col = len(out)
-                out.append(cell)
-                for down in range(1, _span(tag, "rowspan")):
-                    pending[(r + down, col)] = cell
-        while (r, len(out)) in pending:
-            out.append(pending.pop((r, len(out))))
-        if cells and header_rows == r and (tr.find_parent("thead") is not None
-                                           or all(c.name == "th" for c in cells)):
-            header_rows += 1
-        grid.append(out)
-    return grid, header_rows
-
-
-def _heading(h: Tag) -> Heading:
-    anchor = h.get("id") or _inner_anchor(h)
-    return Heading(int(h.name[1]), clean_text(h.get_text(" ")), str(anchor or ""))
-
-
-def _inner_anchor(h: Tag) -> str:
-    inner = h.find(attrs={"id": True}) or h.find("a", attrs={"name": True})
-    return str(inner.get("id") or inner.get("name")) if inner else ""
-
-
-def _footnotes(table: Tag) -> list[str]:
-    """A "*For tasks that ..." paragraph right after the table (or after its wrapper)."""
-    node = table
-    for _ in range(5):  # climb out of wrappers such as <div class="table-scroll">
-        parent = node.parent
-        if parent is None or parent.name in ("body", "[document]"):
-            break
-        if sum(1 for c in parent.children if isinstance(c, Tag)) > 1:
-            break
-        node = parent
-    nxt = node.find_next_sibling()
-    text = clean_text(nxt.get_text(" ")) if nxt else ""
-    return [text] if text[:1] in "*†" and text[1:2] else []
-
-
-def html_tables(soup: BeautifulSoup, *, only_deprecation: bool = False) -> Iterator[Table]:
-    """Tables in document order, each with the headings it sits under (nearest first)."""
-    stack: list[Heading] = []  # open headings, outermost first
-    for tag in soup.find_all([*_HEADING_TAGS, "table"]):
-        if tag.name != "table":
-            heading = _heading(tag)
-            stack = [h for h in stack if h.level < heading.level] + [heading]
-            continue
-        if only_deprecation and not _may_be_deprecation_table(tag):
-            continue
-        grid, header_rows = html_grid(tag)
-        header, body = _split_header(grid, header_rows) if grid else (None, [])
-        if header is not None:
-            yield Table(header, body, list(reversed(stack)), _footnotes(tag))
-
-
-def _may_be_deprecation_table(tag: Tag) -> bool:
-    """Cheap test before reading every cell: a date-role word in the first rows."""
-    head = " ".join(tr.get_text(" ") for tr in tag.find_all("tr", limit=3))
-    return bool(_SHUTDOWN.search(head) or _DEPRECATED.search(head))
-
-
-def _split_header(grid: list[list[Cell]], header_rows: int
-                  ) -> tuple[list[str] | None, list[list[Cell]]]:
-    """Header texts (several header rows are joined per column) and the body rows."""
-    if header_rows:
-        width = max(len(r) for r in grid[:header_rows])
-        header = [" ".join(_dedupe(r[i].text for r in grid[:header_rows] if i < len(r)))
-                  for i in range(width)]
-        return header, grid[header_rows:]
-    # No <th>: the first row that reads as a deprecation header (within the first few).
-    for i, row in enumerate(grid[:3]):
-        header = [c.text for c in row]
-        if classify_header(header):
-            return header, grid[i + 1:]
-    return None, []
-
-
-# ---------------------------------------------------------------------------------------------
-# Markdown / MDX tables
-
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_MD_ANCHOR = re.compile(r"\s*\{#([\w.-]+)\}\s*$")
-_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_MD_CODE = re.compile(r"`+([^`]+?)`+")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S))(.+?)\1")
-_HTML_TAG = re.compile(r"<[^>]{0,200}>")
-
-
-def markdown_cell(raw: str) -> Cell:
-    """Cell text without Markdown markup, keeping code spans and links apart."""
-    codes = tuple(clean_text(m.group(1)) for m in _MD_CODE.finditer(raw))
-    links = tuple((clean_text(m.group(1)), m.group(2)) for m in _MD_LINK.finditer(raw))
-    text = _MD_CODE.sub(lambda m: m.group(1), raw)
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = _MD_EMPHASIS.sub(lambda m: m.group(2), text)
-    text = _HTML_TAG.sub(" ", text).replace("\\|", "|")
-    return Cell(clean_text(text), codes, links)
-
-
-def unlink(markdown: str) -> str:
-    """Markdown links replaced by their text: ``[the guide](https://...)`` -> ``the guide``."""
-    return _MD_LINK.sub(lambda m: m.group(1), markdown)
-
-
-def markdown_heading(line: str) -> Heading | None:
-    m = _MD_HEADING.match(line)
-    if not m:
-        return None
-    text = m.group(2)
-    anchor = _MD_ANCHOR.search(text)
-    if anchor:
-        text = text[:anchor.start()]
-    return Heading(len(m.group(1)), markdown_cell(text).text, anchor.group(1) if anchor else "")
-
-
-def split_markdown_row(line: str) -> list[str]:
-    """Split a pipe-table row on ``|`` outside code spans and escapes."""
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|") and not line.endswith("\\|"):
-        line = line[:-1]
-    cells, buf, in_code, prev = [], [], False, ""
-    for ch in line:
-        if ch == "`":
-            in_code = not in_code
-        if ch == "|" and not in_code and prev != "\\":
-            cells.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-        prev = ch
-    cells.append("".join(buf))
-    return [c.strip() for c in cells]
-
-
-def markdown_tables(text: str) -> Iterator[Table]:
-    lines = text.splitlines()
-    chain: list[Heading] = []
-    in_fence = False
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        heading = None if in_fence else markdown_heading(line)
-        if heading:
-            chain = [h for h in chain if h.level < heading.level] + [heading]
-        elif (not in_fence and "|" in line and i + 1 < len(lines)
-              and _MD_SEPARATOR.match(lines[i + 1]) and "|" in lines[i + 1] + line):
-            header = [markdown_cell(c).text for c in split_markdown_row(line)]
-            rows, i = _markdown_body(lines, i + 2)
-            yield Table(header, rows, list(reversed(chain)), _md_footnotes(lines, i))
-            continue
-        i += 1
-
-
-def _markdown_body(lines: list[str], i: int) -> tuple[list[list[Cell]], int]:
-    rows = []
-    while i < len(lines) and "|" in lines[i] and lines[i].strip():
-        rows.append([markdown_cell(c) for c in split_markdown_row(lines[i])])
-        i += 1
-    return rows, i
-
-
-def _md_footnotes(lines: list[str], i: int) -> list[str]:
-    """A ``\\*For tasks that ...`` line right after a Markdown table."""
-    nxt = next((line.strip() for line in lines[i:i + 3] if line.strip()), "").removeprefix("\\")
-    if nxt[:1] in "*†" and nxt[1:2] not in ("", " ", "*"):  # not a bullet, not bold
-        return [nxt[0] + markdown_cell(nxt[1:]).text]
-    return []
-
-
-# ---------------------------------------------------------------------------------------------
-# Finding tables in a document and turning rows into records
-
-
-def document_tables(text: str, *, only_deprecation: bool = False) -> Iterator[Table]:
-    """Every table in an HTML page, or in a Markdown/MDX document (and its raw HTML tables)."""
-    if looks_like_html(text):
-        yield from html_tables(soup_of(text), only_deprecation=only_deprecation)
-        return
-    yield from markdown_tables(text)
-    if re.search(r"<table\b", text, re.IGNORECASE):
-        yield from html_tables(soup_of(text), only_deprecation=only_deprecation)
-
-
-def deprecation_tables(text: str) -> Iterator[tuple[Table, Columns]]:
-    for table in document_tables(text, only_deprecation=True):
-        cols = classify_header(table.header)
+    for table in document_tables(text, only_deprecation=True, is_header=is_header):
+        cols = classify_header(table.header, table.rows) or classify_timeline(table.header)
         if cols:
             yield table, cols
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A table of dated events about one product: ``Date`` | ``Update``."""
+
+    date: int
+    event: int
+
+
+_EVENT_HEADER = re.compile(r"^(?:update|event|change|milestone|what happens|details?"
+                           r"|description|action|impact)s?$", re.IGNORECASE)
+
+
+def classify_timeline(header: list[str]) -> Timeline | None:
+    """``Date`` | ``Update`` (and the like), with no model column; else None."""
+    header = [clean_text(h) for h in header]
+    dates = [i for i, h in enumerate(header) if re.fullmatch(r"(?:effective )?dates?", h, re.I)]
+    events = [i for i, h in enumerate(header) if _EVENT_HEADER.match(h)]
+    if len(header) == 2 and dates and events:
+        return Timeline(dates[0], events[0])
+    return None
 
 
 def heading_date(headings: list[Heading]) -> date | None:
@@ -597,16 +336,36 @@ class Context:
 
 @dataclass(frozen=True)
 class _Section:
-    """What the headings above a table say about its rows."""
+    """What the headings above a table, and their prose, say about its rows."""
 
     announced: date | None
     implied_deprecation: date | None
     default_year: int | None
     anchor: str
+    earliest: bool = False  # the section gives its dates as the earliest possible ones
 
 
-def table_records(table: Table, cols: Columns, ctx: Context) -> list[Record]:
+# A sentence about dates that qualifies them all: "The shutdown dates listed in the table
+# indicate the earliest possible dates", "they won't be moved to an earlier date".
+_SENTENCE = re.compile(r"[^.!?]+[.!?]?")
+_ABOUT_DATES = re.compile(r"\b(?:dates?|timelines?)\b", re.IGNORECASE)
+_PAST_SECTION = re.compile(r"\b(?:retired|shut\s?down|past|previous|history|ended)\b",
+                           re.IGNORECASE)
+
+
+def _earliest_dates(table: Table) -> bool:
+    """Whether the table's sections say its dates are the earliest possible, unless the
+    nearest heading files the table as the past ("Retired models": those dates happened)."""
+    if table.headings and _PAST_SECTION.search(table.headings[0].text):
+        return False
+    return any(is_lower_bound(sentence) and _ABOUT_DATES.search(sentence)
+               for prose in table.prose for sentence in _SENTENCE.findall(prose))
+
+
+def table_records(table: Table, cols: Columns | Timeline, ctx: Context) -> list[Record]:
     """One record per model per row of a recognised table."""
+    if isinstance(cols, Timeline):
+        return timeline_records(table, cols, ctx)
     announced = heading_date(table.headings)
     # "When we announce that a model is being deprecated, it immediately becomes deprecated":
     # under a dated heading on a deprecations page the announcement is the deprecation, unless
@@ -618,6 +377,7 @@ def table_records(table: Table, cols: Columns, ctx: Context) -> list[Record]:
         implied_deprecation=announced if _DEPRECATED.search(words) and not legacy else None,
         default_year=announced.year if announced else None,
         anchor=next((h.anchor for h in table.headings if h.anchor), ""),
+        earliest=_earliest_dates(table),
     )
     records: list[Record] = []
     for row in table.rows:
@@ -633,6 +393,9 @@ def _row_models(row: list[Cell], cols: Columns) -> list[str]:
     """Models a row names; a separate version column qualifies each (``gpt-35-turbo (0301)``)."""
     cell = _cell(row, cols.model)
     models = split_models(cell) if cell else []
+    name = _cell(row, cols.name)
+    if not models and name:  # no identifier given for this one: its name as written
+        models = split_models(name)
     version = _cell(row, cols.version)
     v = strip_footnote(version.text) if version else ""
     if v and not _EMPTY.match(v):
@@ -658,35 +421,18 @@ def _row_dates(row, table, cols, ctx, section) -> tuple[dict, list[str]]:
     return dates, notes
 
 
-_LOWER_BOUND = re.compile(r"\bno[t]?\s+(?:sooner|earlier)\s+than\b|\bnot\s+before\b|"
-                          r"\bearliest\b|\bor later\b", re.IGNORECASE)
-_ACTIVE = re.compile(r"^\W*(?:active|ga|generally available|available|current|supported|"
-                     r"stable|preview|public preview)\W*$", re.IGNORECASE)
-
-
-def _is_retirement(row: list[Cell], cols: Columns, dates: dict) -> bool:
-    """Whether a row announces a retirement, rather than describing an active model.
-
-    "No sooner than <date>" is a promise of notice, not a plan: it counts only where nothing
-    in the row says the model is still active (an empty deprecation column, status "Active").
-    """
-    if dates["deprecated"]:
-        return True
-    if not dates["shutdown"]:
-        return False
-    if not _LOWER_BOUND.search(_cell(row, cols.shutdown).text):
-        return True
-    status = _cell(row, cols.status)
-    return cols.deprecated is None and not (status and _ACTIVE.match(status.text))
-
-
 def _row_records(row, table, cols, ctx, section: _Section) -> list[Record]:
     models = _row_models(row, cols)
     if not models:
         return []
     dates, notes = _row_dates(row, table, cols, ctx, section)
-    if not _is_retirement(row, cols, dates):
+    if not (dates["deprecated"] or dates["shutdown"]):
         return []  # an active model, or a row with no date a calendar could hold
+    # "Not sooner than June 9, 2027", "May 7, 2027 or later", or a section that says all its
+    # dates are the earliest possible: the shutdown date is a lower bound, not a promise.
+    shutdown_cell = _cell(row, cols.shutdown)
+    tentative = bool(dates["shutdown"]) and (
+        section.earliest or is_lower_bound(shutdown_cell.text if shutdown_cell else ""))
     replacement_cell = _cell(row, cols.replacement)
     replacements = tuple(split_replacements(replacement_cell)) if replacement_cell else ()
     if replacement_cell and replacement_cell.text and not replacements:
@@ -697,18 +443,24 @@ def _row_records(row, table, cols, ctx, section: _Section) -> list[Record]:
     shutdown = dates["shutdown"]
     extra = {"cells": {h: c.text for h, c in zip(table.header, row, strict=False) if h},
              "links": [link for c in row for link in c.links]}
+    # A heading dated with the row's own shutdown day ("August 16, 2026: model-x") names the
+    # shutdown, not the announcement.
+    heading = section if not shutdown or shutdown[0] != section.announced else _Section(
+        None, None, section.default_year, section.anchor, section.earliest)
     return [Record(
         vendor=ctx.vendor, model=model,
-        announced=dates["announced"][0] if dates["announced"] else section.announced,
+        announced=dates["announced"][0] if dates["announced"] else heading.announced,
         deprecated=dates["deprecated"][0] if dates["deprecated"]
-        else section.implied_deprecation,
+        else heading.implied_deprecation,
         shutdown=shutdown[0] if shutdown else None,
-        shutdown_precision=shutdown[1] if shutdown else DAY,
+        shutdown_precision=shutdown[1] if shutdown else DAY, tentative=tentative,
         replacements=replacements, kind=kind_of(model),
-        name=name_cell.text if name_cell and len(models) == 1 else "",
+        name=strip_footnote(name_cell.text) if name_cell and len(models) == 1 else "",
         source_url=ctx.url, anchor=section.anchor,
         source_text=clean_text(" | ".join(c.text for c in row)),
-        notes="; ".join(_dedupe(notes)), extra=extra,
+        notes="; ".join(_dedupe(notes)),
+        # the other names the same cell gives (`gpt-4-0613` \| `gpt-4`, ...): its aliases
+        extra={**extra, "aliases": [m for m in models if m != model]},
     ) for model in models]
 
 
@@ -717,6 +469,69 @@ def _qualified(text: str) -> bool:
     found = find_dates(text)
     rest = text[:found[0][2]] + text[found[0][3]:] if found else text
     return bool(rest.strip(" .,;"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeline tables: "Nov 30, 2026 | Agent Builder is scheduled to shut down."
+
+_SHUTS_DOWN = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_STATE})\b", re.IGNORECASE)
+_VERB = re.compile(r"\s+(?:is|are|was|were|will|has|have|gets?|becomes?)\b", re.IGNORECASE)
+_CONJUNCT = re.compile(r"\s*(?:,|\band\b)\s*", re.IGNORECASE)
+_DETERMINER = re.compile(r"^(?:the|a|an|our|all|existing)\s+", re.IGNORECASE)
+
+
+def timeline_records(table: Table, cols: Timeline, ctx: Context) -> list[Record]:
+    """One record per thing a row says shuts down on the row's date.
+
+    What shuts down is what the row names by identifier (``The `v1/prompts` API and reusable
+    prompt objects``), else the topic of the dated heading above (``2026-06-03: Agent
+    Builder``); a row that names neither gives nothing.
+    """
+    announced = heading_date(table.headings)
+    topic = heading_topic(table.headings)
+    anchor = next((h.anchor for h in table.headings if h.anchor), "")
+    out = []
+    for row in table.rows:
+        when_cell, event = _cell(row, cols.date), _cell(row, cols.event)
+        words = _SHUTS_DOWN.search(event.text) if event else None
+        found = parse_date(when_cell.text, default_year=announced.year if announced else None,
+                           numeric_order=ctx.numeric_order) if when_cell and words else None
+        if not found:
+            continue
+        subjects = _subjects(event, words.start()) or ([(topic, "feature")] if topic else [])
+        out.extend(Record(
+            vendor=ctx.vendor, model=name, kind=kind, announced=announced, shutdown=found[0],
+            shutdown_precision=found[1], tentative=is_lower_bound(when_cell.text),
+            source_url=ctx.url, anchor=anchor, source_text=f"{when_cell.text} | {event.text}",
+        ) for name, kind in subjects)
+    return out
+
+
+def heading_topic(headings: list[Heading]) -> str:
+    """What a dated heading is about: ``2026-06-03: Agent Builder`` -> ``Agent Builder``."""
+    for h in headings:
+        found = find_dates(h.text)
+        if found and not h.text[:found[0][2]].strip(" :-—–#"):
+            return strip_footnote(h.text[found[0][3]:].strip(" :-—–|"))
+    return ""
+
+
+def _subjects(event: Cell, end: int) -> list[tuple[str, str]]:
+    """(name, kind) of what the sentence before ``end`` is about, when it names identifiers:
+    the identifiers, and any other things listed with them as written."""
+    subject = _VERB.split(event.text[:end], maxsplit=1)[0]
+    codes = [c for c in _code_names(event) if c in subject]
+    if not codes:
+        return []
+    out = []
+    for part in _CONJUNCT.split(subject):
+        named = [c for c in codes if c in part]
+        if named:
+            kind = "endpoint" if ENDPOINT_WORDS.search(part) else kind_of(named[0])
+            out.extend((c, kind) for c in named)
+        elif part.strip():
+            out.append((_DETERMINER.sub("", part.strip()), "feature"))
+    return out
 
 
 def records_from_text(text: str, ctx: Context) -> list[Record]:
@@ -734,21 +549,6 @@ def records_from_text(text: str, ctx: Context) -> list[Record]:
 # The generic parser
 
 
-def guess_vendor(text: str, url: str) -> str:
-    """The site name a page declares, else the name in its host (``docs.example.com``)."""
-    m = re.search(r"<meta[^>]+property=[\"']og:site_name[\"'][^>]+content=[\"']([^\"']+)",
-                  text[:20000], re.IGNORECASE)
-    if m:
-        return clean_text(m.group(1))
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:  # "http://[bad" and friends
-        host = ""
-    parts = [p for p in host.split(".") if p not in {"www", "docs", "platform", "api", "com",
-                                                     "ai", "io", "org", "net", "dev", "cloud"}]
-    return parts[-1].capitalize() if parts else ""
-
-
 def sniff_tables(data: bytes, url: str) -> float:
     """A low score when the document holds a table that reads as a deprecation table."""
     head = data[:2_000_000] if isinstance(data, bytes) else b""
@@ -764,10 +564,22 @@ def sniff_tables(data: bytes, url: str) -> float:
 
 @register("tables", sniff=sniff_tables, generic=True)
 def parse_tables(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Record]:
-    """Deprecation tables on any HTML or Markdown page, recognised by their column headers."""
+    """Deprecation tables on any HTML or Markdown page, recognised by their column headers,
+    and dated notices in the sections of the page that have no table."""
     text = decode(data)
     try:
         ctx = Context(vendor or guess_vendor(text, url), url, "auto")
-        return records_from_text(text, ctx)
+        records = records_from_text(text, ctx)
+        return records + notices_beside_tables(text, ctx, records)
     except RecursionError:
         return []  # absurdly nested markup: nothing we can read
+
+
+def notices_beside_tables(text: str, ctx: Context, records: list[Record]) -> list[Record]:
+    """Retirements written as prose in sections without a table ("X will be shut down on
+    DATE"), for models the tables do not name: the prose of a section with a table restates
+    its rows."""
+    sections = [s for s in sections_from(text) if not s.has_table]
+    named = {r.model for r in records}
+    return [r for r in changelog.extract(sections, vendor=ctx.vendor, url=ctx.url)
+            if r.model not in named]
