@@ -32,6 +32,7 @@ from urllib3.util.connection import allowed_gai_family
 from urllib3.util.retry import Retry
 
 from deprecations import weburl
+from deprecations.sources.parsers.text import is_challenge
 from deprecations.weburl import RefusedURL
 
 OK = "ok"
@@ -39,12 +40,6 @@ NOT_MODIFIED = "not_modified"
 UNREACHABLE = "unreachable"
 BLOCKED = "blocked"
 ERROR = "error"
-
-# Text that bot-protection pages carry instead of content (Cloudflare and friends).
-CHALLENGE_MARKERS = (
-    b"challenge-platform", b"cf-chl-", b"cf_chl_", b"Just a moment...", b"Attention Required!",
-    b"Enable JavaScript and cookies to continue", b"captcha-delivery", b"px-captcha",
-)
 
 @dataclass
 class FetchResult:
@@ -294,8 +289,7 @@ def _read_capped(response, max_bytes: int) -> bytes | None:
 def _is_challenge(status: int, body: bytes) -> bool:
     if status in (401, 403, 429):
         return True
-    head = body[:20000]
-    return status in (200, 503) and any(marker in head for marker in CHALLENGE_MARKERS)
+    return status in (200, 503) and is_challenge(body, window=20000)
 
 
 def _too_big(declared, max_bytes) -> str:

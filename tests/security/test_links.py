@@ -42,13 +42,16 @@ def test_a_hostile_link_in_a_record_is_never_stored_or_cited(link, authority):
     assert list(Citation.objects.values_list("url", flat=True)) == [notice.url]
 
 
-def test_an_anchor_that_would_break_the_url_is_dropped():
+def test_an_anchor_that_would_break_the_url_is_encoded_into_the_fragment():
     factories.vendor("openai", "OpenAI")
     source = tracker(Source.Authority.PRIMARY)
     record = Record(vendor="OpenAI", model="gpt-x", shutdown=date(2026, 3, 1),
                     source_url="https://vendor.example/page", anchor='x" onmouseover="alert(1)')
     reconcile.reconcile(source, [record], today=TODAY)
-    assert Notice.objects.get().url == "https://vendor.example/page"
+    url = Notice.objects.get().url
+    # The record percent-encodes its anchor: nothing in it can close an attribute.
+    assert url == "https://vendor.example/page#x%22%20onmouseover=%22alert(1)"
+    assert not set('"<> ') & set(url)
 
 
 @pytest.mark.parametrize("link", HOSTILE_LINKS)

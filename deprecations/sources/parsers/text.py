@@ -229,12 +229,13 @@ def guess_vendor(text: str, url: str) -> str:
 
 # What a challenge or denial page says in place of the document (Cloudflare and the like):
 # such a page must read as "source blocked", never as "no retirements".
+# The fetcher reads the same markers to call a source blocked.
 CHALLENGE_MARKERS = (b"just a moment...", b"cf-chl", b"cf_chl_", b"challenge-platform",
                      b"enable javascript and cookies to continue", b"attention required",
-                     b"access denied")
+                     b"access denied", b"captcha-delivery", b"px-captcha")
 
 
-def is_challenge(data: bytes) -> bool:
+def is_challenge(data: bytes, *, window: int = 500_000) -> bool:
     """Whether the start of a response looks like a bot challenge or denial page."""
-    low = data[:500_000].lower()
+    low = data[:window].lower()
     return any(marker in low for marker in CHALLENGE_MARKERS)
