@@ -26,22 +26,20 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # `make run` serves as production does: DEBUG off, a secret key made once for this checkout
-# (var/secret_key, readable by its owner only), static files collected by `collectstatic`
-# (hashed names, compressed, served by WhiteNoise with far-future caching).
-SECRET_FILE := var/secret_key
-RUN_ENV = DEBUG=false SECRET_KEY="$$(cat $(SECRET_FILE))"
+# (var/secret_key), static files collected by `collectstatic` (hashed names, compressed, served
+# by WhiteNoise with far-future caching). What it decides (DEBUG, PORT and so SITE_URL, and the
+# mail, database and broker settings in its environment) goes to var/depcal.env, which every
+# `python manage.py ...` in this checkout reads too (depcal/checkout.py). var/ is owner-only.
 
 ## run: install, migrate, load the shipped catalogue, then web + worker + beat (Ctrl-C stops)
 run: install
-	@mkdir -p $(dir $(SECRET_FILE))
-	@test -s $(SECRET_FILE) || (umask 077 && $(PY) -c \
-	  'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_FILE))
-	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py load_catalogue
-	$(RUN_ENV) $(PY) manage.py ensure_admin
+	@$(PY) -m depcal.checkout $(PORT)
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py load_catalogue
+	$(PY) manage.py ensure_admin
 	@echo "depcal: open http://127.0.0.1:$(PORT)/ (admin at http://127.0.0.1:$(PORT)/admin/)"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 || true
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 || true
 
 ## test: install what the tests need and run the whole suite
 test: install-test browser

@@ -10,7 +10,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.html import format_html
 
 from deprecations import changes, clock
@@ -170,7 +169,7 @@ class DeprecationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish the selected entries")
     def publish_entries(self, request, queryset):
-        done = queryset.update(published=True, updated_at=timezone.now())
+        done = changes.publish(queryset)
         self.message_user(request, f"{done} published.", messages.SUCCESS)
 
 

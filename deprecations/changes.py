@@ -3,6 +3,8 @@
 The admin, the collectors, the catalogue loader and tests all call these, so every move of a
 date leaves a ``Change`` row and raises the entry's revision (which calendar feeds publish as
 SEQUENCE and the notifier keys its change emails on). Nothing else should save these fields.
+Once a transaction that wrote history commits, ``signals.catalogue_changed`` is sent, so that
+subscribers hear of it within minutes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from deprecations import signals
 from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
 
 DATE_FIELDS = ("announced_on", "deprecated_on", "shutdown_on")
@@ -158,6 +161,16 @@ def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: 
     return _set_status(entry, status, Change.Kind.REINSTATED, by=by, via=via, note=note, now=now)
 
 
+def publish(entries) -> int:
+    """Make unpublished entries public (the admin's action, the review queue); their news goes
+    out as for any change. Returns how many were published."""
+    done = Deprecation.objects.filter(pk__in=[e.pk for e in entries], published=False).update(
+        published=True, updated_at=timezone.now())
+    if done:
+        signals.announce_after_commit()
+    return done
+
+
 def status_on(shutdown_on: date | None, today: date) -> str:
     """The status a non-withdrawn entry has on ``today``."""
     if shutdown_on and shutdown_on < today:
@@ -195,6 +208,7 @@ def _record(entry: Deprecation, kind: str, *, by=None, via: str = "", note: str 
     """Bump the revision (in the database, so concurrent writers never lose one) and log it."""
     Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
     entry.refresh_from_db(fields=["revision", "updated_at"])
+    signals.announce_after_commit()
     return Change.objects.create(
         deprecation=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,
         old_tentative=old_tentative, new_tentative=new_tentative, revision=entry.revision,

@@ -8,11 +8,9 @@ CSRF-exempt on purpose: mail providers POST to it with no cookie and no form tok
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,20 +19,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from deprecations import clock
-from notifier import calendars, mail, models, tokens
+from notifier import calendars, models, subscriptions, tasks, tokens
 from notifier.forms import ManageForm, SubscribeForm
 
 log = logging.getLogger(__name__)
-
-# One confirmation email per address per interval; subscribe requests per client IP per hour.
-CONFIRM_INTERVAL = timedelta(seconds=getattr(settings, "NOTIFIER_CONFIRM_INTERVAL", 3600))
-IP_LIMIT_PER_HOUR = getattr(settings, "NOTIFIER_IP_LIMIT_PER_HOUR", 10)
 
 
 def _send_soon(delivery) -> None:
     """Hand a fresh ledger row to the sender once the transaction has committed."""
     if delivery is not None:
-        transaction.on_commit(lambda: mail.request_send([delivery.pk]))
+        tasks.send_pending.delay_on_commit(only_ids=[delivery.pk])
 
 
 def _ip_allowed(request) -> bool:
@@ -42,7 +36,7 @@ def _ip_allowed(request) -> bool:
     key = f"notifier:subscribe-ip:{request.META.get('REMOTE_ADDR', '')}"
     cache.add(key, 0, 3600)
     try:
-        return cache.incr(key) <= IP_LIMIT_PER_HOUR
+        return cache.incr(key) <= settings.NOTIFIER_IP_LIMIT_PER_HOUR
     except ValueError:  # expired between add and incr
         cache.set(key, 1, 3600)
         return True
@@ -60,11 +54,9 @@ def subscribe(request):
         if not _ip_allowed(request):
             return render(request, "notifier/subscribe.html", {"form": form, "limited": True},
                           status=429)
-        delivery = models.request_subscription(
-            form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
-            confirm_interval=CONFIRM_INTERVAL, **form.choices())
-        _send_soon(delivery)
-        # The same answer whether the address is new, pending or already confirmed.
+        # Recorded and answered by email in the worker: the page is the same, in the same
+        # time, whether the address is new, pending, confirmed or stopped.
+        tasks.request_subscription.delay_on_commit(form.cleaned_data["email"], form.choices())
         return redirect("notifier:subscribe_sent")
     return render(request, "notifier/subscribe.html", {"form": form},
                   status=400 if form.is_bound else 200)
@@ -83,8 +75,8 @@ def confirm(request, token):
         return _bad_token(request, error)
     manage_url = reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
     if request.method == "POST":
-        _send_soon(models.confirm_subscription(subscriber, now=timezone.now(),
-                                               today=clock.today()))
+        _send_soon(subscriptions.confirm_subscription(subscriber, now=timezone.now(),
+                                                      today=clock.today()))
         return redirect(manage_url + "?welcome=1")
     return render(request, "notifier/confirm.html", {
         "subscriber": subscriber, "manage_url": manage_url,
@@ -101,14 +93,14 @@ def manage(request, token):
     form = ManageForm(initial=ManageForm.initial_for(subscriber))
     if request.method == "POST":
         if action == "unsubscribe":
-            models.unsubscribe(subscriber, now=timezone.now())
+            subscriptions.unsubscribe(subscriber, now=timezone.now())
             return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
         if action == "reset-feed":
-            models.reset_feed_token(subscriber)
+            subscriptions.reset_feed_token(subscriber)
             return redirect(request.path + "?feed=reset")
         form = ManageForm(request.POST)
         if form.is_valid():
-            models.set_choices(subscriber, **form.choices())
+            subscriptions.set_choices(subscriber, **form.choices())
             return redirect(request.path + "?saved=1")
     subscriber.refresh_from_db()
     feed_url = settings.SITE_URL + reverse("notifier:private_feed",
@@ -130,7 +122,7 @@ def unsubscribe(request, token):
     except tokens.BadToken as error:
         return _bad_token(request, error)
     if request.method == "POST":
-        models.unsubscribe(subscriber, now=timezone.now())
+        subscriptions.unsubscribe(subscriber, now=timezone.now())
         return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
     return render(request, "notifier/unsubscribe.html", {
         "subscriber": subscriber,

@@ -205,8 +205,7 @@ def approve(notice: Notice, *, today: date, by=None) -> Deprecation:
     changes.move_dates(entry, wanted, by=by, via=f"review of source:{notice.source.slug}",
                        precision=notice.shutdown_precision if "shutdown_on" in wanted else None,
                        tentative=notice.shutdown_tentative if "shutdown_on" in wanted else None)
-    if not entry.published:
-        Deprecation.objects.filter(pk=entry.pk).update(published=True)
+    changes.publish([entry])
     changes.add_citation(entry, **_citation(notice))
     _link(notice, entry, Notice.Review.APPLIED)
     return entry

@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from notifier import tokens
-from notifier.models import Delivery, Subscriber, request_subscription
+from notifier.models import Delivery, Subscriber
+from notifier.subscriptions import request_subscription
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,7 @@ CONFIRM_LINK = re.compile(r"https?://\S+(/subscribe/confirm/\S+/)")
 
 
 @pytest.fixture(autouse=True)
-def inline_sending(settings):
-    settings.NOTIFIER_SEND_INLINE = True
+def inline_sending(settings, eager_tasks):
     settings.DEPCAL_TODAY = "2026-01-10"
     cache.clear()
     yield
@@ -261,7 +261,6 @@ def test_unsubscribing_skips_what_was_waiting_and_resubscribing_needs_a_new_opt_
         browser, django_capture_on_commit_callbacks, settings):
     commit = django_capture_on_commit_callbacks
     subscriber = confirmed(browser, commit)
-    settings.NOTIFIER_SEND_INLINE = False
     waiting = Delivery.objects.create(subscriber=subscriber, kind="digest", revision=1,
                                       as_of=date(2026, 1, 12), next_attempt_at="2026-01-12T00:00Z",
                                       created_at="2026-01-12T00:00Z")
@@ -269,7 +268,6 @@ def test_unsubscribing_skips_what_was_waiting_and_resubscribing_needs_a_new_opt_
                           args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)]))
     waiting.refresh_from_db()
     assert waiting.status == "skipped"
-    settings.NOTIFIER_SEND_INLINE = True
     sent = len(outbox.outbox)
     subscribe(browser, commit=commit)
     assert Subscriber.objects.get().status == "pending"
