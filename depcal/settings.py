@@ -252,9 +252,12 @@ DEPCAL_TODAY = env.str("DEPCAL_TODAY", default="") or None
 # shows them (its "Periodic tasks" page); intervals below are the defaults.
 CELERY_BEAT_SCHEDULE = {
     "refresh-statuses": {"task": "deprecations.tasks.refresh_statuses", "schedule": 3600.0},
-    # Cheap when nothing is due: each source keeps its own interval (Source.interval_minutes).
-    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 300.0},
+    # Cheap when nothing is due (one query): each source has its own interval
+    # (deprecations.sources.collect.interval), so this tick adds at most a minute to news.
+    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 60.0},
     # Email (the mail queue). Idempotent: the ledger makes a second run for a day send nothing.
+    # Change emails go out right after a change commits (notifier.apps); send-alerts is the
+    # safety net for them.
     "send-alerts": {"task": "notifier.tasks.send_alerts", "schedule": 3600.0},
     "send-digests": {"task": "notifier.tasks.send_digests", "schedule": 3600.0},
     "send-pending-mail": {"task": "notifier.tasks.send_pending", "schedule": 60.0},

@@ -255,3 +255,51 @@ def test_a_long_outage_delays_messages_but_fails_none(settings):
     row = Delivery.objects.get()
     assert (row.status, row.attempts) == ("pending", 5)
     assert Subscriber.objects.get().status == "confirmed"
+
+
+def test_an_address_that_cannot_be_encoded_retries_then_fails_and_never_loops(smtp):
+    """Finding 4: an address the form now refuses, from before it did. Sending it raises
+    UnicodeError (not an OSError): the row is retried with backoff, then failed."""
+    factories.entry()
+    subscriber("a@b.co\u202e")
+    subscriber("ok@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    before = timezone.now()
+    report = send.send_pending()
+    assert (report.sent, report.retrying, report.failed) == (1, 1, 0)
+    bad = Delivery.objects.get(subscriber__email="a@b.co\u202e")
+    assert (bad.status, bad.attempts) == ("pending", 1)
+    assert bad.next_attempt_at >= before + timedelta(seconds=60)
+    assert "UnicodeError" in bad.last_error
+    policy = outbox.SendPolicy.from_settings(max_attempts=3, backoff_seconds=0)
+    Delivery.objects.filter(pk=bad.pk).update(next_attempt_at=timezone.now())
+    report = send.send_pending(policy=policy)  # attempts 2 and 3 at once: no backoff
+    assert (report.sent, report.failed) == (0, 1)
+    bad.refresh_from_db()
+    assert (bad.status, bad.attempts) == ("failed", 3)
+    assert Subscriber.objects.get(email="a@b.co\u202e").status == "suppressed"
+    assert send.send_pending(policy=policy).sent == 0
+    assert [m.rcpt_tos for m in smtp.messages()] == [["ok@example.com"]]
+
+
+def test_a_row_whose_sender_died_during_its_last_attempt_ends_failed(smtp):
+    """A message that kills its sender is not taken again forever: a stale "sending" row is
+    sent again while it has attempts left (same Message-ID), and failed after that."""
+    factories.entry()
+    subscriber("a@example.com")
+    subscriber("b@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    policy = outbox.SendPolicy.from_settings(max_attempts=2)
+    rows = list(Delivery.objects.order_by("id"))
+    for row, attempts in zip(rows, (1, 2), strict=True):  # in flight when the sender died
+        Delivery.objects.filter(pk=row.pk).update(
+            status="sending", attempts=attempts, send_started_at=timezone.now(),
+            lease_until=timezone.now() - timedelta(seconds=1), claim_token="dead",
+            message_id=outbox.message_id(row))
+    report = send.send_pending(policy=policy)
+    assert report.sent == 1
+    first, last = (Delivery.objects.get(pk=r.pk) for r in rows)
+    assert (first.status, first.attempts) == ("sent", 2)
+    assert [m.message_id for m in smtp.messages()] == [first.message_id]
+    assert (last.status, last.attempts) == ("failed", 2)
+    assert "stopped during each of 2 attempts" in last.last_error
