@@ -253,8 +253,8 @@ DEPCAL_TODAY = env.str("DEPCAL_TODAY", default="") or None
 CELERY_BEAT_SCHEDULE = {
     "refresh-statuses": {"task": "deprecations.tasks.refresh_statuses", "schedule": 3600.0},
     # Cheap when nothing is due (one query): each source has its own interval
-    # (deprecations.sources.collect.interval), so this tick adds at most a minute to news.
-    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 60.0},
+    # (deprecations.sources.collect.interval), so this tick adds at most 30 s to news.
+    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 30.0},
     # Email (the mail queue). Idempotent: the ledger makes a second run for a day send nothing.
     # Change emails go out right after a change commits (notifier.apps); send-alerts is the
     # safety net for them.

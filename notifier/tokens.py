@@ -14,8 +14,6 @@ from django.utils.translation import gettext as _
 
 from notifier.models import Subscriber
 
-CONFIRM_MAX_AGE = getattr(settings, "NOTIFIER_CONFIRM_MAX_AGE", 3 * 24 * 3600)  # seconds
-
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 _SALT = "depcal.notifier.{}"
 
@@ -40,7 +38,7 @@ def make(subscriber: Subscriber, purpose: str) -> str:
 def read(token: str, purpose: str) -> Subscriber:
     """The subscriber a token was made for; raises ``BadToken``."""
     signer = signing.TimestampSigner(salt=_SALT.format(purpose))
-    max_age = CONFIRM_MAX_AGE if purpose == CONFIRM else None
+    max_age = settings.NOTIFIER_CONFIRM_MAX_AGE if purpose == CONFIRM else None
     try:
         payload = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as exc:

@@ -16,19 +16,12 @@ from deprecations import changes, queries
 from deprecations.models import Change, Deprecation
 from notifier import alerts, compose, send
 from notifier.models import Delivery, Mention, Subscriber
-from notifier.subscriptions import set_choices
 from tests.deprecations import factories
+from tests.notifier.people import subscriber
 
 pytestmark = pytest.mark.django_db
 
 
-def subscriber(email="ada@example.com", *, confirmed_on=date(2025, 1, 1), **choices):
-    s = Subscriber.objects.create(
-        email=email, status="confirmed", requested_at=datetime(2025, 1, 1, tzinfo=UTC),
-        confirmed_at=datetime.combine(confirmed_on, datetime.min.time(), tzinfo=UTC),
-        confirmed_on=confirmed_on)
-    set_choices(s, **choices)
-    return s
 
 
 def due_alerts(today, **kw):

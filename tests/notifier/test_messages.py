@@ -11,20 +11,13 @@ from django.core.management import call_command
 from deprecations import catalogue, changes
 from deprecations.models import Change, Deprecation
 from notifier import alerts, compose, send
-from notifier.models import Delivery, Mention, Subscriber
-from notifier.subscriptions import set_choices
+from notifier.models import Delivery, Mention
 from tests.deprecations import factories
+from tests.notifier.people import subscriber
 
 pytestmark = pytest.mark.django_db
 
 
-def subscriber(email="ada@example.com", *, confirmed_on=date(2025, 1, 1), **choices):
-    s = Subscriber.objects.create(
-        email=email, status="confirmed", requested_at=datetime(2025, 1, 1, tzinfo=UTC),
-        confirmed_at=datetime.combine(confirmed_on, datetime.min.time(), tzinfo=UTC),
-        confirmed_on=confirmed_on)
-    set_choices(s, **choices)
-    return s
 
 
 def text_of(message) -> str:
