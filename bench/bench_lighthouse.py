@@ -91,7 +91,8 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
 
 def entry_path(base: str) -> str:
     html = _get(f"{base}/?q={ENTRY}")[2].decode()
-    found = re.search(rf'href="(/vendors/[a-z0-9-]+/\d+/)"><code>{re.escape(ENTRY)}</code>', html)
+    name = re.escape(ENTRY)
+    found = re.search(rf'href="(/vendors/[a-z0-9-]+/{name}/)"><code>{name}</code>', html)
     if not found:
         raise RuntimeError(f"the home page does not link to {ENTRY}")
     return found.group(1)

@@ -4,19 +4,25 @@ Loading is idempotent: an entry that is already there with the same facts is lef
 loading twice changes nothing. A date that differs from the file is moved through
 ``changes.move_date`` (history + revision) unless a curator has edited the entry, in which
 case the curator wins and the difference is reported.
+
+The shipped entries are a baseline, not news: an entry's "created" history row is dated from
+when its source made it known (``known_since``), not from the day of the load, so a fresh
+install's Atom feed, API and emails do not announce the whole catalogue as new today. The
+file's ``as_of`` is kept (``CatalogueLoad``) to say how current the data is.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from deprecations import changes
-from deprecations.models import Deprecation, Offering, Source, Vendor
+from deprecations import changes, clock
+from deprecations.models import CatalogueLoad, Deprecation, Offering, Source, Vendor
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_PATH = DATA_DIR / "catalogue.json"
@@ -43,8 +49,9 @@ def _date(value):
 
 
 @transaction.atomic
-def load(data: dict, *, today: date) -> LoadReport:
-    """Create or bring up to date every vendor and entry of ``data``."""
+def load(data: dict, *, today: date, now: datetime | None = None) -> LoadReport:
+    """Create or bring up to date every vendor and entry of ``data``; ``now`` is when."""
+    now = now or timezone.now()
     report = LoadReport(as_of=_date(data.get("as_of")))
     vendors = {}
     for row in data["vendors"]:
@@ -60,12 +67,14 @@ def load(data: dict, *, today: date) -> LoadReport:
     for row in data["entries"]:
         entry = existing.get((row["vendor"], row["identifier"]))
         if entry is None:
-            _create(vendors[row["vendor"]], row, today)
+            _create(vendors[row["vendor"]], row, today=today, now=now, as_of=report.as_of)
             report.created += 1
-        elif _update(entry, row, report):
+        elif _update(entry, row, report, now=now):
             report.moved += 1
         else:
             report.unchanged += 1
+    if report.as_of:
+        CatalogueLoad.objects.get_or_create(as_of=report.as_of, defaults={"loaded_at": now})
     return report
 
 
@@ -76,7 +85,22 @@ def _citations(row):
     ]
 
 
-def _create(vendor: Vendor, row: dict, today: date) -> Deprecation:
+def known_since(row: dict, as_of: date | None) -> date | None:
+    """The day an entry's history starts: the announcement it records; else the earliest day
+    one of its sources was read saying so (the announcement was on or before it); else the
+    catalogue's ``as_of`` (the file said so then); else None (the load itself)."""
+    if row.get("announced"):
+        return _date(row["announced"])
+    read = [c["retrieved_on"] for c in _citations(row) if c["retrieved_on"]]
+    return min(read) if read else as_of
+
+
+def _start_of(day: date | None) -> datetime | None:
+    return clock.start_of(day) if day else None
+
+
+def _create(vendor: Vendor, row: dict, *, today: date, now: datetime,
+            as_of: date | None) -> Deprecation:
     return changes.create_entry(
         vendor, row["identifier"],
         kind=row.get("kind") or Offering.Kind.MODEL,
@@ -92,10 +116,12 @@ def _create(vendor: Vendor, row: dict, today: date) -> Deprecation:
         citations=_citations(row),
         today=today,
         via=VIA,
+        now=now,
+        dated=_start_of(known_since(row, as_of)),
     )
 
 
-def _update(entry: Deprecation, row: dict, report: LoadReport) -> bool:
+def _update(entry: Deprecation, row: dict, report: LoadReport, *, now: datetime) -> bool:
     """Apply the file's dates to an existing entry; True if any moved."""
     wanted = {
         "announced_on": _date(row.get("announced")),
@@ -110,7 +136,7 @@ def _update(entry: Deprecation, row: dict, report: LoadReport) -> bool:
     if entry.curated:
         report.kept_curated.append(f"{row['vendor']}/{row['identifier']}")
         return False
-    changes.move_dates(entry, {f: wanted[f] for f in differs}, via=VIA,
+    changes.move_dates(entry, {f: wanted[f] for f in differs}, via=VIA, now=now,
                        precision=row.get("shutdown_precision"),
                        tentative=bool(row.get("tentative")))
     for citation in _citations(row):

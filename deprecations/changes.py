@@ -42,8 +42,13 @@ def create_entry(
     by=None,
     via: str = "",
     now: datetime | None = None,
+    dated: datetime | None = None,
 ) -> Deprecation:
-    """Create an offering (if new) and its retirement entry, with a "created" history row."""
+    """Create an offering (if new) and its retirement entry, with a "created" history row.
+
+    ``dated``: when the retirement became known, if before ``now`` (the shipped catalogue's
+    entries date from their announcement, so a fresh install has history, not news).
+    """
     offering, _ = Offering.objects.get_or_create(
         vendor=vendor, identifier=identifier,
         defaults={"kind": kind, "display_name": display_name},
@@ -66,13 +71,14 @@ def create_entry(
     add_aliases(offering, aliases)
     for citation in citations:
         add_citation(entry, **citation)
-    record_created(entry, by=by, via=via, now=now)
+    record_created(entry, by=by, via=via, now=now, dated=dated)
     return entry
 
 
-def record_created(entry: Deprecation, *, by=None, via: str = "", now=None) -> Change:
+def record_created(entry: Deprecation, *, by=None, via: str = "", now=None,
+                   dated=None) -> Change:
     """The first history row of an entry saved by other means (the admin's add form)."""
-    return _record(entry, Change.Kind.CREATED, by=by, via=via, now=now,
+    return _record(entry, Change.Kind.CREATED, by=by, via=via, now=now, dated=dated,
                    field="shutdown_on" if entry.shutdown_on else "", new_date=entry.shutdown_on,
                    new_tentative=entry.shutdown_tentative)
 
@@ -203,16 +209,19 @@ def _set_status(entry, status, kind, *, by, via, note, now) -> bool:
 
 
 def _record(entry: Deprecation, kind: str, *, by=None, via: str = "", note: str = "",
-            now: datetime | None = None, field: str = "", old_date=None, new_date=None,
-            old_tentative: bool = False, new_tentative: bool = False) -> Change:
-    """Bump the revision (in the database, so concurrent writers never lose one) and log it."""
+            now: datetime | None = None, dated: datetime | None = None, field: str = "",
+            old_date=None, new_date=None, old_tentative: bool = False,
+            new_tentative: bool = False) -> Change:
+    """Bump the revision (in the database, so concurrent writers never lose one) and log it:
+    recorded ``now``, and dated ``dated`` when it happened earlier."""
     Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
     entry.refresh_from_db(fields=["revision", "updated_at"])
     signals.announce_after_commit()
+    now = now or timezone.now()
     return Change.objects.create(
         deprecation=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,
         old_tentative=old_tentative, new_tentative=new_tentative, revision=entry.revision,
-        changed_at=now or timezone.now(),
+        changed_at=min(dated, now) if dated else now, recorded_at=now,
         changed_by=by if getattr(by, "pk", None) else None, via=via, note=note,
     )
 

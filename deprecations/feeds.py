@@ -47,8 +47,10 @@ def change_guid(change: Change) -> str:
     return uuid.uuid5(ENTRY_NAMESPACE, key).urn
 
 
-def _fmt(day) -> str:
-    return day.isoformat() if day else "no date"
+def _fmt(day, tentative: bool = False) -> str:
+    if not day:
+        return "no date"
+    return f"not before {day.isoformat()}" if tentative else day.isoformat()
 
 
 FIELD_NAMES = {"shutdown_on": "shutdown", "announced_on": "announcement",
@@ -58,15 +60,23 @@ FIELD_NAMES = {"shutdown_on": "shutdown", "announced_on": "announcement",
 def describe_change(change: Change) -> str:
     entry = change.deprecation
     if change.kind == Change.Kind.CREATED:  # the date as first announced: later moves follow
-        text = (f"retires on {_fmt(change.new_date)}" if change.new_date
+        text = (f"retires {'' if change.new_tentative else 'on '}"
+                f"{_fmt(change.new_date, change.new_tentative)}" if change.new_date
                 else "to be retired (no date yet)")
         return f"new: {text}"
     if change.kind == Change.Kind.MOVED:
         what = FIELD_NAMES.get(change.field, change.field or "date")
-        return f"{what} moved from {_fmt(change.old_date)} to {_fmt(change.new_date)}"
+        if change.field != "shutdown_on":
+            return f"{what} moved from {_fmt(change.old_date)} to {_fmt(change.new_date)}"
+        old = _fmt(change.old_date, change.old_tentative)
+        new = _fmt(change.new_date, change.new_tentative)
+        if change.old_date == change.new_date:  # only the qualifier changed
+            return f"shutdown date {'now ' + new if change.new_tentative else 'confirmed: ' + new}"
+        return f"{what} moved from {old} to {new}"
     if change.kind == Change.Kind.WITHDRAWN:
         return "retirement withdrawn"
-    return f"retirement reinstated, shutdown {_fmt(entry.shutdown_on)}"
+    return (f"retirement reinstated, shutdown "
+            f"{_fmt(entry.shutdown_on, entry.shutdown_tentative)}")
 
 
 class ChangesFeed(Feed):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 # Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
@@ -170,7 +171,11 @@ class Deprecation(models.Model):
         return f"{self.offering} ({self.offering.vendor})"
 
     def get_absolute_url(self):
-        return reverse("deprecations:entry", args=[self.offering.vendor.slug, self.pk])
+        """``/vendors/openai/chatgpt-4o-latest/``: the same on every install, unlike the id.
+        The identifier goes in as the vendor spells it (``.``, ``:``, ``@`` and ``/`` stay,
+        anything else is percent-encoded) and comes back out of the URL unchanged."""
+        return reverse("deprecations:entry", args=[self.offering.vendor.slug,
+                                                   self.offering.identifier])
 
     @property
     def vendor(self):
@@ -231,7 +236,12 @@ class Change(models.Model):
     old_tentative = models.BooleanField(default=False)
     new_tentative = models.BooleanField(default=False)
     revision = models.PositiveIntegerField()
+    # When it happened: for an entry loaded from the shipped catalogue, the day its source
+    # announced it (the history starts there); otherwise when it was recorded.
     changed_at = models.DateTimeField(db_index=True)
+    # When depcal wrote this row: what a mirror follows (``/api/v1/changes?since=``), since a
+    # change dated in the past may be recorded today.
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     # Which source or process made the change when no person did ("catalogue", "source:openai").
@@ -247,6 +257,21 @@ class Change(models.Model):
     @property
     def who(self) -> str:
         return self.changed_by.get_username() if self.changed_by else self.via
+
+
+class CatalogueLoad(models.Model):
+    """A version of the shipped catalogue file loaded here: how current its facts were
+    (``as_of``), which the home page and the API compare with the sources' last reads."""
+
+    as_of = models.DateField(unique=True)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-as_of"]
+        get_latest_by = "as_of"
+
+    def __str__(self):
+        return f"catalogue as of {self.as_of}"
 
 
 class Source(models.Model):

@@ -71,13 +71,13 @@ def months_before(today: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def last_updated() -> date | None:
-    """When the catalogue last took facts from its sources (the newest retrieval)."""
-    return Citation.objects.aggregate(newest=Max("retrieved_on"))["newest"]
-
-
 def urgency(days_left: int | None) -> str:
-    """The band a deadline falls in, for highlighting: 7, 30 or 90 days, or ''."""
+    """The band a deadline falls in, for highlighting: 7, 30 or 90 days, or ''.
+
+    A tentative date ("not before") gets the band of its day like a firm one: it is the first
+    day the model may stop working, so it is the day to be ready by. Only the wording differs
+    (never "N days left"), and the home page's "in the next N days" counts include it.
+    """
     if days_left is None or days_left < 0:
         return ""
     for band in (7, 30, 90):

@@ -33,6 +33,7 @@ class Mark:
     past: bool
     band: str = ""
     kind: str = "shutdown"
+    tentative: bool = False  # the earliest possible day, drawn hollow
 
 
 @dataclass
@@ -119,11 +120,13 @@ def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
             dx, dy = _spread(seen[x])
             seen[x] += 1
             days = (e.shutdown_on - today).days
-            name = gettext("%(identifier)s (%(vendor)s): shutdown %(date)s") % {
-                "identifier": e.offering.identifier, "vendor": label,
-                "date": _short(e.shutdown_on)}
+            text = (gettext("%(identifier)s (%(vendor)s): shutdown %(date)s")
+                    if not e.shutdown_tentative else
+                    gettext("%(identifier)s (%(vendor)s): shutdown not before %(date)s"))
+            name = text % {"identifier": e.offering.identifier, "vendor": label,
+                           "date": _short(e.shutdown_on)}
             row.marks.append(Mark(x + dx, y + dy, name, e.get_absolute_url(), days < 0,
-                                  urgency(days)))
+                                  urgency(days), tentative=e.shutdown_tentative))
         built.append(row)
     height = TOP + ROW * max(len(built), 1) + BOTTOM
     return Timeline(start, end, _x(today, start, end), WIDTH, height, built, _ticks(start, end),
@@ -138,26 +141,28 @@ def _spread(n: int) -> tuple[float, float]:
     return column * 7.0, float(dy)
 
 
-def _fact(kind: str, day: date) -> str:
+def _fact(kind: str, day: date, tentative: bool = False) -> str:
     texts = {"announced": gettext("announced %(date)s"),
              "deprecated": gettext("deprecated %(date)s"),
-             "shutdown": gettext("shutdown %(date)s")}
+             "shutdown": (gettext("shutdown not before %(date)s") if tentative
+                          else gettext("shutdown %(date)s"))}
     return texts[kind] % {"date": _short(day)}
 
 
-def _earlier(field_name: str, old: date, changed: date) -> str:
+def _earlier(field_name: str, old: date, changed: date, tentative: bool = False) -> str:
     texts = {"announced_on": gettext("announcement was %(old)s until %(changed)s"),
              "deprecated_on": gettext("deprecation was %(old)s until %(changed)s")}
-    text = texts.get(field_name, gettext("shutdown was %(old)s until %(changed)s"))
-    return text % {"old": _short(old), "changed": _short(changed)}
+    shutdown = (gettext("shutdown was not before %(old)s until %(changed)s") if tentative
+                else gettext("shutdown was %(old)s until %(changed)s"))
+    return texts.get(field_name, shutdown) % {"old": _short(old), "changed": _short(changed)}
 
 
 def entry_line(entry, changes, *, today: date) -> Timeline:
     """One entry's own line: announced, deprecated, shutdown, and every earlier date it had."""
     facts = [(entry.announced_on, "announced"), (entry.deprecated_on, "deprecated"),
              (entry.shutdown_on, "shutdown")]
-    moves = [(c.old_date, _earlier(c.field, c.old_date, c.changed_at)) for c in changes
-             if c.kind == "moved" and c.old_date]
+    moves = [(c.old_date, _earlier(c.field, c.old_date, c.changed_at, c.old_tentative))
+             for c in changes if c.kind == "moved" and c.old_date and c.old_date != c.new_date]
     days = [d for d, _ in facts + moves if d] + [today]
     start = add_months(min(days), -1)
     end = add_months(max(days), 2)
@@ -165,8 +170,9 @@ def entry_line(entry, changes, *, today: date) -> Timeline:
     row = Row(entry.offering.identifier, entry.get_absolute_url(), y)
     for day, kind in facts:
         if day:
-            row.marks.append(Mark(_x(day, start, end), y, _fact(kind, day), "",
-                                  day < today, kind=kind))
+            tentative = kind == "shutdown" and entry.shutdown_tentative
+            row.marks.append(Mark(_x(day, start, end), y, _fact(kind, day, tentative), "",
+                                  day < today, kind=kind, tentative=tentative))
     for day, text in moves:
         row.marks.append(Mark(_x(day, start, end), y, text, "", day < today, kind="moved"))
     return Timeline(start, end, _x(today, start, end), WIDTH, TOP + ROW + BOTTOM, [row],

@@ -7,7 +7,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("past/", views.archive, name="archive"),
     path("vendors/<slug:slug>/", views.vendor, name="vendor"),
-    path("vendors/<slug:slug>/<int:pk>/", views.entry, name="entry"),
+    # The identifier may hold "/" (path:); old numeric addresses redirect from the view.
+    path("vendors/<slug:slug>/<path:identifier>/", views.entry, name="entry"),
     path("changes.atom", feeds.changes_atom, name="changes-atom"),
     path("api/v1/", include("deprecations.api.urls")),
 ]

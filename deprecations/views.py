@@ -1,12 +1,13 @@
 """Public pages: the calendar (upcoming and recent), the archive, a vendor, an entry."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from deprecations import clock, queries, timeline
+from deprecations import clock, freshness, queries, timeline
 from deprecations.models import Change, Deprecation, Vendor
 
 ARCHIVE_PAGE_SIZE = 50
@@ -53,7 +54,7 @@ def home(request):
         "undated": live.filter(shutdown_on=None),
         "past_groups": queries.group_by_month(past),
         "older_count": live.filter(shutdown_on__lt=recent_from).count(),
-        "last_updated": queries.last_updated(),
+        "freshness": freshness.freshness(now=clock.now()),
         "timeline": timeline.build(
             live.filter(shutdown_on__gte=start, shutdown_on__lt=end), today=today,
             title=_("Retirements from %(start)s to %(end)s, one row per vendor") % {
@@ -104,18 +105,18 @@ def vendor(request, slug):
     return render(request, "deprecations/vendor.html", context)
 
 
-def entry(request, slug, pk):
+def entry(request, slug, identifier):
     today = clock.today()
-    entry = get_object_or_404(
-        queries.public_entries().prefetch_related(
-            "citations", Prefetch("changes", Change.objects.select_related("changed_by"))),
-        pk=pk, offering__vendor__slug=slug,
-    )
+    at_vendor = queries.public_entries().filter(offering__vendor__slug=slug)
+    entry = at_vendor.prefetch_related(
+        "citations", Prefetch("changes", Change.objects.select_related("changed_by")),
+    ).filter(offering__identifier=identifier).first()
+    if entry is None:
+        return _redirect_to_entry(at_vendor, identifier)
     elsewhere = []
     if entry.offering.family:
-        elsewhere = _decorate(
-            queries.public_entries().filter(offering__family=entry.offering.family)
-            .exclude(offering__vendor=entry.offering.vendor), today)
+        elsewhere = list(queries.public_entries().filter(offering__family=entry.offering.family)
+                         .exclude(offering__vendor=entry.offering.vendor))
     line = timeline.entry_line(entry, entry.changes.all(), today=today)
     line.title = _("The dates of %(identifier)s, and every earlier date it had") % {
         "identifier": entry.offering.identifier}
@@ -123,6 +124,23 @@ def entry(request, slug, pk):
         "today": today,
         "timeline": line,
         "entry": _decorate([entry], today)[0],
+        # This platform's row first, then the others' by date, to read side by side.
         "elsewhere": elsewhere,
+        "same_model": [entry, *elsewhere],
     }
     return render(request, "deprecations/entry.html", context)
+
+
+def _redirect_to_entry(at_vendor, name):
+    """An address that names an entry another way: its old numeric id (permanently: ids never
+    change on an install), or one of its aliases or its identifier in other letter case
+    (temporarily: a later entry may take that very name). Anything else is a 404."""
+    if name.isascii() and name.isdigit() and len(name) < 19:
+        found = at_vendor.filter(pk=int(name)).first()
+        if found is not None:
+            return redirect(found, permanent=True)
+    named = list(at_vendor.filter(Q(offering__identifier__iexact=name)
+                                  | Q(offering__aliases__name__iexact=name)).distinct()[:2])
+    if len(named) == 1:
+        return redirect(named[0])
+    raise Http404("No published retirement at this address.")

@@ -39,6 +39,7 @@ PRIVATE_CACHE_CONTROL = f"private, max-age={MAX_AGE}"
 PUBLIC_CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 CACHE_TIMEOUT = 24 * 3600  # rendered bytes; the key changes with the catalogue anyway
 MONTH_ONLY = "(month only: vendor gave no day)"
+TENTATIVE = "(the vendor's earliest possible date: it may come later, never sooner)"
 
 MAX_ALARMS = 5
 MAX_ALARM_DAYS = 365
@@ -133,7 +134,10 @@ def feed_entries(feed_filter: FeedFilter, *, today: date) -> QuerySet[Deprecatio
 
 
 def event_summary(entry: Deprecation) -> str:
-    return f"{entry.offering.identifier} shutdown ({entry.offering.vendor.name})"
+    """``gpt-4o shutdown (OpenAI)``; on a tentative date, which is only the earliest possible
+    day, ``gemini-2.0-flash shutdown, not before this day (Google Gemini API)``."""
+    what = "shutdown, not before this day" if entry.shutdown_tentative else "shutdown"
+    return f"{entry.offering.identifier} {what} ({entry.offering.vendor.name})"
 
 
 def entry_url(entry: Deprecation) -> str:
@@ -148,6 +152,8 @@ def event_description(entry: Deprecation, *, page_url: str = "") -> str:
     shutdown = entry.shutdown_on.isoformat()
     if entry.shutdown_precision == Deprecation.Precision.MONTH:
         shutdown = f"{entry.shutdown_on:%B %Y} {MONTH_ONLY}"
+    if entry.shutdown_tentative:
+        shutdown = f"not before {shutdown} {TENTATIVE}"
     lines.append(f"Shutdown: {shutdown}")
     lines.append("Replacement: " + (" or ".join(entry.replacements) or "none named"))
     if entry.announced_on:
@@ -167,6 +173,15 @@ def event_description(entry: Deprecation, *, page_url: str = "") -> str:
     return "\n".join(lines)
 
 
+def alarm_text(entry: Deprecation, days: int) -> str:
+    """What a reminder says; a tentative date is never counted down as the shutdown."""
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    if entry.shutdown_tentative:
+        return (f"{entry.offering.identifier} ({entry.offering.vendor.name}): the earliest "
+                f"possible shutdown day is {when}")
+    return f"{event_summary(entry)} {when}"
+
+
 def alarm_trigger(days: int) -> timedelta:
     """For an all-day event: ``days`` days before, at 09:00 local (7 -> -P6DT15H, 0 -> PT9H)."""
     return timedelta(hours=9) - timedelta(days=days)
@@ -177,7 +192,6 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _event(entry: Deprecation, *, alarms: tuple[int, ...], today: date) -> Event:
-    summary = event_summary(entry)
     withdrawn = entry.status == Deprecation.Status.WITHDRAWN
     stamp = _utc(entry.updated_at)
     page_url = entry_url(entry)
@@ -186,21 +200,22 @@ def _event(entry: Deprecation, *, alarms: tuple[int, ...], today: date) -> Event
     event.add("dtstamp", stamp)  # the entry's last change, so unchanged bytes stay unchanged
     event.add("dtstart", entry.shutdown_on)  # a DATE, no TZID (row 3)
     event.add("dtend", entry.shutdown_on + timedelta(days=1))  # exclusive
-    event.add("summary", summary)
+    event.add("summary", event_summary(entry))
     event.add("description", event_description(entry, page_url=page_url))
     event.add("categories", [entry.offering.vendor.name])
     event.add("url", page_url)
     event.add("sequence", entry.revision)
     event.add("last-modified", stamp)
-    event.add("status", "CANCELLED" if withdrawn else "CONFIRMED")
+    # RFC 5545 3.8.1.11: a date the vendor gives as the earliest possible is not confirmed.
+    event.add("status", "CANCELLED" if withdrawn
+              else "TENTATIVE" if entry.shutdown_tentative else "CONFIRMED")
     event.add("transp", "TRANSPARENT")
     if withdrawn or entry.shutdown_on < today:
         return event  # no reminders of what will not happen or has happened
     for days in alarms:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-        alarm.add("description", f"{summary} {when}")
+        alarm.add("description", alarm_text(entry, days))
         alarm.add("trigger", alarm_trigger(days))
         event.add_component(alarm)
     return event

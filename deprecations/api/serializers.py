@@ -61,8 +61,13 @@ class RetirementSerializer(serializers.ModelSerializer):
                                         help_text="The preferred replacement, or ''.")
     replacements = serializers.ListField(child=serializers.CharField(), read_only=True,
                                          help_text="Recommended replacements, preferred first.")
+    tentative = serializers.BooleanField(
+        source="shutdown_tentative", read_only=True,
+        help_text="True when the vendor gives shutdown_on as the earliest possible day (\"not "
+                  "sooner than\"): the shutdown may come later, never sooner.")
     days_left = serializers.SerializerMethodField(
-        help_text="Days from today to the shutdown (negative once past); null if undated.")
+        help_text="Days from today to the shutdown (negative once past); null if undated. "
+                  "For a tentative date, days to the earliest possible day.")
     url = serializers.SerializerMethodField(help_text="The entry's page on depcal.")
     api_url = serializers.SerializerMethodField()
 
@@ -70,7 +75,8 @@ class RetirementSerializer(serializers.ModelSerializer):
         model = Deprecation
         fields = [
             "id", "uid", "vendor", "identifier", "display_name", "kind", "aliases", "status",
-            "announced_on", "deprecated_on", "shutdown_on", "shutdown_precision", "days_left",
+            "announced_on", "deprecated_on", "shutdown_on", "shutdown_precision", "tentative",
+            "days_left",
             "replacement", "replacements", "notes", "revision", "updated_at", "url", "api_url",
         ]
         read_only_fields = fields
@@ -97,9 +103,16 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Change
-        fields = ["id", "kind", "field", "old_date", "new_date", "revision", "changed_at",
-                  "note"]
+        fields = ["id", "kind", "field", "old_date", "old_tentative", "new_date", "new_tentative",
+                  "revision", "changed_at", "recorded_at", "note"]
         read_only_fields = fields
+        extra_kwargs = {
+            "changed_at": {"help_text": "When it happened: a catalogue entry's history starts "
+                                        "on the day its source announced it."},
+            "recorded_at": {"help_text": "When depcal recorded it (follow this with ?since=)."},
+            "old_tentative": {"help_text": "old_date was a \"not before\" date."},
+            "new_tentative": {"help_text": "new_date is a \"not before\" date."},
+        }
 
 
 class RetirementDetailSerializer(RetirementSerializer):
@@ -121,6 +134,53 @@ class ChangeFeedSerializer(ChangeSerializer):
     class Meta(ChangeSerializer.Meta):
         fields = [*ChangeSerializer.Meta.fields, "retirement"]
         read_only_fields = fields
+
+
+class LaggingSourceSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="source.slug")
+    vendor = serializers.CharField(source="source.vendor.slug", default=None, allow_null=True)
+    url = serializers.URLField(source="source.cite_url")
+    health = serializers.CharField(source="source.health",
+                                   help_text="unknown (never fetched), unreachable, blocked, "
+                                             "empty or error.")
+    last_success_at = serializers.DateTimeField(source="source.last_success_at",
+                                                allow_null=True)
+    good_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="Its last successful read, or the shipped catalogue's "
+                                   "as_of if it was never read here.")
+    age_days = serializers.IntegerField(allow_null=True)
+
+
+class FreshnessSerializer(serializers.Serializer):
+    """How current the dates are (the home page's notice, as data)."""
+
+    stale = serializers.BooleanField(
+        help_text="True when a vendor's source has not been read successfully for more than a "
+                  "day (unreachable, blocked), or was never read and the shipped catalogue is "
+                  "older than a day: dates may be out of date.")
+    sources_read_at = serializers.DateTimeField(
+        allow_null=True, help_text="The newest successful read of any source.")
+    catalogue_as_of = serializers.DateField(
+        allow_null=True, help_text="How current the shipped catalogue was when loaded.")
+    data_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The newer of sources_read_at and catalogue_as_of.")
+    age_days = serializers.IntegerField(allow_null=True,
+                                        help_text="Whole days since data_as_of.")
+    sources = serializers.IntegerField(source="watched",
+                                       help_text="How many vendor sources are watched.")
+    lagging_sources = LaggingSourceSerializer(
+        source="lagging", many=True,
+        help_text="Sources not read successfully for more than a day.")
+
+
+class RootSerializer(serializers.Serializer):
+    vendors = serializers.URLField()
+    retirements = serializers.URLField()
+    changes = serializers.URLField()
+    schema = serializers.URLField()
+    docs = serializers.URLField()
+    changes_atom = serializers.URLField()
+    freshness = FreshnessSerializer()
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -164,7 +224,7 @@ class ChangeFilters(serializers.Serializer):
     since = serializers.DateTimeField(
         required=False, input_formats=["iso-8601", "%Y-%m-%d"],
         help_text="Only changes recorded after this instant (ISO 8601; a date means its "
-                  "midnight UTC). Keep the newest changed_at you have seen and pass it back.")
+                  "midnight UTC). Keep the newest recorded_at you have seen and pass it back.")
     vendor = serializers.ListField(
         child=serializers.CharField(max_length=100, allow_blank=True), required=False,
         help_text="Vendor slug (repeatable).")

@@ -25,7 +25,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from deprecations import clock, queries
+from deprecations import clock, freshness, queries
 from deprecations.api import serializers as s
 from deprecations.models import Deprecation, Vendor
 
@@ -182,17 +182,18 @@ class DataView(ReadOnlyMixin, APIView):
 
 
 class APIRoot(DataView):
-    """Where everything is."""
+    """Where everything is, and how current the dates are."""
 
     @extend_schema(operation_id="api_root", tags=["index"], responses={
-        200: OpenApiResponse(description="Links to the API's collections, schema and docs."),
-        **ERRORS})
+        200: s.RootSerializer, **ERRORS})
     def get(self, request):
         def link(name):
             return s.site_url(reverse(f"deprecations:api:{name}"))
-        return Response({name: link(name) for name in
-                         ("vendors", "retirements", "changes", "schema", "docs")}
-                        | {"changes_atom": s.site_url(reverse("deprecations:changes-atom"))})
+        links = {name: link(name) for name in
+                 ("vendors", "retirements", "changes", "schema", "docs")}
+        links["changes_atom"] = s.site_url(reverse("deprecations:changes-atom"))
+        fresh = freshness.freshness(now=clock.now())
+        return Response(s.RootSerializer({**links, "freshness": fresh}).data)
 
 
 class VendorList(ReadOnlyMixin, generics.ListAPIView):
@@ -271,12 +272,14 @@ class RetirementDetail(ReadOnlyMixin, generics.RetrieveAPIView):
 
 
 class ChangeList(ReadOnlyMixin, generics.ListAPIView):
-    """Changes to published retirements, oldest first: new entries, moved dates, withdrawals
-    and reinstatements, each with the entry as it stands now.
+    """Changes to published retirements, in the order they were recorded: new entries, moved
+    dates, withdrawals and reinstatements, each with the entry as it stands now.
 
-    To keep a mirror current, remember the newest ``changed_at`` you applied and ask for
+    To keep a mirror current, remember the newest ``recorded_at`` you applied and ask for
     ``?since=`` it, following ``next`` to the end; changes are idempotent to re-apply, so
-    overlapping by a minute costs nothing and covers a change committed late.
+    overlapping by a minute costs nothing and covers a change committed late. (``changed_at``
+    is when a change happened, which for an entry of the shipped catalogue is the day its
+    source announced it, possibly long before it was recorded here.)
     """
 
     renderer_classes = [JSONRenderer]
@@ -288,9 +291,9 @@ class ChangeList(ReadOnlyMixin, generics.ListAPIView):
         qs = (queries.public_changes(vendors=filters.get("vendor", ()),
                                      models=filters.get("model", ()))
               .prefetch_related("deprecation__offering__aliases")
-              .order_by("changed_at", "pk"))
+              .order_by("recorded_at", "pk"))
         if filters.get("since"):
-            qs = qs.filter(changed_at__gt=filters["since"])
+            qs = qs.filter(recorded_at__gt=filters["since"])
         return qs
 
     def get_serializer_context(self):

@@ -68,8 +68,9 @@ def test_the_calendar_links_subscribe_to_the_right_feed(site, page):
     cases = [("/", "/calendar.ics", "depcal: AI model and API retirements"),
              ("/vendors/openai/", "/calendar.ics?vendor=openai", "depcal: OpenAI retirements"),
              ("/?vendor=openai", "/calendar.ics?vendor=openai", "depcal: OpenAI retirements"),
-             (entry_path("chatgpt-4o-latest"), "/calendar.ics?model=chatgpt-4o-latest",
-              "depcal: chatgpt-4o-latest retirements")]
+             (entry_path("chatgpt-4o-latest"),
+              "/calendar.ics?vendor=openai&model=chatgpt-4o-latest",
+              "depcal: OpenAI / chatgpt-4o-latest retirements")]
     for path, feed_path, name in cases:
         page.goto(site.url + path)
         box = page.locator("section.subscribe")

@@ -60,7 +60,7 @@ def test_parses_with_one_entry_per_change_newest_first(client, history):
 
 def test_entries_link_to_the_entry_page_and_say_what_changed(client, history):
     moved = feed(client).entries[1]
-    assert moved.link == f"https://depcal.example/vendors/openai/{history['latest'].pk}/"
+    assert moved.link == "https://depcal.example/vendors/openai/chatgpt-4o-latest/"
     assert moved.updated_parsed[:3] == (2025, 11, 20)
     assert "Shutdown moved from 2026-02-16 to 2026-02-17." in moved.summary
     assert "Replacement: gpt-5.1-chat-latest." in moved.summary

@@ -15,6 +15,7 @@ def entry(identifier, shutdown, vendor="OpenAI", **kw):
     v = NS(name=vendor, get_absolute_url=lambda: f"/vendors/{vendor.lower()}/")
     return NS(offering=NS(identifier=identifier, vendor=v), shutdown_on=shutdown,
               announced_on=kw.get("announced"), deprecated_on=kw.get("deprecated"),
+              shutdown_tentative=kw.get("tentative", False),
               get_absolute_url=lambda: f"/e/{identifier}/")
 
 
@@ -51,6 +52,7 @@ def test_same_day_marks_do_not_sit_on_top_of_each_other():
 def test_entry_line_shows_its_dates_and_every_earlier_date():
     e = entry("chatgpt-4o-latest", date(2026, 2, 17), announced=date(2025, 11, 18))
     moved = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 16),
+               new_date=date(2026, 2, 17), old_tentative=False,
                changed_at=datetime(2025, 11, 20, tzinfo=UTC))
     tl = timeline.entry_line(e, [moved], today=TODAY)
     kinds = [m.kind for m in tl.rows[0].marks]
@@ -70,6 +72,7 @@ def test_the_svg_has_a_title_per_mark_links_and_a_today_line():
 def test_months_and_mark_titles_follow_the_active_language():
     e = entry("chatgpt-4o-latest", date(2026, 2, 17), announced=date(2025, 11, 18))
     moved = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 16),
+               new_date=date(2026, 2, 17), old_tentative=False,
                changed_at=datetime(2025, 11, 20, tzinfo=UTC))
     with translation.override("en"):
         tl = timeline.build([e], today=TODAY)
@@ -83,3 +86,25 @@ def test_months_and_mark_titles_follow_the_active_language():
     assert [m.title for m in line.rows[0].marks] == [
         "annonce le 18 nov. 2025", "arrêt le 17 févr. 2026",
         "date d'arrêt\u00a0: 16 févr. 2026 jusqu'au 20 nov. 2025"]
+
+
+def test_a_tentative_date_is_labelled_not_before_and_drawn_as_such():
+    e = entry("gemini-2.0-flash", date(2026, 2, 5), "Google", tentative=True)
+    mark = timeline.build([e], today=TODAY).rows[0].marks[0]
+    assert mark.title == "gemini-2.0-flash (Google): shutdown not before 5 Feb 2026"
+    assert mark.tentative and mark.band == "within-30"
+    firmed = NS(kind="moved", field="shutdown_on", old_date=date(2026, 1, 20),
+                new_date=date(2026, 2, 5), old_tentative=True,
+                changed_at=datetime(2026, 1, 2, tzinfo=UTC))
+    qualified = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 5),
+                   new_date=date(2026, 2, 5), old_tentative=False,
+                   changed_at=datetime(2026, 1, 3, tzinfo=UTC))
+    marks = timeline.entry_line(e, [firmed, qualified], today=TODAY).rows[0].marks
+    assert [m.title for m in marks] == ["shutdown not before 5 Feb 2026",
+                                        "shutdown was not before 20 Jan 2026 until 2 Jan 2026"]
+    svg = render_to_string("deprecations/_timeline.html", {
+        "tl": timeline.build([e], today=TODAY), "tl_id": "t"})
+    assert "tl-tentative" in svg
+    with translation.override("fr"):
+        mark = timeline.build([e], today=TODAY).rows[0].marks[0]
+        assert mark.title == "gemini-2.0-flash (Google)\xa0: arrêt pas avant le 5 févr. 2026"

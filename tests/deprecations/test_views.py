@@ -64,12 +64,6 @@ def test_withdrawn_and_unpublished_entries_are_not_listed(client):
     assert "withdrawn-one" not in html and "pending-one" not in html
 
 
-def test_the_page_says_when_the_catalogue_was_last_updated(client):
-    factories.entry(citations=[{"url": "https://platform.openai.com/docs/deprecations",
-                                "retrieved_on": date(2025, 11, 13)}])
-    assert "last updated from its sources on 13 November 2025" in client.get("/").content.decode()
-
-
 def test_scraped_text_is_escaped(client):
     factories.entry("<script>alert(1)</script>", notes="<b>bold</b>")
     html = client.get("/").content.decode()
@@ -93,6 +87,7 @@ def test_entry_page_shows_dates_sources_history_and_other_platforms(client):
 def test_unknown_entry_or_vendor_is_404(client):
     e = factories.entry()
     assert client.get(f"/vendors/anthropic/{e.pk}/").status_code == 404
+    assert client.get("/vendors/anthropic/chatgpt-4o-latest/").status_code == 404
     assert client.get("/vendors/nobody/").status_code == 404
 
 

@@ -360,3 +360,35 @@ def test_feed_filter_cache_key_is_equal_for_equal_filters_and_query_string_round
     assert re.fullmatch(r"[\w-]{1,64}", a.cache_key())
     assert FeedFilter.from_query(QueryDict(a.query_string())) == a
     assert a.query_string() == "vendor=anthropic&vendor=openai&alarms=30&alarms=7"
+
+
+def test_a_tentative_date_is_a_tentative_event_that_says_not_before():
+    """RFC 5545 STATUS:TENTATIVE, and the words in the summary, the description and the
+    reminders: the vendor's earliest possible day is never counted down as the shutdown."""
+    firm = factories.entry()
+    factories.vendor("google-gemini", name="Google Gemini API")
+    tentative = factories.entry("gemini-2.0-flash", vendor_slug="google-gemini",
+                                shutdown=date(2027, 2, 5), announced=None,
+                                shutdown_tentative=True)
+    called_off = factories.entry("gemini-1.5-pro", vendor_slug="google-gemini",
+                                 shutdown=date(2027, 3, 1), announced=None,
+                                 shutdown_tentative=True)
+    changes.withdraw(called_off, via="test")
+    body = render(FeedFilter(alarms=(30, 7)))
+    strict = {e.uid.value: e for e in vobject.readOne(body.decode(), validate=True).vevent_list}
+    assert strict[tentative.uid].status.value == "TENTATIVE"
+    assert strict[tentative.uid].summary.value == (
+        "gemini-2.0-flash shutdown, not before this day (Google Gemini API)")
+    assert strict[firm.uid].status.value == "CONFIRMED"
+    assert strict[called_off.uid].status.value == "CANCELLED"
+    event = by_uid(body)[tentative.uid]
+    assert event.decoded("DTSTART") == date(2027, 2, 5)
+    assert "Shutdown: not before 2027-02-05 (the vendor's earliest possible date" in str(
+        event["DESCRIPTION"])
+    reminders = [str(a["DESCRIPTION"]) for a in event.walk("VALARM")]
+    assert reminders == [
+        "gemini-2.0-flash (Google Gemini API): the earliest possible shutdown day is in 30 days",
+        "gemini-2.0-flash (Google Gemini API): the earliest possible shutdown day is in 7 days"]
+    assert not any("shutdown in" in text for text in reminders)
+    for component in icalendar.Calendar.from_ical(body).walk():
+        assert component.errors == [], (component.name, component.errors)

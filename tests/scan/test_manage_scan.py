@@ -52,14 +52,14 @@ def scan(*args):
 
 @pytest.mark.django_db
 def test_exits_1_before_the_shutdown_naming_file_line_date_and_replacement(code):
-    entry = factories.entry()
+    factories.entry()
     status, out, _ = scan(code, "--today", "2026-02-01")
     assert status == 1
     line = out.splitlines()[0]
     assert line.startswith(f"{code}/app/chat.py:4:52: error: chatgpt-4o-latest (Openai)")
     assert "shuts down on 2026-02-17, in 16 days" in line
     assert "replacement: gpt-5.1-chat-latest" in line
-    assert f"https://depcal.example/vendors/openai/{entry.pk}/" in line
+    assert "https://depcal.example/vendors/openai/chatgpt-4o-latest/" in line
     assert "fork.py" not in out
 
 

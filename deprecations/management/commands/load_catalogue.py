@@ -20,7 +20,7 @@ class Command(BaseCommand):
             data = catalogue.read(file)
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read catalogue {file}: {exc}") from exc
-        report = catalogue.load(data, today=today or clock.today())
+        report = catalogue.load(data, today=today or clock.today(), now=clock.now())
         self.stdout.write(
             f"catalogue as of {report.as_of}: {report.created} created, {report.moved} updated, "
             f"{report.unchanged} unchanged"
