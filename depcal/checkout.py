@@ -69,8 +69,11 @@ def carried(environ) -> dict[str, str]:
 
 def write_config(var_dir: Path, environ, *, port: str) -> dict[str, str]:
     """Write what a ``make run`` on ``port`` with this environment uses: production-like
-    (``DEBUG=false``) unless the environment says otherwise, plus its configuration."""
-    values = {"DEBUG": "false", **carried(environ), "PORT": str(port)}
+    (``DEBUG=false``) unless the environment says otherwise, plus its configuration. The site
+    URL is written out: honcho gives each process of ``make run`` a ``PORT`` of its own (the
+    worker's is the web's plus 100), which must not move the links it writes."""
+    values = {"DEBUG": "false", "SITE_URL": f"http://127.0.0.1:{port}", **carried(environ),
+              "PORT": str(port)}
     bad = [name for name, value in values.items() if "\n" in value or "\r" in value]
     if bad:
         raise ValueError(f"{', '.join(bad)}: a value cannot hold a line break")

@@ -48,7 +48,8 @@ def test_make_run_writes_what_every_later_command_reads(tmp_path):
     assert "port 18155" in done.stdout and "SMTP 127.0.0.1:18151" in done.stdout
     written = checkout.read_config(var)
     assert written == {"DEBUG": "false", "PORT": "18155", "EMAIL_HOST": "127.0.0.1",
-                       "EMAIL_PORT": "18151"}  # no admin password, no HOME
+                       "EMAIL_PORT": "18151", "SITE_URL": "http://127.0.0.1:18155"}
+    # (no admin password, no HOME)
     # A later command with no environment at all behaves as the server does.
     got = shown(var)
     assert got["debug"] is False
@@ -56,8 +57,12 @@ def test_make_run_writes_what_every_later_command_reads(tmp_path):
     assert got["backend"] == "django.core.mail.backends.smtp.EmailBackend"
     assert got["port"] == 18151
     assert got["key"] == (var / "secret_key").read_text().strip()
+    # A process honcho started has a PORT of its own (the worker's is the web's + 100): the
+    # links it writes still point at the server.
+    assert shown(var, PORT="18255")["site"] == "http://127.0.0.1:18155"
     # The environment still wins over the file.
-    assert shown(var, PORT="18156", EMAIL_PORT="2525")["site"] == "http://127.0.0.1:18156"
+    again = shown(var, SITE_URL="https://depcal.example.org", EMAIL_PORT="2525")
+    assert (again["site"], again["port"]) == ("https://depcal.example.org", 2525)
 
 
 def test_the_secret_key_is_this_checkouts_own_and_production_must_give_one(tmp_path):
