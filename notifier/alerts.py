@@ -15,8 +15,9 @@ Lead-time alerts
     For a confirmed subscriber, an entry they follow (published, not withdrawn) and a lead
     time L they chose, the alert day is ``shutdown_on - L``. The alert is due on that day and
     stays due for ``CATCH_UP_DAYS`` more days, so a sender that was down catches up; after
-    that it is dropped. It is never due once the shutdown date has passed. One alert per
+    that it is dropped. It is never due once the shutdown date has passed. One mention per
     (subscriber, entry, L, shutdown date): a moved date gives new alerts, other edits do not.
+    Every entry one run finds for a subscriber goes in one email.
 
 No backlog (real time only)
     A subscriber who confirms on day C gets a welcome email listing what already falls within
@@ -28,12 +29,14 @@ No backlog (real time only)
     confirmed now. The ledger still prevents any message from going twice.
 
 Change emails
-    One per (subscriber, entry, revision) when an entry they follow had a notable change after
-    they confirmed and in the last ``CATCH_UP_DAYS`` days before ``today`` (calendar days,
-    from midnight): the shutdown date moved, the entry was withdrawn or reinstated, or - for
-    subscribers who chose vendors or models - a new entry appeared. Several changes of one
-    entry since the last change email make one email. Subscribers who follow everything hear
+    One mention per (subscriber, entry, revision) when an entry they follow had a notable
+    change after they confirmed and in the last ``CATCH_UP_DAYS`` days before ``today``
+    (calendar days, from midnight): the shutdown date moved, the entry was withdrawn or
+    reinstated, or - for subscribers who chose vendors or models - a new entry appeared.
+    Several changes of one entry since the last change email make one mention. Subscribers who follow everything hear
     of new entries in their digest and their lead-time alerts instead of one email each.
+    The entries one run finds for a subscriber go in one email. Besides the hourly run, a run
+    follows each committed change of the catalogue (``tasks.send_changes``).
 
 Digests
     Weekly ones are due on Mondays, daily ones every day, each for ``CATCH_UP_DAYS`` more days;
