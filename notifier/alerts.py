@@ -33,10 +33,10 @@ Change emails
     change after they confirmed and in the last ``CATCH_UP_DAYS`` days before ``today``
     (calendar days, from midnight): the shutdown date moved, the entry was withdrawn or
     reinstated, or - for subscribers who chose vendors or models - a new entry appeared.
-    Several changes of one entry since the last change email make one mention. Subscribers who follow everything hear
-    of new entries in their digest and their lead-time alerts instead of one email each.
-    The entries one run finds for a subscriber go in one email. Besides the hourly run, a run
-    follows each committed change of the catalogue (``tasks.send_changes``).
+    Several changes of one entry since the last change email make one mention. Subscribers
+    who follow everything hear of new entries in their digest and their lead-time alerts
+    instead. The entries one run finds for a subscriber go in one email. Besides the hourly
+    run, a run follows each committed change of the catalogue (``tasks.send_changes``).
 
 Digests
     Weekly ones are due on Mondays, daily ones every day, each for ``CATCH_UP_DAYS`` more days;
