@@ -5,16 +5,24 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-test browser lint bench clean
+.PHONY: run admin-password test install install-test browser lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+# The scanner (scanner/, distribution depcal-scan) is installed in the same pip command as the
+# server that requires it, so pip takes it from this checkout, never from an index.
+$(VENV)/.installed: pyproject.toml scanner/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ./scanner -e .
+	@$(MAKE) --no-print-directory $(VENV)/bin/depcal-scan
 	touch $@
 
+# A venv made before the scanner had its own distribution lost this script when pip replaced
+# the old depcal (which owned it): put it back.
+$(VENV)/bin/depcal-scan:
+	$(PY) -m pip install --quiet --no-deps --force-reinstall -e ./scanner
+
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e ./scanner -e '.[test]'
 	touch $@
 
 ## browser: Debian's chromium for the browser tests (installed when missing, if allowed)
@@ -31,15 +39,22 @@ install-test: $(VENV)/.installed-test
 # mail, database and broker settings in its environment) goes to var/depcal.env, which every
 # `python manage.py ...` in this checkout reads too (depcal/checkout.py). var/ is owner-only.
 
-## run: install, migrate, load the shipped catalogue, then web + worker + beat (Ctrl-C stops)
+## run: install, migrate, load the shipped catalogue, then web + worker + beat (Ctrl-C stops);
+## the addresses and the admin's password are printed last, once everything answers
 run: install
 	@$(PY) -m depcal.checkout $(PORT)
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_catalogue
-	$(PY) manage.py ensure_admin
-	@echo "depcal: open http://127.0.0.1:$(PORT)/ (admin at http://127.0.0.1:$(PORT)/admin/)"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 || true
+	@admin="$$($(PY) manage.py ensure_admin)" || exit 1; \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 \
+	  | DEPCAL_ANNOUNCE="$$(printf 'depcal is up: http://127.0.0.1:$(PORT)/\nThe admin: http://127.0.0.1:$(PORT)/admin/\n%s' "$$admin")" \
+	    $(PY) scripts/announce_when_up.py --url http://127.0.0.1:$(PORT)/ || true
+
+## admin-password: give the admin user a new password (DEPCAL_ADMIN_PASSWORD, or generated) and print it
+admin-password: install
+	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py ensure_admin --reset
 
 ## test: install what the tests need and run the whole suite
 test: install-test browser

@@ -7,10 +7,15 @@ their differences for review instead of applying them.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models.functions import TruncMonth
-from django.utils.html import format_html
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 
 from deprecations import changes, clock
 from deprecations.models import (
@@ -25,9 +30,34 @@ from deprecations.models import (
     Vendor,
 )
 from deprecations.sources import reconcile
+from deprecations.sources.parsers import registry
 
 # URLs typed without a scheme are https (Django 6's default, chosen now).
 URL_FIELD = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
+
+
+class LinesField(forms.CharField):
+    """A list of names edited one per line (replacements: "gpt-5.1", "Responses API"), kept in
+    order, without blanks or repeats."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        lines = (line.strip() for line in super().to_python(value).splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
+
+
+def replacements_field(db_field) -> LinesField:
+    return LinesField(required=False, label=db_field.verbose_name.capitalize(),
+                      help_text="One name per line, as the vendor writes it.")
+
+
+def lines(value) -> str:
+    """A list as the admin shows it read-only: one item per line."""
+    return format_html_join("", "{}<br>", ((item,) for item in value or ())) or "—"
 
 
 @admin.register(Vendor)
@@ -133,12 +163,21 @@ class DeprecationAdmin(admin.ModelAdmin):
     def vendor(self, obj):
         return obj.offering.vendor
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "replacements":
+            return replacements_field(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.curated = True
             obj.save()
             changes.record_created(obj, by=request.user, via="admin")
             return
+        # Ticking "published" goes through changes.publish, which writes the history row.
+        publishing = "published" in form.changed_data and obj.published
+        if publishing:
+            obj.published = False
         moved = {f: form.cleaned_data[f] for f in changes.DATE_FIELDS if f in form.changed_data}
         if {"shutdown_precision", "shutdown_tentative"} & set(form.changed_data):
             moved["shutdown_on"] = form.cleaned_data["shutdown_on"]  # a qualifier moved
@@ -153,6 +192,9 @@ class DeprecationAdmin(admin.ModelAdmin):
             changes.move_dates(obj, moved, by=request.user, via="admin",
                                precision=form.cleaned_data.get("shutdown_precision"),
                                tentative=form.cleaned_data.get("shutdown_tentative"))
+        if publishing:
+            changes.publish(obj, by=request.user, via="admin")
+        if moved or publishing:
             obj.refresh_from_db()
 
     @admin.action(description="Withdraw the selected retirements (the vendor called them off)")
@@ -169,7 +211,7 @@ class DeprecationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish the selected entries")
     def publish_entries(self, request, queryset):
-        done = changes.publish(queryset)
+        done = sum(changes.publish(e, by=request.user, via="admin") for e in queryset)
         self.message_user(request, f"{done} published.", messages.SUCCESS)
 
 
@@ -204,6 +246,14 @@ class SourceAdmin(admin.ModelAdmin):
     readonly_fields = ["health", "health_note", "etag", "last_modified", "last_fetched_at",
                        "last_success_at", "last_row_count", "failures"]
     actions = ["fetch_now"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "parser":
+            choices = [("", "detect from the content")] + [
+                (name, f"{name}: {registry.get(name).description}") for name in registry.names()]
+            return forms.ChoiceField(required=False, choices=choices, label="Parser",
+                                     help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="health", ordering="health")
     def health_badge(self, obj):
@@ -247,41 +297,161 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset.filter(review=self.value()) if self.value() else queryset
 
 
+WAITING = (Notice.Review.PENDING, Notice.Review.CONFLICT)
+
+
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
     """The review queue: approve publishes or applies a notice, reject drops it, merge attaches
-    it (as an alias and a citation) to the entry chosen in its form."""
+    it (as an alias and a citation) to the entry chosen in its form. Each is a button on a
+    waiting notice's row and on its page, and a bulk action."""
 
-    list_display = ["identifier", "vendor_name", "source", "shutdown_on", "review",
-                    "review_note", "deprecation", "first_seen_at"]
+    list_display = ["notice", "shutdown", "state", "review_buttons"]
     list_filter = [ReviewFilter, "source", "vendor_name"]
     list_select_related = ["source", "deprecation__offering"]
     search_fields = ["identifier", "vendor_name", "raw_text"]
     autocomplete_fields = ["deprecation"]
-    readonly_fields = [f.name for f in Notice._meta.fields if f.name not in ("deprecation",
-                                                                             "review_note")]
+    fields = [f.name if f.name != "replacements" else "replacement_list"
+              for f in Notice._meta.fields if f.name != "id"]
+    readonly_fields = [f for f in fields if f not in ("deprecation", "review_note")]
     actions = ["approve_notices", "reject_notices", "merge_notices"]
+    change_form_template = "admin/deprecations/notice/change_form.html"
+
+    class Media:
+        css = {"all": ["depcal-admin.css"]}
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Approve: publish, or apply the notice's dates to its entry")
-    def approve_notices(self, request, queryset):
-        for notice in queryset.select_related("source__vendor", "deprecation"):
+    # The list: one short row per notice.
+
+    @admin.display(description="notice", ordering="identifier")
+    def notice(self, obj):
+        return format_html('{}<br><span class="quiet">{} · from {}</span>', obj.identifier,
+                           obj.vendor_name, obj.source.slug)
+
+    @admin.display(description="shutdown", ordering="shutdown_on")
+    def shutdown(self, obj):
+        return obj.shutdown_on.isoformat() if obj.shutdown_on else "—"
+
+    @admin.display(description="state", ordering="review")
+    def state(self, obj):
+        """What the notice is, why (cut short: the notice's page has it all), and the entry
+        it is tied to, if any."""
+        entry = format_html(' <br>entry: <a href="{}">{}</a>', reverse(
+            "admin:deprecations_deprecation_change", args=[obj.deprecation_id]),
+            obj.deprecation.offering.identifier) if obj.deprecation_id else ""
+        return format_html('<strong>{}</strong><span class="quiet" title="{}">{}</span>{}',
+                           obj.get_review_display(), obj.review_note,
+                           Truncator(obj.review_note).chars(120), entry)
+
+    @admin.display(description="review")
+    def review_buttons(self, obj):
+        """Buttons of the changelist's own form (it holds the CSRF token), posted to the
+        review view by ``formaction``; merge only once an entry is chosen."""
+        if obj.review not in WAITING:
+            return ""
+        url = reverse("admin:deprecations_notice_review", args=[obj.pk])
+        shown = [a for a in REVIEW_ACTIONS if a != "merge" or obj.deprecation_id]
+        return format_html_join(" ", '<button type="submit" class="button review-{}" '
+                                'formaction="{}" formmethod="post" name="do" value="{}" '
+                                'aria-label="{} {}">{}</button>',
+                                ((a, url, a, REVIEW_ACTIONS[a], obj.identifier,
+                                  REVIEW_ACTIONS[a]) for a in shown))
+
+    @admin.display(description="replacements")
+    def replacement_list(self, obj):
+        return lines(obj.replacements)
+
+    # Doing a review: one function for the row buttons, the page's buttons and bulk actions.
+
+    def _review(self, request, notice: Notice, action: str) -> str:
+        """Approve, reject or merge one waiting notice and say what happened; ValueError
+        saying why when it cannot be done (then nothing changed)."""
+        if notice.review not in WAITING:
+            raise ValueError(f"it is {notice.get_review_display()} already")
+        if action == "approve":
             try:
                 reconcile.approve(notice, today=clock.today(), by=request.user)
-            except (ValueError, ValidationError) as exc:
-                self.message_user(request, f"{notice}: {exc}", messages.ERROR)
+            except ValidationError as exc:
+                raise ValueError("; ".join(exc.messages)) from exc
+        elif action == "reject":
+            reconcile.reject(notice, note=f"rejected by {request.user.get_username()}")
+        elif action == "merge":
+            if notice.deprecation is None:
+                raise ValueError("choose its entry in the notice's form first")
+            reconcile.merge(notice, notice.deprecation, by=request.user)
+        else:
+            raise ValueError(f"unknown review action {action!r}")
+        return notice.review_note  # what the reconciler says it did
+
+    def _review_one(self, request, notice: Notice, action: str) -> None:
+        try:
+            done = self._review(request, notice, action)
+        except ValueError as exc:
+            self.message_user(request, f"Notice {notice.identifier} ({notice.vendor_name}) "
+                              f"was not changed: {exc}", messages.ERROR)
+        else:
+            self.message_user(request, f"Notice {notice.identifier} ({notice.vendor_name}): "
+                              f"{done}.", messages.SUCCESS)
+
+    def _review_many(self, request, queryset, action: str, past: str) -> None:
+        done = 0
+        for notice in queryset.select_related("source__vendor", "deprecation__offering"):
+            try:
+                self._review(request, notice, action)
+                done += 1
+            except ValueError as exc:
+                self.message_user(request, f"Notice {notice.identifier} ({notice.vendor_name}) "
+                                  f"was not changed: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} notice{'s' if done > 1 else ''} {past}.",
+                              messages.SUCCESS)
+
+    def get_urls(self):
+        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
+                     name="deprecations_notice_review"), *super().get_urls()]
+
+    def review_view(self, request, pk):
+        """A row's button: do it, say so, and go back to the list as it was filtered."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        notice = get_object_or_404(Notice.objects.select_related(
+            "source__vendor", "deprecation__offering"), pk=pk)
+        if not self.has_change_permission(request, notice):
+            raise PermissionDenied
+        self._review_one(request, notice, request.POST.get("do", ""))
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()},
+                                               require_https=request.is_secure()):
+            back = reverse("admin:deprecations_notice_changelist")
+        return redirect(back)
+
+    def response_change(self, request, obj):
+        """The page's buttons: the form is saved first (an entry chosen for a merge, a note),
+        then the review is done and the page shown again with its new state."""
+        action = next((a for a in REVIEW_ACTIONS if f"_{a}" in request.POST), None)
+        if action is None:
+            return super().response_change(request, obj)
+        obj.refresh_from_db()
+        self._review_one(request, obj, action)
+        return redirect(request.path)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["review_actions"] = REVIEW_ACTIONS if obj and obj.review in WAITING else {}
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.action(description="Approve: publish, or apply the notice's dates to its entry")
+    def approve_notices(self, request, queryset):
+        self._review_many(request, queryset, "approve", "approved")
 
     @admin.action(description="Reject: the notice is wrong or not a retirement")
     def reject_notices(self, request, queryset):
-        for notice in queryset:
-            reconcile.reject(notice, note=f"rejected by {request.user.get_username()}")
+        self._review_many(request, queryset, "reject", "rejected")
 
     @admin.action(description="Merge into the entry chosen in each notice's form")
     def merge_notices(self, request, queryset):
-        for notice in queryset.select_related("deprecation__offering"):
-            if notice.deprecation is None:
-                self.message_user(request, f"{notice}: choose its entry first", messages.ERROR)
-                continue
-            reconcile.merge(notice, notice.deprecation, by=request.user)
+        self._review_many(request, queryset, "merge", "merged")
+
+
+REVIEW_ACTIONS = {"approve": "Approve", "reject": "Reject", "merge": "Merge"}

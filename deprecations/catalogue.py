@@ -22,12 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from deprecations import changes, clock
-from deprecations.models import CatalogueLoad, Deprecation, Offering, Source, Vendor
+from deprecations.models import CatalogueLoad, Change, Deprecation, Offering, Source, Vendor
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_PATH = DATA_DIR / "catalogue.json"
 SOURCES_PATH = DATA_DIR / "sources.json"
-VIA = "catalogue file"
+VIA = Change.VIA_CATALOGUE
 
 
 @dataclass

@@ -1,10 +1,10 @@
 """The only functions that change catalogue entries.
 
 The admin, the collectors, the catalogue loader and tests all call these, so every move of a
-date leaves a ``Change`` row and raises the entry's revision (which calendar feeds publish as
-SEQUENCE and the notifier keys its change emails on). Nothing else should save these fields.
-Once a transaction that wrote history commits, ``signals.catalogue_changed`` is sent, so that
-subscribers hear of it within minutes.
+date (and every withdrawal, reinstatement or publication) leaves a ``Change`` row and raises
+the entry's revision (which calendar feeds publish as SEQUENCE and the notifier keys its change
+emails on). Nothing else should save these fields. Once a transaction that wrote history
+commits, ``signals.catalogue_changed`` is sent, so that subscribers hear of it within minutes.
 """
 
 from __future__ import annotations
@@ -167,14 +167,20 @@ def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: 
     return _set_status(entry, status, Change.Kind.REINSTATED, by=by, via=via, note=note, now=now)
 
 
-def publish(entries) -> int:
-    """Make unpublished entries public (the admin's action, the review queue); their news goes
-    out as for any change. Returns how many were published."""
-    done = Deprecation.objects.filter(pk__in=[e.pk for e in entries], published=False).update(
-        published=True, updated_at=timezone.now())
-    if done:
-        signals.announce_after_commit()
-    return done
+@transaction.atomic
+def publish(entry: Deprecation, *, by=None, via: str = "", note: str = "",
+            now: datetime | None = None) -> bool:
+    """Show an entry that waited for review on the pages, the feeds and the API, with a
+    "published" history row giving its shutdown date. False if it was published already."""
+    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    if entry.published:
+        return False
+    entry.published = True
+    entry.save(update_fields=["published", "updated_at"])
+    _record(entry, Change.Kind.PUBLISHED, by=by, via=via, note=note, now=now,
+            field="shutdown_on" if entry.shutdown_on else "", new_date=entry.shutdown_on,
+            new_tentative=entry.shutdown_tentative)
+    return True
 
 
 def status_on(shutdown_on: date | None, today: date) -> str:

@@ -1,6 +1,7 @@
 """The Atom feed of changes, ``/changes.atom``: one entry per change to a published retirement.
 
-A new retirement, a date moved (with the old and the new date), a withdrawal, a reinstatement;
+A new retirement, a date moved (with the old and the new date), a withdrawal, a reinstatement,
+a publication after review;
 newest first, each linking to the entry's page. Filters as on the calendar: ``vendor``
 (repeatable) and ``model`` (identifier, alias or family prefix, repeatable). An entry's id is
 derived from the retirement's vendor, identifier and the change's revision, so it is the same
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotFound
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.feedgenerator import Atom1Feed
@@ -26,7 +27,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from deprecations import queries
-from deprecations.models import ENTRY_NAMESPACE, Change
+from deprecations.models import ENTRY_NAMESPACE, Change, Vendor
 
 ITEMS = 100
 CACHE_SECONDS = 3600
@@ -39,6 +40,18 @@ def feed_filters(request) -> dict[str, list[str]]:
         values = {v.replace("\x00", "").strip()[:length] for v in request.GET.getlist(name)[:20]}
         return sorted(v for v in values if v)
     return {"vendor": clean("vendor", 100), "model": clean("model", 200)}
+
+
+def unknown_vendor_response(slugs) -> HttpResponse | None:
+    """A plain 404 naming the vendors a feed's ``vendor=`` asks for that do not exist (a
+    misspelt slug would otherwise give an empty feed that looks right); None if all exist."""
+    unknown = queries.unknown_vendors(slugs)
+    if not unknown:
+        return None
+    known = ", ".join(Vendor.objects.order_by("slug").values_list("slug", flat=True))
+    return HttpResponseNotFound(
+        f"No vendor {', '.join(unknown)} in depcal. Vendors: {known}.\n",
+        content_type="text/plain; charset=utf-8")
 
 
 def change_guid(change: Change) -> str:
@@ -57,13 +70,17 @@ FIELD_NAMES = {"shutdown_on": "shutdown", "announced_on": "announcement",
                "deprecated_on": "deprecation"}
 
 
+def _retires(change: Change) -> str:
+    if not change.new_date:
+        return "to be retired (no date yet)"
+    return (f"retires {'' if change.new_tentative else 'on '}"
+            f"{_fmt(change.new_date, change.new_tentative)}")
+
+
 def describe_change(change: Change) -> str:
     entry = change.deprecation
     if change.kind == Change.Kind.CREATED:  # the date as first announced: later moves follow
-        text = (f"retires {'' if change.new_tentative else 'on '}"
-                f"{_fmt(change.new_date, change.new_tentative)}" if change.new_date
-                else "to be retired (no date yet)")
-        return f"new: {text}"
+        return f"new: {_retires(change)}"
     if change.kind == Change.Kind.MOVED:
         what = FIELD_NAMES.get(change.field, change.field or "date")
         if change.field != "shutdown_on":
@@ -73,6 +90,8 @@ def describe_change(change: Change) -> str:
         if change.old_date == change.new_date:  # only the qualifier changed
             return f"shutdown date {'now ' + new if change.new_tentative else 'confirmed: ' + new}"
         return f"{what} moved from {old} to {new}"
+    if change.kind == Change.Kind.PUBLISHED:
+        return f"published after review: {_retires(change)}"
     if change.kind == Change.Kind.WITHDRAWN:
         return "retirement withdrawn"
     return (f"retirement reinstated, shutdown "
@@ -142,6 +161,8 @@ class ChangesFeed(Feed):
 @require_safe
 def changes_atom(request):
     filters = feed_filters(request)
+    if unknown := unknown_vendor_response(filters["vendor"]):
+        return unknown
     key = "depcal:changes.atom:" + hashlib.sha256(json.dumps(
         [queries.catalogue_version(), filters, settings.SITE_URL]).encode()).hexdigest()
     cached = cache.get(key)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
 # Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
 ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
@@ -219,13 +219,16 @@ class Citation(models.Model):
 
 
 class Change(models.Model):
-    """The history of an entry: its creation, every move of a date, withdrawal, reinstatement."""
+    """The history of an entry: its creation, every move of a date, withdrawal, reinstatement,
+    and its publication when it waited for review first."""
 
     class Kind(models.TextChoices):
         CREATED = "created", pgettext_lazy("change of a retirement", "created")
         MOVED = "moved", pgettext_lazy("change of a retirement", "date moved")
         WITHDRAWN = "withdrawn", pgettext_lazy("change of a retirement", "withdrawn")
         REINSTATED = "reinstated", pgettext_lazy("change of a retirement", "reinstated")
+        # An entry that waited for review is shown on the pages, feeds and API from now on.
+        PUBLISHED = "published", pgettext_lazy("change of a retirement", "published")
 
     deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -254,9 +257,24 @@ class Change(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.field} {self.old_date} -> {self.new_date}"
 
+    # ``via`` of the changes the shipped catalogue file makes (``deprecations.catalogue``).
+    VIA_CATALOGUE = "catalogue file"
+
     @property
     def who(self) -> str:
         return self.changed_by.get_username() if self.changed_by else self.via
+
+    def who_label(self) -> str:
+        """``who`` in the reader's language, for the pages ("source openai-deprecations")."""
+        if self.changed_by or not self.via:
+            return self.who
+        if self.via == self.VIA_CATALOGUE:
+            return gettext("catalogue file")
+        for prefix, text in (("review of source:", gettext("reviewed from source %(slug)s")),
+                             ("source:", gettext("source %(slug)s"))):
+            if self.via.startswith(prefix):
+                return text % {"slug": self.via.removeprefix(prefix)}
+        return self.via
 
 
 class CatalogueLoad(models.Model):

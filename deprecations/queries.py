@@ -6,6 +6,8 @@ built from a constant number of queries.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -13,10 +15,14 @@ from itertools import groupby
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from deprecations.models import Alias, Change, Citation, Deprecation
+from deprecations.models import Alias, Change, Citation, Deprecation, Vendor
 
 # What may follow a family prefix: gpt-4o matches gpt-4o-2024-05-13 and gpt-4o:latest.
 FAMILY_SEPARATORS = ("-", ":", ".", "@", "/")
+MAX_MODEL_WORDS = 20
+MAX_WORD_LENGTH = 100
+_WORD_SEPARATORS = re.compile(r"[\s,]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def public_entries() -> QuerySet[Deprecation]:
@@ -38,6 +44,47 @@ def filter_entries(qs: QuerySet, *, vendors: Iterable[str] = (), models: Iterabl
         qs = qs.filter(Q(offering__identifier__icontains=search)
                        | Q(offering__display_name__icontains=search) | Exists(alias_hit))
     return qs
+
+
+def model_words(values: Iterable[str]) -> list[str]:
+    """Model names as people type them into a box or a query string ("gpt-4o, claude-3"):
+    split on commas and spaces, lowercase, deduplicated in order, bounded."""
+    words = (w for value in values for w in _WORD_SEPARATORS.split(
+        _CONTROL.sub("", value).lower()) if w)
+    return list(dict.fromkeys(w[:MAX_WORD_LENGTH] for w in words))[:MAX_MODEL_WORDS]
+
+
+def unknown_vendors(slugs: Iterable[str]) -> list[str]:
+    """The slugs, lowercased, that name no vendor (one query; none when no slug is given)."""
+    wanted = sorted({s.strip().lower() for s in slugs if s and s.strip()})
+    if not wanted:
+        return []
+    known = set(Vendor.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+    return [s for s in wanted if s not in known]
+
+
+def unmatched_models(names: Iterable[str]) -> list[str]:
+    """The names that select no published entry (a typo, or a model not announced yet)."""
+    return [n for n in names if not filter_entries(public_entries(), models=[n]).exists()]
+
+
+def closest_names(words: Iterable[str], *, limit: int = 5) -> dict[str, list[str]]:
+    """For each word, the identifiers and aliases of published entries it may have meant:
+    those that contain it first (shortest first), then those spelled alike (difflib). Two
+    queries, however many words."""
+    published = Deprecation.objects.published()
+    names = {n.lower() for n in published.values_list("offering__identifier", flat=True)}
+    names |= {n.lower() for n in Alias.objects.filter(
+        offering__deprecation__in=published).values_list("name", flat=True)}
+    ordered = sorted(names)
+    found = {}
+    for word in (w.strip().lower() for w in words):
+        containing = sorted((n for n in names if word in n and n != word),
+                            key=lambda n: (len(n), n))
+        alike = [n for n in difflib.get_close_matches(word, ordered, n=limit + 1, cutoff=0.6)
+                 if n != word]
+        found[word] = list(dict.fromkeys(containing[:limit] + alike))[:limit] if word else []
+    return found
 
 
 def _model_match(models: list[str]) -> Q:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from deprecations.queries import urgency
 
@@ -22,6 +22,12 @@ LABEL = 240
 ROW = 40
 TOP = 40  # room for the month axis (tick labels sit on y=30, grid lines start at y=36)
 BOTTOM = 28  # room for the "today" label under the last row
+# Marks closer than this (in viewBox units, about 46 days on the 25-month window) would touch
+# on a phone, where the CSS draws them bigger: they are drawn as one mark with a count.
+CLUSTER_GAP = 46
+# The "today" label is written leftwards of its line when less room than this is left.
+TODAY_LABEL_ROOM = 200
+BANDS = ("within-7", "within-30", "within-90")  # most urgent first
 
 
 @dataclass
@@ -34,6 +40,8 @@ class Mark:
     band: str = ""
     kind: str = "shutdown"
     tentative: bool = False  # the earliest possible day, drawn hollow
+    count: int = 1  # more than one: a cluster of marks too close to draw apart
+    anchor: str = ""  # the id of the month that lists it on its vendor's page
 
 
 @dataclass
@@ -66,7 +74,11 @@ class Timeline:
 
     @property
     def mark_count(self) -> int:
-        return sum(len(r.marks) for r in self.rows)
+        return sum(m.count for r in self.rows for m in r.marks)
+
+    @property
+    def today_label_leftwards(self) -> bool:
+        return self.today_x > self.width - TODAY_LABEL_ROOM
 
 
 def add_months(day: date, months: int) -> date:
@@ -113,32 +125,47 @@ def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
     built = []
     for i, ((label, url), items) in enumerate(sorted(rows.items())):
         y = TOP + ROW * i + ROW / 2
-        row = Row(label, url, y)
-        seen: dict[float, int] = defaultdict(int)
+        marks = []
         for e in sorted(items, key=lambda e: (e.shutdown_on, e.offering.identifier)):
-            x = _x(e.shutdown_on, start, end)
-            dx, dy = _spread(seen[x])
-            seen[x] += 1
             days = (e.shutdown_on - today).days
             text = (gettext("%(identifier)s (%(vendor)s): shutdown %(date)s")
                     if not e.shutdown_tentative else
                     gettext("%(identifier)s (%(vendor)s): shutdown not before %(date)s"))
             name = text % {"identifier": e.offering.identifier, "vendor": label,
                            "date": _short(e.shutdown_on)}
-            row.marks.append(Mark(x + dx, y + dy, name, e.get_absolute_url(), days < 0,
-                                  urgency(days), tentative=e.shutdown_tentative))
-        built.append(row)
+            marks.append(Mark(_x(e.shutdown_on, start, end), y, name, e.get_absolute_url(),
+                              days < 0, urgency(days), tentative=e.shutdown_tentative,
+                              anchor=f"{'past' if days < 0 else 'up'}-{e.shutdown_on:%Y-%m}"))
+        built.append(Row(label, url, y, _clustered(marks, url=url)))
     height = TOP + ROW * max(len(built), 1) + BOTTOM
     return Timeline(start, end, _x(today, start, end), WIDTH, height, built, _ticks(start, end),
                     title=title)
 
 
-def _spread(n: int) -> tuple[float, float]:
-    """Where the n-th mark of the same day goes: 0, up, down, twice up, twice down, then the
-    next column of five a little to the right, so every mark stays visible and clickable."""
-    column, place = divmod(n, 5)
-    dy = (place + 1) // 2 * 6 * (-1 if place % 2 else 1)
-    return column * 7.0, float(dy)
+def _clustered(marks: list[Mark], *, url: str = "") -> list[Mark]:
+    """Marks in time order, those closer than ``CLUSTER_GAP`` to the first of their group
+    drawn as one: at that first mark's place, named for every mark it holds, linking to
+    ``url`` at the month of its first mark (the vendor page lists them all), and as urgent as
+    its most urgent member. Groups start at least ``CLUSTER_GAP`` apart, so none touch."""
+    groups: list[list[Mark]] = []
+    for mark in sorted(marks, key=lambda m: m.x):
+        if groups and mark.x - groups[-1][0].x < CLUSTER_GAP:
+            groups[-1].append(mark)
+        else:
+            groups.append([mark])
+    return [group[0] if len(group) == 1 else _cluster(group, url=url) for group in groups]
+
+
+def _cluster(group: list[Mark], *, url: str) -> Mark:
+    first = group[0]
+    title = ngettext("%(count)d date: %(dates)s", "%(count)d dates: %(dates)s", len(group)) % {
+        "count": len(group),
+        "dates": pgettext("between the dates of a cluster", "; ").join(m.title for m in group)}
+    bands = {m.band for m in group}
+    return Mark(first.x, first.y, title, f"{url}#{first.anchor}" if url and first.anchor else "",
+                past=all(m.past for m in group),
+                band=next((b for b in BANDS if b in bands), ""), kind="cluster",
+                tentative=all(m.tentative for m in group), count=len(group))
 
 
 def _fact(kind: str, day: date, tentative: bool = False) -> str:
@@ -167,14 +194,15 @@ def entry_line(entry, changes, *, today: date) -> Timeline:
     start = add_months(min(days), -1)
     end = add_months(max(days), 2)
     y = TOP + ROW / 2
-    row = Row(entry.offering.identifier, entry.get_absolute_url(), y)
+    marks = []
     for day, kind in facts:
         if day:
             tentative = kind == "shutdown" and entry.shutdown_tentative
-            row.marks.append(Mark(_x(day, start, end), y, _fact(kind, day, tentative), "",
-                                  day < today, kind=kind, tentative=tentative))
-    for day, text in moves:
-        row.marks.append(Mark(_x(day, start, end), y, text, "", day < today, kind="moved"))
+            marks.append(Mark(_x(day, start, end), y, _fact(kind, day, tentative), "",
+                              day < today, kind=kind, tentative=tentative))
+    marks += [Mark(_x(day, start, end), y, text, "", day < today, kind="moved")
+              for day, text in moves]
+    row = Row(entry.offering.identifier, entry.get_absolute_url(), y, _clustered(marks))
     return Timeline(start, end, _x(today, start, end), WIDTH, TOP + ROW + BOTTOM, [row],
                     _ticks_sparse(start, end))
 

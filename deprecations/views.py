@@ -1,17 +1,27 @@
-"""Public pages: the calendar (upcoming and recent), the archive, a vendor, an entry."""
+"""Public pages: the calendar (upcoming and recent), the archive, a vendor, an entry, where
+the dates come from, and how to scan code for retired models."""
 
+import functools
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from markdown_it import MarkdownIt
 
 from deprecations import clock, freshness, queries, timeline
-from deprecations.models import Change, Deprecation, Vendor
+from deprecations.models import Change, Deprecation, Source, Vendor
 
 ARCHIVE_PAGE_SIZE = 50
 RECENT_MONTHS = 12
+MAX_VENDORS = 20
 
 
 def _decorate(entries, today):
@@ -24,11 +34,61 @@ def _decorate(entries, today):
     return entries
 
 
-def _filters(request):
+# Reminder presets offered next to a page's calendar links: ``?alarms=`` on the page is
+# carried into the feed's address, whose events then remind that many days before.
+REMINDERS = {"": (), "30,7": (30, 7), "90,30,7,1": (90, 30, 7, 1)}
+REMINDER_LABELS = {"": gettext_lazy("No reminders"),
+                   "30,7": gettext_lazy("30 and 7 days before"),
+                   "90,30,7,1": gettext_lazy("90, 30, 7 and 1 day before")}
+
+
+def _filters(request) -> dict:
+    """What a list page shows, named as the feeds and the API name it: ``vendor`` slugs and
+    ``model`` names (identifier, alias or family prefix, matched as the feeds match them).
+    ``q`` is the pages' older name for ``model`` and means the same, so old links work."""
+    vendors = [v.strip().lower() for v in request.GET.getlist("vendor")[:MAX_VENDORS]]
     return {
-        "vendors": request.GET.getlist("vendor"),
-        "search": request.GET.get("q", "")[:100],
+        "vendors": list(dict.fromkeys(v for v in vendors if v)),
+        "models": queries.model_words(request.GET.getlist("model") + request.GET.getlist("q")),
     }
+
+
+def _feed_scope(request, *, vendors=(), models=(), keep=()) -> dict:
+    """What ``base.html`` (alternate links) and ``notifier/_subscribe.html`` (calendar, Atom
+    and API links, reminder picker) need: the scope of the page, the reminders chosen, and
+    the ``keep`` query pairs the picker must send back so the page stays filtered."""
+    reminder = request.GET.get("alarms", "")
+    reminder = reminder if reminder in REMINDERS else ""
+    return {
+        "feed_vendors": list(vendors),
+        "feed_models": list(models),
+        "feed_alarms": REMINDERS[reminder],
+        "reminder": reminder,
+        "reminder_choices": list(REMINDER_LABELS.items()),
+        "feed_keep": list(keep),
+    }
+
+
+def _list_context(request, filters: dict) -> dict:
+    """The filters form of a list page, its query string, and its feed scope."""
+    pairs = ([("vendor", v) for v in filters["vendors"]]
+             + [("model", m) for m in filters["models"]])
+    return {
+        "vendors": Vendor.objects.all(),
+        "selected_vendors": filters["vendors"],
+        "search": ", ".join(filters["models"]),
+        "filter_query": urlencode(pairs),
+        **_feed_scope(request, vendors=filters["vendors"], models=filters["models"],
+                      keep=pairs),
+    }
+
+
+def _suggestions(models: list[str]) -> list[str]:
+    """Names close to the models typed, for a filter that selects nothing at all."""
+    if not models:
+        return []
+    return list(dict.fromkeys(name for names in queries.closest_names(models).values()
+                              for name in names))[:8]
 
 
 def home(request):
@@ -36,24 +96,27 @@ def home(request):
     filters = _filters(request)
     live = queries.filter_entries(
         queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN),
-        vendors=filters["vendors"], search=filters["search"],
+        vendors=filters["vendors"], models=filters["models"],
     )
     recent_from = queries.months_before(today, RECENT_MONTHS - 1)
     upcoming = _decorate(live.filter(shutdown_on__gte=today), today)
     start, end = timeline.window(today)
     past = _decorate(live.filter(shutdown_on__lt=today, shutdown_on__gte=recent_from)
                      .order_by("-shutdown_on", "offering__identifier"), today)
+    undated = list(live.filter(shutdown_on=None))
+    older_count = live.filter(shutdown_on__lt=recent_from).count()
+    nothing = not (upcoming or past or undated or older_count)
     context = {
         "today": today,
-        "vendors": Vendor.objects.all(),
-        "selected_vendors": filters["vendors"],
-        "search": filters["search"],
+        **_list_context(request, filters),
         "upcoming_groups": queries.group_by_month(upcoming),
         "upcoming_count": len(upcoming),
         "soon": {band: sum(1 for e in upcoming if 0 <= e.days <= band) for band in (7, 30, 90)},
-        "undated": live.filter(shutdown_on=None),
+        "undated": undated,
         "past_groups": queries.group_by_month(past),
-        "older_count": live.filter(shutdown_on__lt=recent_from).count(),
+        "older_count": older_count,
+        "nothing": nothing,
+        "suggestions": _suggestions(filters["models"]) if nothing else [],
         "freshness": freshness.freshness(now=clock.now()),
         "timeline": timeline.build(
             live.filter(shutdown_on__gte=start, shutdown_on__lt=end), today=today,
@@ -69,16 +132,15 @@ def archive(request):
     past = queries.filter_entries(
         queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN)
         .filter(shutdown_on__lt=today).order_by("-shutdown_on", "offering__identifier"),
-        vendors=filters["vendors"], search=filters["search"],
+        vendors=filters["vendors"], models=filters["models"],
     )
     page = Paginator(past, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "today": today,
         "page": page,
         "groups": queries.group_by_month(_decorate(page.object_list, today)),
-        "vendors": Vendor.objects.all(),
-        "selected_vendors": filters["vendors"],
-        "search": filters["search"],
+        "suggestions": [] if page.object_list else _suggestions(filters["models"]),
+        **_list_context(request, filters),
     }
     return render(request, "deprecations/archive.html", context)
 
@@ -101,6 +163,7 @@ def vendor(request, slug):
         "upcoming_groups": queries.group_by_month(upcoming),
         "undated": entries.filter(shutdown_on=None),
         "past_groups": queries.group_by_month(past),
+        **_feed_scope(request, vendors=[vendor.slug]),
     }
     return render(request, "deprecations/vendor.html", context)
 
@@ -127,6 +190,9 @@ def entry(request, slug, identifier):
         # This platform's row first, then the others' by date, to read side by side.
         "elsewhere": elsewhere,
         "same_model": [entry, *elsewhere],
+        # its calendar follows this platform only
+        **_feed_scope(request, vendors=[entry.offering.vendor.slug],
+                      models=[entry.offering.identifier]),
     }
     return render(request, "deprecations/entry.html", context)
 
@@ -144,3 +210,41 @@ def _redirect_to_entry(at_vendor, name):
     if len(named) == 1:
         return redirect(named[0])
     raise Http404("No published retirement at this address.")
+
+
+def sources(request):
+    """Where each vendor's dates come from: its own deprecation page, and the documents the
+    collectors read (with the day each was last read successfully)."""
+    watched = Source.objects.filter(enabled=True).order_by("name")
+    vendors = Vendor.objects.prefetch_related(Prefetch("sources", watched, to_attr="watched"))
+    return render(request, "deprecations/sources.html", {
+        "vendors": vendors,
+        "trackers": watched.filter(vendor=None),
+    })
+
+
+README = settings.BASE_DIR / "README.md"
+SCANNER_SECTION = "Scanning your code"
+README_SERVER = "https://depcal.example.org"  # the README's placeholder for a depcal server
+
+
+@functools.cache
+def readme_section(title: str, site_url: str) -> str | None:
+    """One ``## title`` section of the README as HTML (the one place the scanner's usage is
+    written down), with its placeholder server address replaced by this site's."""
+    try:
+        text = README.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    if match is None:
+        return None
+    body = match.group(1).replace(README_SERVER, site_url)
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(body)
+
+
+def scanner(request):
+    section = readme_section(SCANNER_SECTION, settings.SITE_URL)
+    if section is None:
+        raise Http404("The README is not installed with this copy of depcal.")
+    return render(request, "deprecations/scanner.html", {"section": mark_safe(section)})

@@ -90,10 +90,13 @@ DELIVERY_COLUMNS = ("subscriber_id, kind, revision, as_of, status, attempts, nex
                     "created_at, claim_token, claimed_by, message_id, last_error")
 
 # The history rows subscribers are told of: the shutdown date moved (or how it is given
-# changed), the retirement was withdrawn or reinstated. A new entry ("created") is told too:
-# in change emails to those who chose vendors or models, in digests to everyone.
+# changed), the retirement was withdrawn or reinstated. A new entry (created, or published
+# after review) is told too: in change emails to those who chose vendors or models, in digests
+# to everyone.
 NOTABLE = ((Change.Kind.MOVED.value, "shutdown_on"), (Change.Kind.WITHDRAWN.value, ""),
            (Change.Kind.REINSTATED.value, ""))
+NEW = (Change.Kind.CREATED.value, Change.Kind.PUBLISHED.value)
+NEW_SQL = "c.kind IN ({})".format(", ".join(f"'{kind}'" for kind in NEW))
 
 
 def notable_q() -> Q:
@@ -113,7 +116,7 @@ def _notable(change: str = "c") -> str:
 
 def told_changes(changes):
     """The history rows of ``changes`` that messages tell, oldest first, with their entries."""
-    return list(changes.filter(notable_q() | Q(kind=Change.Kind.CREATED))
+    return list(changes.filter(notable_q() | Q(kind__in=NEW))
                 .select_related("deprecation__offering__vendor").order_by("changed_at", "id"))
 
 
@@ -245,9 +248,9 @@ def _changes_select(today: date, now: datetime) -> tuple[str, list]:
     recent = (
         f"SELECT c.deprecation_id, "
         f"MAX(CASE WHEN {_notable()} THEN c.changed_at END) AS changed_at, "
-        f"MAX(CASE WHEN c.kind = 'created' THEN c.changed_at END) AS created_at, "
+        f"MAX(CASE WHEN {NEW_SQL} THEN c.changed_at END) AS created_at, "
         f"MAX(c.revision) AS revision "
-        f"FROM {T['change']} c WHERE c.changed_at >= %s AND ({_notable()} OR c.kind = 'created') "
+        f"FROM {T['change']} c WHERE c.changed_at >= %s AND ({_notable()} OR {NEW_SQL}) "
         f"GROUP BY c.deprecation_id"
     )
     sql = (
@@ -284,7 +287,7 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
         f"OR EXISTS (SELECT 1 FROM {T['change']} c JOIN {T['deprecation']} d "
         f"ON d.id = c.deprecation_id {ENTRY_JOIN} "
         f"WHERE d.published = %s AND c.changed_at > %s AND c.changed_at > s.confirmed_at "
-        f"AND ({_notable()} OR c.kind = 'created') AND {follows_sql()}))"
+        f"AND ({_notable()} OR {NEW_SQL}) AND {follows_sql()}))"
     )
     horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
     length = timedelta(days=7 if cadence == Subscriber.Digest.WEEKLY else 1)

@@ -2,14 +2,18 @@
 
 from django.views.decorators.http import require_safe
 
+from deprecations.feeds import unknown_vendor_response
 from notifier import calendars
 
 
 @require_safe
 def calendar_feed(request):
     """Every published retirement (``?upcoming=1``: only those to come), filtered by
-    ``vendor`` and ``model``, with optional ``alarms=30,7``. See ``calendars.FeedFilter``."""
+    ``vendor`` and ``model``, with optional ``alarms=30,7``. See ``calendars.FeedFilter``.
+    A vendor that does not exist is a 404, not an empty calendar."""
     feed_filter = calendars.FeedFilter.from_query(request.GET)
+    if unknown := unknown_vendor_response(feed_filter.vendors):
+        return unknown
     response = calendars.serve(
         request, feed_filter,
         name=calendars.feed_title(feed_filter),

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from email_validator import EmailNotValidError, validate_email
 
+from deprecations import queries
 from deprecations.models import Vendor
 from notifier.models import DEFAULT_LEAD_TIMES, LEAD_TIME_CHOICES, Subscriber
 
@@ -76,6 +77,12 @@ class ChoicesForm(forms.Form):
         return {"vendors": data["vendors"], "models": data["models"],
                 "lead_times": data["lead_times"], "digest": data["digest"],
                 "language": data["language"] or get_language()}
+
+    @classmethod
+    def initial_from_query(cls, query) -> dict:
+        """Choices named in a page's link (``?vendor=openai&model=gpt-4o``), to start from."""
+        return {"vendors": query.getlist("vendor")[:MAX_MODELS],
+                "models": ", ".join(queries.model_words(query.getlist("model")))}
 
     @classmethod
     def initial_for(cls, subscriber: Subscriber) -> dict:

@@ -8,19 +8,20 @@ CSRF-exempt on purpose: mail providers POST to it with no cookie and no form tok
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from deprecations import clock
+from deprecations import clock, queries
 from notifier import calendars, models, subscriptions, tasks, tokens
-from notifier.forms import ManageForm, SubscribeForm
+from notifier.forms import MODEL_NAME, ManageForm, SubscribeForm
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,33 @@ def _ip_allowed(request) -> bool:
         return True
 
 
+def _in_their_language(request, subscriber) -> None:
+    """The pages of a subscription speak the language its emails are in (a French email's
+    link opens a French page on an English browser), unless the reader chose one with the
+    language switcher."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
+        return
+    if subscriber.language in dict(settings.LANGUAGES):
+        translation.activate(subscriber.language)
+        request.LANGUAGE_CODE = subscriber.language
+
+
+def _with_unmatched(url: str, names: list[str]) -> str:
+    """``url`` carrying the followed models that select nothing yet, for the next page to
+    say so (a typo like ``gpt-4oo`` is accepted: the model may simply not be announced)."""
+    unmatched = queries.unmatched_models(names)
+    if not unmatched:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode([("unmatched", n) for n in unmatched])
+
+
+def _unmatched(request) -> list[tuple[str, list[str]]]:
+    """The names a page was told match nothing, each with the closest published names."""
+    names = [n for n in queries.model_words(request.GET.getlist("unmatched"))
+             if MODEL_NAME.match(n)]
+    return list(queries.closest_names(names, limit=3).items()) if names else []
+
+
 def _bad_token(request, error: tokens.BadToken):
     return render(request, "notifier/bad_link.html",
                   {"message": str(error), "expired": error.expired}, status=400)
@@ -49,7 +77,8 @@ def _bad_token(request, error: tokens.BadToken):
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
-    form = SubscribeForm(request.POST or None)
+    form = SubscribeForm(request.POST or None,
+                         initial=SubscribeForm.initial_from_query(request.GET))
     if request.method == "POST" and form.is_valid():
         if not _ip_allowed(request):
             return render(request, "notifier/subscribe.html", {"form": form, "limited": True},
@@ -57,14 +86,15 @@ def subscribe(request):
         # Recorded and answered by email in the worker: the page is the same, in the same
         # time, whether the address is new, pending, confirmed or stopped.
         tasks.request_subscription.delay_on_commit(form.cleaned_data["email"], form.choices())
-        return redirect("notifier:subscribe_sent")
+        return redirect(_with_unmatched(reverse("notifier:subscribe_sent"),
+                                        form.cleaned_data["models"]))
     return render(request, "notifier/subscribe.html", {"form": form},
                   status=400 if form.is_bound else 200)
 
 
 @require_safe
 def subscribe_sent(request):
-    return render(request, "notifier/subscribe_sent.html")
+    return render(request, "notifier/subscribe_sent.html", {"unmatched": _unmatched(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,6 +103,7 @@ def confirm(request, token):
         subscriber = tokens.read(token, tokens.CONFIRM)
     except tokens.BadToken as error:
         return _bad_token(request, error)
+    _in_their_language(request, subscriber)
     manage_url = reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
     if request.method == "POST":
         _send_soon(subscriptions.confirm_subscription(subscriber, now=timezone.now(),
@@ -89,6 +120,7 @@ def manage(request, token):
         subscriber = tokens.read(token, tokens.MANAGE)
     except tokens.BadToken as error:
         return _bad_token(request, error)
+    _in_their_language(request, subscriber)
     action = request.POST.get("action", "save")
     form = ManageForm(initial=ManageForm.initial_for(subscriber))
     if request.method == "POST":
@@ -101,13 +133,15 @@ def manage(request, token):
         form = ManageForm(request.POST)
         if form.is_valid():
             subscriptions.set_choices(subscriber, **form.choices())
-            return redirect(request.path + "?saved=1")
+            return redirect(_with_unmatched(request.path + "?saved=1",
+                                            form.cleaned_data["models"]))
     subscriber.refresh_from_db()
     feed_url = settings.SITE_URL + reverse("notifier:private_feed",
                                            args=[subscriber.feed_token])
     return render(request, "notifier/manage.html", {
         "subscriber": subscriber, "form": form, "saved": "saved" in request.GET,
         "welcome": "welcome" in request.GET, "feed_reset": "feed" in request.GET,
+        "unmatched": _unmatched(request),
         "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
     }, status=400 if form.errors else 200)
 
@@ -121,6 +155,7 @@ def unsubscribe(request, token):
         subscriber = tokens.read(token, tokens.UNSUBSCRIBE)
     except tokens.BadToken as error:
         return _bad_token(request, error)
+    _in_their_language(request, subscriber)
     if request.method == "POST":
         subscriptions.unsubscribe(subscriber, now=timezone.now())
         return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})

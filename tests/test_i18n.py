@@ -220,6 +220,53 @@ def test_feeds_and_the_api_do_not_change_with_the_language(client, chatgpt):
         assert not french.has_header("Content-Language"), url
 
 
+def test_the_pages_of_a_french_subscription_speak_french_on_an_english_browser(client, db):
+    from django.urls import reverse
+
+    from notifier import tokens
+
+    ada = _subscriber("ada@example.com", "fr")
+    pending = Subscriber.objects.create(email="bob@example.com", status="pending",
+                                        requested_at=datetime(2025, 1, 1, tzinfo=UTC),
+                                        confirm_requests=1, language="fr")
+    pages = {
+        reverse("notifier:confirm", args=[tokens.make(pending, tokens.CONFIRM)]):
+            "Confirmez votre abonnement",
+        reverse("notifier:manage", args=[tokens.make(ada, tokens.MANAGE)]): "Vos alertes",
+        reverse("notifier:unsubscribe", args=[tokens.make(ada, tokens.UNSUBSCRIBE)]):
+            "Se désabonner",
+    }
+    english = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+    for path, heading in pages.items():
+        response = client.get(path, **english)
+        html = response.content.decode()
+        assert response["Content-Language"] == "fr", path
+        assert '<html lang="fr">' in html and f"<h1>{heading}</h1>" in html, path
+    response = client.post(pages_path := list(pages)[2], **english)  # one-click, no cookie
+    assert "<h1>Désabonnement effectué</h1>" in response.content.decode(), pages_path
+    # a language picked with the switcher wins
+    client.post("/i18n/setlang/", {"language": "en"})
+    html = client.get(list(pages)[1], **english).content.decode()
+    assert '<html lang="en">' in html and "<h1>Your alerts</h1>" in html
+
+
+def test_the_history_names_the_catalogue_file_in_french(client, chatgpt):
+    from deprecations import changes
+
+    changes.move_date(chatgpt, "shutdown_on", date(2026, 2, 18), via="catalogue file")
+    changes.move_date(chatgpt, "shutdown_on", date(2026, 2, 17), via="source:openai-deprecations")
+    html = client.get(chatgpt.get_absolute_url(), **FR).content.decode()
+    assert "(fichier du catalogue)" in html and "(catalogue file)" not in html
+    assert "(source openai-deprecations)" in html
+
+
+def test_today_on_an_entry_timeline_is_never_cut_off_in_french(client, chatgpt, settings):
+    settings.DEPCAL_TODAY = "2026-11-25"  # long after the shutdown: today is at the far right
+    html = client.get(chatgpt.get_absolute_url(), **FR).content.decode()
+    assert ('class="tl-today-label tl-today-label-left" aria-hidden="true">aujourd\'hui'
+            '</text>') in html
+
+
 # Emails.
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The API's shapes: what a vendor, a retirement, a change and an error look like in JSON.
 
 ``RetirementSerializer`` is also the shape of ``manage.py export_catalogue``, so the scanner
-reads an export and the API's list with one loader (``deprecations.scan.catalogue``).
+reads an export and the API's list with one loader (``depcal_scan.retirements``).
 Links are absolute, built on ``SITE_URL`` like those of the feeds and emails.
 """
 
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from deprecations.ambiguity import ambiguous_names
 from deprecations.models import Change, Citation, Deprecation, Offering, Vendor
 
 MAX_PAGE_SIZE = 500
@@ -57,6 +59,10 @@ class RetirementSerializer(serializers.ModelSerializer):
     aliases = serializers.SlugRelatedField(source="offering.aliases", many=True, read_only=True,
                                            slug_field="name",
                                            help_text="Other names of the same offering.")
+    ambiguous_names = serializers.SerializerMethodField(
+        help_text="Of the identifier and aliases, those that are also ordinary words or too "
+                  "short to be safe, each with the reason: the code scanner reports them only "
+                  "where code uses them as a model id.")
     replacement = serializers.CharField(read_only=True,
                                         help_text="The preferred replacement, or ''.")
     replacements = serializers.ListField(child=serializers.CharField(), read_only=True,
@@ -74,12 +80,17 @@ class RetirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deprecation
         fields = [
-            "id", "uid", "vendor", "identifier", "display_name", "kind", "aliases", "status",
-            "announced_on", "deprecated_on", "shutdown_on", "shutdown_precision", "tentative",
-            "days_left",
+            "id", "uid", "vendor", "identifier", "display_name", "kind", "aliases",
+            "ambiguous_names", "status", "announced_on", "deprecated_on", "shutdown_on",
+            "shutdown_precision", "tentative", "days_left",
             "replacement", "replacements", "notes", "revision", "updated_at", "url", "api_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_ambiguous_names(self, entry: Deprecation) -> dict[str, str]:
+        offering = entry.offering
+        return ambiguous_names([offering.identifier, *(a.name for a in offering.aliases.all())])
 
     def get_days_left(self, entry: Deprecation) -> int | None:
         return entry.days_left(self.context["today"])

@@ -1,4 +1,5 @@
-"""Routes of the JSON API, mounted at /api/v1/ by ``deprecations.urls`` (no trailing slashes)."""
+"""Routes of the JSON API, mounted at /api/v1/ by ``deprecations.urls`` (no trailing slashes;
+the catch-all redirects a path that has one to the path without)."""
 
 from django.urls import path, re_path
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Count, F, Q
-from django.http import JsonResponse
-from django.urls import reverse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
@@ -204,8 +204,10 @@ class VendorList(ReadOnlyMixin, generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
+        # ordered here: Django leaves Meta.ordering out of a query that aggregates
         return Vendor.objects.annotate(retirement_count=Count(
-            "offerings__deprecation", filter=Q(offerings__deprecation__published=True)))
+            "offerings__deprecation", filter=Q(offerings__deprecation__published=True))
+        ).order_by("name")
 
     @extend_schema(operation_id="vendors_list", responses={200: s.VendorSerializer(many=True),
                                                            **ERRORS})
@@ -326,7 +328,18 @@ class DocsView(ReadOnlyMixin, SpectacularSwaggerView):
 
 
 def not_found(request, *args, **kwargs):
-    """Any other path under /api/: a JSON 404 rather than the site's HTML page."""
+    """Any other path under /api/: a redirect when only trailing slashes are extra
+    (``/api/v1/retirements/``, ``/api/v1/docs/``), else a JSON 404 rather than the site's
+    HTML page."""
+    if request.path.endswith("/") and request.method in ("GET", "HEAD"):
+        target = request.path.rstrip("/")
+        try:
+            endpoint = resolve(target).func
+        except Resolver404:
+            endpoint = not_found
+        if endpoint is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(target + (f"?{query}" if query else ""))
     return JsonResponse({
         "status": 404, "error": "not_found",
         "detail": f"No API endpoint at {request.path}. The API's docs are at "

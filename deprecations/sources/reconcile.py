@@ -196,18 +196,21 @@ def approve(notice: Notice, *, today: date, by=None) -> Deprecation:
     vendor = notice.source.vendor or find_vendor(notice.vendor_name)
     if entry is None and vendor is not None:
         entry = find_entry(vendor, notice.identifier)
+    via = f"review of source:{notice.source.slug}"
     if entry is None:
         if vendor is None:
             raise ValueError(f"unknown vendor {notice.vendor_name!r}: create it first")
-        return create_from_notice(notice, vendor, today=today, by=by,
-                                  via=f"review of source:{notice.source.slug}")
+        entry = create_from_notice(notice, vendor, today=today, by=by, via=via)
+        _resolved(notice, "approved", by, "published as a new entry")
+        return entry
     wanted = {f: getattr(notice, f) for f in DATES if getattr(notice, f) is not None}
-    changes.move_dates(entry, wanted, by=by, via=f"review of source:{notice.source.slug}",
+    changes.move_dates(entry, wanted, by=by, via=via,
                        precision=notice.shutdown_precision if "shutdown_on" in wanted else None,
                        tentative=notice.shutdown_tentative if "shutdown_on" in wanted else None)
-    changes.publish([entry])
+    changes.publish(entry, by=by, via=via)
     changes.add_citation(entry, **_citation(notice))
     _link(notice, entry, Notice.Review.APPLIED)
+    _resolved(notice, "approved", by, "its dates applied to the entry")
     return entry
 
 
@@ -216,6 +219,15 @@ def merge(notice: Notice, entry: Deprecation, *, by=None) -> None:
     changes.add_aliases(entry.offering, [notice.identifier])
     changes.add_citation(entry, **_citation(notice))
     _link(notice, entry, Notice.Review.APPLIED)
+    _resolved(notice, f"merged into {entry.offering.identifier}", by)
+
+
+def _resolved(notice: Notice, what: str, by, detail: str = "") -> None:
+    """Say what became of a notice ("approved by ada: ..."), in place of the note that asked
+    for a review."""
+    who = f" by {by.get_username()}" if getattr(by, "pk", None) else ""
+    notice.review_note = f"{what}{who}" + (f": {detail}" if detail else "")
+    notice.save(update_fields=["review_note"])
 
 
 def reject(notice: Notice, *, note: str = "") -> None:

@@ -1,12 +1,15 @@
-"""``{% calendar_links %}``: the addresses that subscribe a calendar app to a feed.
+"""``{% feed_links %}``: the addresses of the feeds and the API for what a page shows.
 
-Pages include ``notifier/_subscribe.html`` (which loads this), so the catalogue's pages never
-import the notifier: ``{% include "notifier/_subscribe.html" with feed_vendor=vendor.slug %}``.
+``base.html`` puts the calendar and the Atom feed in every page's head (``rel="alternate"``),
+and pages include ``notifier/_subscribe.html`` to offer them with the API and a reminder
+picker, so the catalogue's pages never import the notifier. Pages name their scope with
+``feed_vendors``, ``feed_models`` and ``feed_alarms`` in their context (none: everything).
 """
 
 from urllib.parse import quote, urlencode
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from notifier import calendars
@@ -31,11 +34,23 @@ def subscribe_links(feed_filter: calendars.FeedFilter, *, path: str = "") -> dic
     }
 
 
+def _with_query(url_name: str, query: str) -> str:
+    return settings.SITE_URL + reverse(url_name) + (f"?{query}" if query else "")
+
+
 @register.simple_tag
-def calendar_links(vendors=None, vendor="", model=""):
-    """Links for the public feed filtered by ``vendors`` (a list), ``vendor`` and ``model``."""
-    chosen = [v for v in (vendors or []) if isinstance(v, str)]
-    if vendor:
-        chosen.append(vendor)
-    feed_filter = calendars.FeedFilter(vendors=tuple(chosen), models=(model,) if model else ())
-    return subscribe_links(feed_filter)
+def feed_links(vendors=None, models=None, alarms=None) -> dict[str, str]:
+    """The calendar links (with ``alarms``), the Atom feed and the API's list, all for the
+    same ``vendors`` and ``models``, in the canonical form the feeds cache by."""
+    def words(values):
+        return tuple(v for v in (values or ()) if isinstance(v, str))
+
+    scope = calendars.FeedFilter(vendors=words(vendors), models=words(models))
+    links = subscribe_links(calendars.FeedFilter(
+        vendors=scope.vendors, models=scope.models,
+        alarms=tuple(a for a in (alarms or ()) if isinstance(a, int))))
+    links["scope"] = scope.query_string()  # also what the subscribe form is filled in with
+    links["atom"] = _with_query("deprecations:changes-atom", links["scope"])
+    links["api"] = _with_query("deprecations:api:retirements", links["scope"])
+    links["api_docs"] = _with_query("deprecations:api:docs", "")
+    return links

@@ -37,8 +37,9 @@ def entry_path(identifier: str, vendor: str = "openai") -> str:
                                    offering__vendor__slug=vendor).get_absolute_url()
 
 
-def subscriber_links(email: str, *, confirmed: bool) -> dict[str, str]:
-    """A subscriber made through the subscription functions, and the paths of its pages."""
+def subscriber_links(email: str, *, confirmed: bool, language: str = "en") -> dict[str, str]:
+    """A subscriber made through the subscription functions (its emails, and so its pages,
+    in ``language``), and the paths of its pages."""
     from django.urls import reverse
 
     from deprecations import clock
@@ -46,7 +47,8 @@ def subscriber_links(email: str, *, confirmed: bool) -> dict[str, str]:
 
     now = timezone.now()
     subscriptions.request_subscription(email, now=now, today=clock.today(),
-                                       confirm_interval=timedelta(hours=1), vendors=["openai"])
+                                       confirm_interval=timedelta(hours=1), vendors=["openai"],
+                                       language=language)
     subscriber = models.Subscriber.objects.get(email=email)
     if confirmed:
         subscriptions.confirm_subscription(subscriber, now=now, today=clock.today())
@@ -59,13 +61,15 @@ def subscriber_links(email: str, *, confirmed: bool) -> dict[str, str]:
     }
 
 
-def page_types(base: str) -> dict[str, str]:
-    """One address per kind of page (the unsubscribed page is reached by a POST)."""
-    pending = subscriber_links("pending@example.com", confirmed=False)
-    confirmed = subscriber_links("confirmed@example.com", confirmed=True)
+def page_types(base: str, language: str = "en") -> dict[str, str]:
+    """One address per kind of page (the unsubscribed page is reached by a POST); the pages
+    of a subscription are those of a subscriber whose emails are in ``language``."""
+    pending = subscriber_links("pending@example.com", confirmed=False, language=language)
+    confirmed = subscriber_links("confirmed@example.com", confirmed=True, language=language)
     return {
         "home": base + "/",
-        "home filtered": base + "/?vendor=openai&q=gpt-4",
+        "home filtered": base + "/?vendor=openai&model=gpt-4",
+        "home matching nothing": base + "/?model=gpt-4oo",
         "archive": base + "/past/",
         "vendor": base + "/vendors/openai/",
         "entry": base + entry_path("chatgpt-4o-latest"),
@@ -76,4 +80,7 @@ def page_types(base: str) -> dict[str, str]:
         "manage": base + confirmed["manage"] + "?welcome=1",
         "unsubscribe": base + confirmed["unsubscribe"],
         "bad link": base + "/manage/not-a-token/",
+        "not found": base + "/no/such/page/",
+        "sources": base + "/sources/",
+        "scanner": base + "/scanner/",
     }

@@ -72,7 +72,7 @@ def test_no_page_scrolls_sideways_on_a_phone_in_french(site, open_page):
     """French words are longer; the phone layout must still hold."""
     page = open_page(PHONE, locale="fr-FR")
     wide = {}
-    for name, url in page_types(site.url).items():
+    for name, url in page_types(site.url, language="fr").items():
         page.goto(url)
         assert page.evaluate("document.documentElement.lang") == "fr", name
         if scroll_width(page) > PHONE["width"]:

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import schemathesis
+from depcal_scan import retirements as scan_catalogue
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
@@ -16,7 +17,6 @@ from hypothesis import settings as hypothesis_settings
 
 from deprecations import changes
 from deprecations.api.export import catalogue_document
-from deprecations.scan import catalogue as scan_catalogue
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +220,25 @@ def test_not_found_is_json(client, catalogue):
         response = get(client, path)
         assert response.status_code == 404, path
         assert response["Content-Type"] == "application/json"
+        assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("path, target", [
+    ("/api/v1/retirements/", "/api/v1/retirements"),
+    ("/api/v1/retirements/?vendor=openai&page=2", "/api/v1/retirements?vendor=openai&page=2"),
+    ("/api/v1/docs/", "/api/v1/docs"),
+    ("/api/v1/retirements/12//", "/api/v1/retirements/12"),
+    ("/api/v1/openapi.json/", "/api/v1/openapi.json"),
+])
+def test_a_trailing_slash_redirects_to_the_endpoint(client, path, target):
+    response = client.get(path)
+    assert response.status_code == 301 and response["Location"] == target
+
+
+def test_a_trailing_slash_on_no_endpoint_is_still_a_json_404(client):
+    for path in ("/api/v1/nowhere/", "/api/v1/retirements/x/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
         assert response.json()["error"] == "not_found"
 
 

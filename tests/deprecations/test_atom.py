@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from deprecations import changes
-from deprecations.models import ENTRY_NAMESPACE
+from deprecations.models import ENTRY_NAMESPACE, Deprecation
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +91,23 @@ def test_the_calendars_filters(client, history, query, expected):
     parsed = feed(client, query)
     assert {e.title.split(" ")[0] for e in parsed.entries} == expected
     assert parsed.feed.id.startswith("https://depcal.example/changes.atom")
+
+
+def test_an_entry_published_after_review_says_so(client, history):
+    waiting = Deprecation.objects.get(offering__identifier="o1-preview")
+    changes.publish(waiting, via="admin", now=datetime(2025, 12, 2, tzinfo=UTC))
+    titles = [e.title for e in feed(client).entries]
+    assert [t for t in titles if t.startswith("o1-preview")] == [
+        "o1-preview (Openai): new: retires on 2026-02-17",  # written when it was created
+        "o1-preview (Openai): published after review: retires on 2026-02-17"]
+
+
+def test_an_unknown_vendor_is_a_404_that_names_it(client, history):
+    response = client.get("/changes.atom", {"vendor": ["openai", "nope"]})
+    assert response.status_code == 404
+    assert response.content.decode() == (
+        "No vendor nope in depcal. Vendors: anthropic, openai.\n")
+    assert client.get("/changes.atom", {"vendor": "OpenAI"}).status_code == 200
 
 
 def test_an_empty_feed_is_still_valid(client):

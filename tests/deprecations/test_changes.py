@@ -32,6 +32,20 @@ def test_moving_the_shutdown_date_records_old_new_who_and_raises_revision(django
         date(2026, 2, 17), date(2026, 2, 16), "curator", 2)
 
 
+def test_publishing_an_entry_that_waited_records_it_once(django_user_model):
+    curator = django_user_model.objects.create(username="curator")
+    e = factories.entry(published=False)
+    assert changes.publish(e, by=curator, via="admin")
+    e.refresh_from_db()
+    assert e.published and e.revision == 2
+    published = e.changes.get(kind=Change.Kind.PUBLISHED)
+    assert (published.new_date, published.who, published.revision) == (
+        date(2026, 2, 17), "curator", 2)
+    assert not changes.publish(e, by=curator)  # published already: nothing to record
+    e.refresh_from_db()
+    assert e.revision == 2 and e.changes.count() == 2
+
+
 def test_moving_to_the_same_date_changes_nothing():
     e = factories.entry()
     assert not changes.move_date(e, "shutdown_on", date(2026, 2, 17))

@@ -1,5 +1,6 @@
 """The public pages: what they list, how they group, and that queries do not grow with rows."""
 
+import re
 from datetime import date
 
 import pytest
@@ -47,14 +48,63 @@ def test_home_shows_recent_past_newest_first_and_links_older_to_the_archive(clie
     assert "old-model" in client.get(reverse("deprecations:archive")).content.decode()
 
 
-def test_home_filters_by_vendor_and_searches_identifiers_and_aliases(client):
+def _listed(html: str) -> set[str]:
+    """The identifiers in the page's tables (not in its links or suggestions)."""
+    return set(re.findall(r'<th scope="row">.*?<code>([^<]+)</code>', html))
+
+
+def _section(html: str, css_class: str) -> str:
+    start = html.index(f'class="{css_class}"')
+    return html[start:html.index("</section>" if css_class == "subscribe" else "</form>", start)]
+
+
+def test_home_filters_by_vendor_and_by_model_as_the_feeds_do(client):
     factories.entry()
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 3, 31), announced=None,
+                    aliases=["gpt-4o-may"])
     factories.entry("claude-3-opus-20240229", vendor_slug="anthropic", shutdown=date(2026, 1, 5),
                     announced=None, aliases=["claude-3-opus-latest"])
+    everything = {"chatgpt-4o-latest", "gpt-4o-2024-05-13", "claude-3-opus-20240229"}
+    assert _listed(client.get("/").content.decode()) == everything
+    assert _listed(client.get("/", {"vendor": "anthropic"}).content.decode()) == {
+        "claude-3-opus-20240229"}
+    # identifier, alias or family prefix, as in the calendar, Atom and API filters
+    for model, found in [("gpt-4o", {"gpt-4o-2024-05-13"}),
+                         ("GPT-4o-May", {"gpt-4o-2024-05-13"}),
+                         ("claude-3-opus", {"claude-3-opus-20240229"}),
+                         ("gpt-4o, claude-3-opus-latest",
+                          {"gpt-4o-2024-05-13", "claude-3-opus-20240229"})]:
+        assert _listed(client.get("/", {"model": model}).content.decode()) == found, model
+    # ?q= is the older name of ?model= on pages: old links show the same, with the same feeds
+    old, new = (client.get("/", query).content.decode()
+                for query in ({"q": "gpt-4o"}, {"model": "gpt-4o"}))
+    assert _listed(old) == _listed(new) == {"gpt-4o-2024-05-13"}
+    assert _section(old, "subscribe") == _section(new, "subscribe")
+    assert 'value="gpt-4o"' in _section(old, "filters")
+
+
+def test_a_filter_that_matches_nothing_says_so_and_offers_close_names(client):
+    factories.entry("claude-3-opus-20240229", vendor_slug="anthropic", shutdown=date(2026, 1, 5),
+                    announced=None, aliases=["claude-3-opus-latest"])
+    html = client.get("/", {"model": "opus-latest"}).content.decode()
+    assert _listed(html) == set()
+    assert "Nothing matches “opus-latest”." in html
+    assert "Recent ones are listed below" not in html and 'id="past"' not in html
+    assert ('Closest names: <a href="?model=claude-3-opus-latest"><code>claude-3-opus-latest'
+            '</code></a>') in html
+    html = client.get("/past/", {"model": "claude-3-opuss"}).content.decode()
+    assert "Nothing matches “claude-3-opuss”." in html
+    assert '<a href="?model=claude-3-opus-20240229">' in html
+
+
+def test_no_upcoming_entry_points_below_only_when_something_is_below(client):
+    factories.entry("gpt-4-0314", shutdown=date(2025, 12, 1), announced=None)
+    factories.entry("claude-2", vendor_slug="anthropic", shutdown=None, announced=None,
+                    deprecated_on=date(2025, 12, 1))
+    html = client.get("/", {"vendor": "openai"}).content.decode()
+    assert "No upcoming retirement matches. Recent ones are listed below." in html
     html = client.get("/", {"vendor": "anthropic"}).content.decode()
-    assert "claude-3-opus-20240229" in html and "chatgpt-4o-latest" not in html
-    html = client.get("/", {"q": "opus-latest"}).content.decode()
-    assert "claude-3-opus-20240229" in html and "chatgpt-4o-latest" not in html
+    assert "No upcoming retirement matches.</p>" in html and "listed below" not in html
 
 
 def test_withdrawn_and_unpublished_entries_are_not_listed(client):

@@ -160,15 +160,26 @@ def test_withdrawn_entries_stay_in_the_feed_as_cancelled(client, catalogue):
     assert event["STATUS"] == "CANCELLED"
 
 
-@pytest.mark.parametrize("query", [
-    "vendor=no-such-vendor", "model=no-such-model", "vendor=%00%ff;,\\", "model=" + "x" * 5000,
-])
-def test_unknown_filter_values_give_an_empty_but_valid_calendar(client, catalogue, query):
+@pytest.mark.parametrize("query", ["model=no-such-model", "model=" + "x" * 5000])
+def test_unknown_models_give_an_empty_but_valid_calendar(client, catalogue, query):
+    """A model may be announced later: following it before is fine."""
     response = client.get(f"{FEED}?{query}")
     assert response.status_code == 200
     parsed = vobject.readOne(response.content.decode(), validate=True)
     assert "vevent" not in parsed.contents
     assert b"X-WR-CALNAME:" in response.content
+
+
+@pytest.mark.parametrize("query", ["vendor=no-such-vendor", "vendor=openai&vendor=nope",
+                                   "vendor=%00%ff;,\\"])
+def test_an_unknown_vendor_is_a_404_that_names_it_not_an_empty_calendar(client, catalogue,
+                                                                         query):
+    response = client.get(f"{FEED}?{query}")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("No vendor ") and "Vendors: anthropic, openai." in text
+    assert "openai," not in text.split(".")[0]  # the known one is not named as unknown
 
 
 @pytest.mark.parametrize("alarms", ["abc", "-5", "99999", "1e3", ",,,", "7.5", "%00", "9" * 400])

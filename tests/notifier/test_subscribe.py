@@ -210,6 +210,42 @@ def test_the_manage_page_changes_filters_lead_times_and_cadence(
     assert browser.get(url.replace("/manage/", "/manage/x")).status_code in (400, 404)
 
 
+def test_a_misspelled_model_is_accepted_and_the_next_page_offers_the_closest_names(
+        browser, django_capture_on_commit_callbacks):
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None,
+                    aliases=["gpt-4o"])
+    response = subscribe(browser, commit=django_capture_on_commit_callbacks,
+                         models="gpt-4oo, gpt-4o")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("notifier:subscribe_sent") + "?unmatched=gpt-4oo"
+    assert Subscriber.objects.get().follows()[1] == ("gpt-4o", "gpt-4oo")  # kept as typed
+    html = browser.get(response["Location"]).content.decode()
+    assert ("<code>gpt-4oo</code> matches nothing in the catalogue yet: you will hear about "
+            "it if a vendor announces its retirement. Did you mean: <code>gpt-4o</code>?") in html
+    assert "use the link in the confirmation email" in html
+    # every followed name matches: nothing to say
+    outbox.outbox.clear()
+    response = subscribe(browser, "bob@example.com", commit=django_capture_on_commit_callbacks,
+                         models="gpt-4o")
+    assert response["Location"] == reverse("notifier:subscribe_sent")
+    # what the page is told is only shown if it is a model name
+    html = browser.get(reverse("notifier:subscribe_sent") + "?unmatched=<b>x").content.decode()
+    assert "matches nothing" not in html
+
+
+def test_the_manage_page_says_saved_calmly_and_names_what_matches_nothing(
+        browser, django_capture_on_commit_callbacks):
+    factories.entry()
+    subscriber = confirmed(browser, django_capture_on_commit_callbacks)
+    url = reverse("notifier:manage", args=[tokens.make(subscriber, tokens.MANAGE)])
+    response = browser.post(url, {"csrfmiddlewaretoken": browser.token, "action": "save",
+                                  "models": "chatgpt-4o-latests", "digest": "weekly"})
+    assert response["Location"] == url + "?saved=1&unmatched=chatgpt-4o-latests"
+    html = browser.get(response["Location"]).content.decode()
+    assert '<p class="notice ok" role="status">Your choices are saved.</p>' in html
+    assert "Did you mean: <code>chatgpt-4o-latest</code>?" in html
+
+
 def test_the_private_feed_serves_the_subscription_filters_and_can_be_reset(
         browser, django_capture_on_commit_callbacks):
     factories.entry()

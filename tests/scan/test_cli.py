@@ -3,8 +3,8 @@
 import json
 
 import pytest
+from depcal_scan import cli
 
-from deprecations.scan import cli
 from tests.httpserver import Document, LoopbackServer
 from tests.scan.rows import document, row
 
@@ -136,8 +136,109 @@ def test_a_server_error_is_an_error(project, tmp_path, capsys):
 def test_the_scanner_imports_no_django():
     import subprocess
     import sys
-    probe = ("import sys, deprecations.scan.cli, deprecations.scan.report; "
+    probe = ("import sys, depcal_scan.cli, depcal_scan.report; "
              "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, env={"PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == "False"
+
+
+# Accepting findings: inline comments and baselines.
+
+def test_an_ignore_comment_on_the_line_or_above_silences_it(project, export, capsys):
+    (project / "src" / "bot.py").write_text(
+        'a = "chatgpt-4o-latest"  # depcal: ignore\n'
+        "# depcal: ignore[chatgpt-4o-latest]\n"
+        'b = "chatgpt-4o-latest"\n'
+        'c = "chatgpt-4o-latest"  # depcal: ignore[claude-2]\n')
+    assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", "src"]) == 1
+    out = capsys.readouterr().out
+    assert [line.split(": ")[0] for line in out.splitlines()[:-1]] == ["src/bot.py:4:6"]
+    # lines 1 and 3, and the names inside the directives of lines 2 and 4
+    assert "4 silenced by 'depcal: ignore'" in out
+
+
+def test_a_baseline_reports_only_new_findings(project, export, capsys):
+    argv = ["--catalogue", str(export), "--today", "2026-02-01", "--baseline", "base.json"]
+    assert cli.main([*argv, "--write-baseline", "src"]) == 0
+    assert "wrote 1 finding(s) to base.json" in capsys.readouterr().err
+    assert cli.main([*argv, "src"]) == 0
+    assert "1 in the baseline; ok" in capsys.readouterr().out
+    # a line added above moves the known finding: still known; a new use is reported
+    bot = project / "src" / "bot.py"
+    bot.write_text("# a new first line\n" + bot.read_text() + 'again = "chatgpt-4o-latest"\n')
+    assert cli.main([*argv, "src"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("src/bot.py:6:10: error: chatgpt-4o-latest")
+    assert "1 in the baseline" in out
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no baseline at base.json; make one with --write-baseline"),
+    ("{", "base.json is not JSON"),
+    ('{"findings": []}', "base.json is not a depcal-scan baseline"),
+])
+def test_a_missing_or_broken_baseline_is_an_error(project, export, capsys, content, message):
+    if content is not None:
+        (project / "base.json").write_text(content)
+    assert cli.main(["--catalogue", str(export), "--baseline", "base.json", "src"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_write_baseline_needs_a_file(project, export, capsys):
+    assert cli.main(["--catalogue", str(export), "--write-baseline", "src"]) == 2
+    assert "--write-baseline needs --baseline FILE" in capsys.readouterr().err
+
+
+# Hostile trees and crashes: exit 2, never 1.
+
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(project, export, capsys):
+    import os
+    import urllib.parse
+    (project / "src" / os.fsdecode(b"caf\xe9\n.py")).write_text('m = "chatgpt-4o-latest"\n')
+    shown = "src/caf\ufffd\\x0a.py"  # undecodable byte replaced, line break escaped
+    base = ["--catalogue", str(export), "--today", "2026-02-01"]
+    assert cli.main([*base, "--format", "text", "src"]) == 1
+    assert f"{shown}:1:6: error: chatgpt-4o-latest" in capsys.readouterr().out
+    assert cli.main([*base, "--format", "json", "src"]) == 1
+    paths = [f["path"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert shown in paths
+    assert cli.main([*base, "--format", "sarif", "src"]) == 1
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(capsys.readouterr().out)["runs"][0]["results"]]
+    assert urllib.parse.quote(shown) in uris
+
+
+def test_an_unexpected_failure_exits_2_not_1(project, export, capsys, monkeypatch):
+    from depcal_scan import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(engine, "scan", broken)
+    assert cli.main(["--catalogue", str(export), "src"]) == 2
+    err = capsys.readouterr().err
+    assert "RuntimeError: something nobody foresaw" in err
+    assert err.rstrip().endswith("unexpected failure (the traceback is above); please report it")
+
+
+def test_a_gitignore_that_would_crash_the_walk_gives_warnings_and_a_result(project, export,
+                                                                            capsys):
+    (project / "src" / ".gitignore").write_text("[z-a]\n\\\n!\n" + "*" * 16 + "a\n")
+    assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", "src"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("pattern skipped") == 3
+    assert "src/bot.py:4:12" in captured.out
+
+
+def test_many_files_are_scanned_on_several_processes_with_the_same_result(project, export,
+                                                                          capsys):
+    for i in range(300):
+        (project / "src" / f"m{i:03d}.py").write_text(f'x = {i}\nm = "chatgpt-4o-latest"\n')
+    argv = ["--catalogue", str(export), "--today", "2026-02-01", "--format", "json", "src"]
+    assert cli.main([*argv, "--jobs", "1"]) == 1
+    serial = json.loads(capsys.readouterr().out)
+    assert cli.main([*argv, "--jobs", "2"]) == 1
+    parallel = json.loads(capsys.readouterr().out)
+    assert parallel == serial
+    assert serial["files_scanned"] == 302 and len(serial["findings"]) == 301

@@ -4,18 +4,16 @@ The scanner's pure tests are the other files of this folder; these need the cata
 """
 
 import json
-import urllib.error
-import urllib.request
 from datetime import date
 from io import StringIO
 from pathlib import Path
 
 import jsonschema
 import pytest
+from depcal_scan import cli, server
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from deprecations.scan import cli
 from tests.deprecations import factories
 
 SCHEMA = Path(__file__).resolve().parent.parent / "fixtures" / "sarif-schema-2.1.0.json"
@@ -121,18 +119,14 @@ def test_depcal_scan_reads_a_live_server_and_revalidates_its_cache(code, live_se
                                                                    capsys, monkeypatch):
     factories.entry()
     answers = []
-    urlopen = urllib.request.urlopen
+    request = server.Client.request
 
-    def recording_urlopen(request, *args, **kwargs):
-        try:
-            response = urlopen(request, *args, **kwargs)
-        except urllib.error.HTTPError as exc:
-            answers.append(exc.code)
-            raise
-        answers.append(response.status)
-        return response
+    def recording_request(self, *args, **kwargs):
+        answer = request(self, *args, **kwargs)
+        answers.append(answer[0])
+        return answer
 
-    monkeypatch.setattr(urllib.request, "urlopen", recording_urlopen)
+    monkeypatch.setattr(server.Client, "request", recording_request)
     argv = ["--server", live_server.url, "--cache-dir", str(tmp_path / "cache"),
             "--today", "2026-02-01", str(code)]
     assert cli.main(argv) == 1
@@ -143,3 +137,29 @@ def test_depcal_scan_reads_a_live_server_and_revalidates_its_cache(code, live_se
     assert "chatgpt-4o-latest" in capsys.readouterr().out
     assert answers == [200, 304]
     assert date.fromisoformat(cached["body"]["results"][0]["shutdown_on"]) == date(2026, 2, 17)
+
+
+@pytest.mark.django_db
+def test_a_crash_exits_2(code, monkeypatch):
+    from depcal_scan import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "scan", broken)
+    status, _, err = scan(code)
+    assert status == 2
+    assert "unexpected failure" in err
+
+
+@pytest.mark.django_db
+def test_ambiguous_names_are_reported_only_as_model_ids(tmp_path):
+    factories.entry("command", vendor_slug="cohere", shutdown=date(2025, 9, 15),
+                    announced=date(2025, 3, 1))
+    (tmp_path / "cli.py").write_text(
+        'parser.add_subparsers(dest="command")  # run a command\n'
+        'co.chat(model="command", message=m)\n')
+    status, out, _ = scan(tmp_path, "--today", "2026-02-01")
+    assert status == 1
+    lines = out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{tmp_path}/cli.py:2:16: error: command")

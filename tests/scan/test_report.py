@@ -6,9 +6,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from depcal_scan import report
+from depcal_scan import retirements as catalogue
+from depcal_scan.engine import scan
 
-from deprecations.scan import catalogue, report
-from deprecations.scan.cli import scan
 from tests.scan.rows import row
 
 SCHEMA = Path(__file__).resolve().parent.parent / "fixtures" / "sarif-schema-2.1.0.json"
@@ -63,12 +64,14 @@ def test_json_report_is_for_scripts(tree):
     first = document["findings"][0]
     assert first == {
         "path": "app/client.py", "line": 3, "column": 28, "end_column": 45,
-        "name": "chatgpt-4o-latest", "identifier": "chatgpt-4o-latest", "vendor": "openai",
+        "text": "chatgpt-4o-latest", "name": "chatgpt-4o-latest",
+        "identifier": "chatgpt-4o-latest", "vendor": "openai",
         "status": "scheduled", "shutdown_on": "2026-02-17", "days_left": 139,
         "replacement": "gpt-5.1-chat-latest", "replacements": ["gpt-5.1-chat-latest"],
         "url": "https://depcal.example/vendors/openai/1/", "failing": False,
-        "message": first["message"],
+        "message": first["message"], "fingerprint": first["fingerprint"],
     }
+    assert len(first["fingerprint"]) == 24
 
 
 def test_sarif_is_valid_2_1_0_with_a_rule_per_retirement(tree, sarif_validator):

@@ -14,7 +14,7 @@ def old_default_to_blank(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deprecations', '0004_change_recorded_at_catalogueload'),
+        ('deprecations', '0005_change_kind_published'),
     ]
 
     operations = [

@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from deprecations.scan.catalogue import Retirement
-from deprecations.scan.walk import WalkStats
+from depcal_scan import __version__
+from depcal_scan.retirements import Retirement
+from depcal_scan.suppress import fingerprint
+from depcal_scan.walk import WalkStats
 
 TOOL_NAME = "depcal-scan"
-TOOL_VERSION = "0.1.0"
+TOOL_VERSION = __version__
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
 LEVELS = {"failing": "error", "scheduled": "warning", "withdrawn": "note"}
+DEFAULT_WITHIN = 90  # days: a retirement this close fails the scan
 
 
 @dataclass(frozen=True)
@@ -31,15 +34,21 @@ class Finding:
     path: str
     line: int
     column: int
-    name: str  # as written in the file: the identifier or one of its aliases
+    text: str  # as written: "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+    name: str  # the catalogue name it spells: the identifier or one of its aliases
     retirement: Retirement
     state: str  # retired / scheduled / withdrawn, on the scan's today
     days_left: int | None
     failing: bool
+    line_text: str = ""  # the line it stands on, for the baseline's fingerprint
 
     @property
     def end_column(self) -> int:
-        return self.column + len(self.name)
+        return self.column + len(self.text)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.path, self.retirement.key, self.text, self.line_text)
 
     @property
     def level(self) -> str:
@@ -55,6 +64,8 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     stats: WalkStats = field(default_factory=WalkStats)
     names: int = 0  # identifiers and aliases searched for
+    silenced: int = 0  # findings a "depcal: ignore" comment accepted
+    baselined: int = 0  # findings the baseline accepted
 
     @property
     def failing(self) -> list[Finding]:
@@ -72,9 +83,11 @@ def is_failing(retirement: Retirement, today: date, within: int) -> bool:
 def describe(f: Finding) -> str:
     """One sentence: what the name is, when it goes, what to use instead."""
     r = f.retirement
-    who = r.vendor_name or r.vendor
-    name = (f"{f.name} (alias of {r.identifier}, {who})" if f.name != r.identifier
-            else f"{f.name} ({who})")
+    about = [f.name] if f.text != f.name else []
+    if f.name != r.identifier:
+        about.append(f"alias of {r.identifier}")
+    about.append(r.vendor_name or r.vendor)
+    name = f"{f.text} ({', '.join(about)})"
     if f.state == "withdrawn":
         when = "had its retirement withdrawn"
     elif r.shutdown_on is None:
@@ -118,6 +131,10 @@ def summary(result: ScanResult) -> str:
             f" days of {result.today.isoformat()}")
     if skipped:
         text += f"; skipped {', '.join(skipped)} file(s)"
+    if result.silenced:
+        text += f"; {result.silenced} silenced by 'depcal: ignore'"
+    if result.baselined:
+        text += f"; {result.baselined} in the baseline"
     return text + ("" if failing else "; ok")
 
 
@@ -128,6 +145,7 @@ def finding_dict(f: Finding) -> dict:
         "line": f.line,
         "column": f.column,
         "end_column": f.end_column,
+        "text": f.text,
         "name": f.name,
         "identifier": r.identifier,
         "vendor": r.vendor,
@@ -139,6 +157,7 @@ def finding_dict(f: Finding) -> dict:
         "url": r.url or None,
         "failing": f.failing,
         "message": describe(f),
+        "fingerprint": f.fingerprint,
     }
 
 
@@ -216,7 +235,8 @@ def render_sarif(result: ScanResult, *, root: str | None = None) -> str:
                 "region": {"startLine": f.line, "startColumn": f.column,
                            "endLine": f.line, "endColumn": f.end_column},
             }}],
-            "properties": {"daysLeft": f.days_left, "status": f.state},
+            "partialFingerprints": {"depcalFinding/v1": f.fingerprint},
+            "properties": {"daysLeft": f.days_left, "status": f.state, "text": f.text},
         })
     log = {
         "$schema": SARIF_SCHEMA,

@@ -1,0 +1,81 @@
+"""Accepting a finding, as linters do: an inline comment, or a baseline of today's findings.
+
+Inline: ``depcal: ignore`` on a line, or on the line above it, silences every finding of that
+line; ``depcal: ignore[gpt-4-0314]`` (or ``ignore[gpt-4-0314, ada]``) only those names,
+compared with the text as written, the catalogue name and the entry's identifier. Any comment
+syntax will do, since the directive is looked for in the line's text.
+
+Baseline: ``--write-baseline`` records every finding of today in the ``--baseline`` file;
+later runs with ``--baseline`` report only findings that are not in it. A finding is known by
+its path, its entry, the text as written and its line's content (not its number), so lines
+added above it do not make it new again; the same line twice needs two entries. The file
+holds a fingerprint of each, with the path and line to find it by, and no model name (so a
+scan without ``--baseline`` does not find the baseline itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+DIRECTIVE = re.compile(r"depcal:\s*ignore(?:\[([^\]]*)\])?")
+BASELINE_FORMAT = "depcal-scan baseline 1"
+
+
+def silenced(line_text: str, above: str, names: Iterable[str]) -> bool:
+    """Whether a directive on the line or the line above covers one of ``names``."""
+    for text in (line_text, above):
+        if "depcal" not in text:
+            continue
+        for m in DIRECTIVE.finditer(text):
+            if m.group(1) is None:
+                return True
+            listed = {n.strip() for n in m.group(1).split(",")}
+            if listed.intersection(names):
+                return True
+    return False
+
+
+class BaselineError(Exception):
+    """The baseline file could not be read or written; the message says why."""
+
+
+def fingerprint(path: str, entry: str, text: str, line_text: str) -> str:
+    where = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+    key = "\0".join((where, entry, text, " ".join(line_text.split())))
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def load(path: str) -> Counter:
+    """How many times each fingerprint is accepted."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            document = json.load(fh)
+    except FileNotFoundError:
+        raise BaselineError(f"no baseline at {path}; make one with --write-baseline") from None
+    except OSError as exc:
+        raise BaselineError(f"cannot read the baseline {path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise BaselineError(f"{path} is not JSON: {exc}") from None
+    if not (isinstance(document, dict) and document.get("format") == BASELINE_FORMAT
+            and isinstance(document.get("findings"), list)
+            and all(isinstance(f, dict) and isinstance(f.get("fingerprint"), str)
+                    for f in document["findings"])):
+        raise BaselineError(f"{path} is not a depcal-scan baseline "
+                            "(write one with --write-baseline)")
+    return Counter(f["fingerprint"] for f in document["findings"])
+
+
+def write(path: str, findings: list[dict]) -> None:
+    """``findings``: dicts with at least a ``fingerprint``; written sorted, for stable diffs."""
+    rows = sorted(findings, key=lambda f: (f.get("path", ""), f.get("line", 0), f["fingerprint"]))
+    document = {"format": BASELINE_FORMAT, "findings": rows}
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise BaselineError(f"cannot write the baseline {path}: {exc.strerror or exc}") from None
