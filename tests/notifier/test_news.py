@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core import mail as outbox
 from django.db import transaction
+from django.utils import timezone
 
 from deprecations import changes
 from deprecations.models import Change, Source
@@ -112,3 +113,14 @@ def test_the_catalogue_never_imports_the_notifier():
             offenders += [f"{path.relative_to(root)}: {n}" for n in names
                           if n.split(".")[0] == "notifier"]
     assert not offenders
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_published_from_the_review_queue_is_news_at_once(follower):
+    entry = factories.entry("gpt-waited", shutdown=date(2027, 3, 1), published=False)
+    Change.objects.update(changed_at=timezone.now() - timedelta(days=30))  # waited a month
+    assert not outbox.outbox  # nobody hears of an entry under review
+    assert changes.publish(entry, via="review")
+    [message] = outbox.outbox
+    assert message.subject == "New: gpt-waited shuts down 1 Mar 2027 - move to gpt-5.1-chat-latest"
+    assert "published after review, shutdown 1 Mar 2027" in message.body
