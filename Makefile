@@ -34,32 +34,28 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # `make run` serves as production does: DEBUG off, a secret key made once for this checkout
-# (var/secret_key, readable by its owner only), static files collected by `collectstatic`
-# (hashed names, compressed, served by WhiteNoise with far-future caching).
-SECRET_FILE := var/secret_key
-RUN_ENV = DEBUG=false SECRET_KEY="$$(cat $(SECRET_FILE))"
-
-$(SECRET_FILE):
-	@mkdir -p $(dir $(SECRET_FILE))
-	@test -s $(SECRET_FILE) || (umask 077 && $(PY) -c \
-	  'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_FILE))
+# (var/secret_key), static files collected by `collectstatic` (hashed names, compressed, served
+# by WhiteNoise with far-future caching). What it decides (DEBUG, PORT and so SITE_URL, and the
+# mail, database and broker settings in its environment) goes to var/depcal.env, which every
+# `python manage.py ...` in this checkout reads too (depcal/checkout.py). var/ is owner-only.
 
 ## run: install, migrate, load the shipped catalogue, then web + worker + beat (Ctrl-C stops);
 ## the addresses and the admin's password are printed last, once everything answers
-run: install $(SECRET_FILE)
-	$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py createcachetable
-	$(RUN_ENV) $(PY) manage.py load_catalogue
-	@admin="$$($(RUN_ENV) $(PY) manage.py ensure_admin)" || exit 1; \
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 \
+run: install
+	@$(PY) -m depcal.checkout $(PORT)
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_catalogue
+	@admin="$$($(PY) manage.py ensure_admin)" || exit 1; \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEPCAL_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile 2>&1 \
 	  | DEPCAL_ANNOUNCE="$$(printf 'depcal is up: http://127.0.0.1:$(PORT)/\nThe admin: http://127.0.0.1:$(PORT)/admin/\n%s' "$$admin")" \
-	    $(RUN_ENV) $(PY) scripts/announce_when_up.py --url http://127.0.0.1:$(PORT)/ || true
+	    $(PY) scripts/announce_when_up.py --url http://127.0.0.1:$(PORT)/ || true
 
 ## admin-password: give the admin user a new password (DEPCAL_ADMIN_PASSWORD, or generated) and print it
-admin-password: install $(SECRET_FILE)
-	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
-	@$(RUN_ENV) $(PY) manage.py ensure_admin --reset
+admin-password: install
+	@$(PY) manage.py migrate --no-input -v 0
+	@$(PY) manage.py ensure_admin --reset
 
 ## test: install what the tests need and run the whole suite
 test: install-test browser

@@ -9,7 +9,7 @@
     ``alerts.record_digests`` for a Monday, each as the median of a few runs, with the
     catalogue's history made old and three dates moved just now (the steady state); and,
     once, the change query when every entry is new to every subscriber (the worst case).
-(b) Sending: ``mail.send_pending`` - the function a Celery worker runs: claim, compose from
+(b) Sending: ``send.send_pending`` - the function a Celery worker runs: claim, compose from
     templates, one SMTP connection, mark sent - for SEND_COUNT due alerts, to an aiosmtpd
     server in another process on 127.0.0.1, next to a plain ``smtplib`` loop sending the
     very same (pre-composed) messages over one connection; composing alone is timed too.
@@ -199,7 +199,7 @@ def measure_due() -> dict:
     progress("worst case")
     # Worst case first: the whole catalogue is new (just loaded) for every subscriber.
     t0 = time.perf_counter()
-    all_new = alerts._run(alerts._changes_select(day, timezone.now()), dry_run=True)
+    all_new = alerts._mentions(alerts._changes_select(day, timezone.now()), dry_run=True)
     all_new_s = time.perf_counter() - t0
     progress("steady state")
     # Then the steady state: old history, and three dates moved just now.
@@ -239,12 +239,13 @@ def measure_send(port: int) -> dict:
 
     from deprecations import changes
     from deprecations.models import Vendor
-    from notifier import alerts, mail
+    from notifier import alerts, compose, outbox, send
     from notifier.models import Delivery, Subscriber
 
     progress("send: preparing")
     # SEND_COUNT subscribers who follow everything with a 30-day lead; one entry due.
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM notifier_mention")
         cursor.execute("DELETE FROM notifier_delivery")
         cursor.execute(
             "UPDATE notifier_subscriber SET status = 'unsubscribed' WHERE id NOT IN ("
@@ -257,8 +258,8 @@ def measure_send(port: int) -> dict:
     progress("send: recording")
     due = alerts.record_alerts(shutdown - timedelta(days=30), replay=True)
     assert due.alerts == SEND_COUNT, due
-    policy = mail.SendPolicy(batch_size=100)
-    rows = list(Delivery.objects.select_related("subscriber", "deprecation__offering__vendor"))
+    policy = outbox.SendPolicy.from_settings(batch_size=100)
+    rows = list(Delivery.objects.select_related("subscriber"))
 
     def reset():
         Delivery.objects.update(status="pending", attempts=0, claim_token="", sent_at=None,
@@ -266,7 +267,7 @@ def measure_send(port: int) -> dict:
 
     progress("send: composing")
     t0 = time.perf_counter()
-    composed = [mail.compose(row) for row in rows]
+    composed = [compose.compose(row) for row in rows]
     compose_s = time.perf_counter() - t0
     raw = [(settings.DEFAULT_FROM_EMAIL, m.to, m.message().as_bytes(linesep="\r\n"))
            for m in composed]
@@ -274,7 +275,7 @@ def measure_send(port: int) -> dict:
     def real_path():
         reset()
         t = time.perf_counter()
-        report = mail.send_pending(policy=policy)
+        report = send.send_pending(policy=policy)
         elapsed = time.perf_counter() - t
         assert report.sent == SEND_COUNT, report
         return elapsed

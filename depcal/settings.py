@@ -1,8 +1,11 @@
 """Settings, all read from the environment with safe local defaults.
 
 Locally everything lives in ``var/``: a SQLite database and a SQLite-backed Celery broker, so
-web, worker and beat run with no server. Production sets DATABASE_URL, CELERY_BROKER_URL,
-SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see README).
+web, worker and beat run with no server. What ``make run`` chose for a checkout is written to
+``var/depcal.env`` and read here whenever the environment does not say otherwise, so every
+process of the checkout (server, worker, ``python manage.py ...``) uses the same secret key,
+site URL and mail settings (``depcal/checkout.py``). Production sets DATABASE_URL,
+CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see README).
 """
 
 import os
@@ -13,23 +16,28 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from depcal import checkout
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = checkout.var_dir()
+checkout.prepare(VAR_DIR)  # owner-only: it holds the key, addresses and password hashes
 env = environ.Env()
+env.ENVIRON = {**checkout.read_config(VAR_DIR), **os.environ}  # the environment wins
 
-VAR_DIR = Path(env.str("DEPCAL_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-DEV_SECRET_KEY = "depcal-development-key-do-not-use-in-production"
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+# No key anybody else knows: from the environment, else this checkout's own (made at random
+# on first use when DEBUG is on; production must say which key to use).
+SECRET_KEY = env.str("SECRET_KEY", default="") or checkout.secret_key(VAR_DIR, create=DEBUG)
+if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "DEBUG is false but SECRET_KEY is the development default: set SECRET_KEY to a long "
-        "random value (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-    )
+        "DEBUG is false and no SECRET_KEY is set: set SECRET_KEY to a long random value "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or use `make run`, "
+        f"which keeps one in {VAR_DIR / checkout.SECRET_NAME}.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links (mail, feeds, the API, calendar buttons) start with it; pages link relatively.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+                   ).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -199,8 +207,10 @@ STORAGES = {
     },
 }
 
-# Email: console locally; SMTP when EMAIL_BACKEND / EMAIL_HOST say so.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Email: printed to the console locally; SMTP once EMAIL_HOST (or EMAIL_BACKEND) says so.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=(
+    "django.core.mail.backends.smtp.EmailBackend" if env.str("EMAIL_HOST", default="")
+    else "django.core.mail.backends.console.EmailBackend"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -211,6 +221,23 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="depcal <alerts@depcal.localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("depcal admins", a) for a in env.list("ADMINS", default=[])]
+
+# Email alerts (notifier/), read where they are used so that tests can override them.
+# Sending: rows claimed per batch, how long a claim holds (more than EMAIL_TIMEOUT), attempts
+# before giving up on an address, and the first retry's delay (then x4 each time).
+NOTIFIER_BATCH_SIZE = env.int("NOTIFIER_BATCH_SIZE", default=100)
+NOTIFIER_LEASE_SECONDS = env.int("NOTIFIER_LEASE_SECONDS", default=300)
+NOTIFIER_MAX_ATTEMPTS = env.int("NOTIFIER_MAX_ATTEMPTS", default=5)
+NOTIFIER_BACKOFF_SECONDS = env.int("NOTIFIER_BACKOFF_SECONDS", default=60)
+# Subscribing: one confirm (or lost-links) email per address per interval, how long a confirm
+# link works, and subscribe requests per client address per hour.
+NOTIFIER_CONFIRM_INTERVAL = env.int("NOTIFIER_CONFIRM_INTERVAL", default=3600)
+NOTIFIER_CONFIRM_MAX_AGE = env.int("NOTIFIER_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# Manage and unsubscribe links in emails work this long (every email carries fresh ones).
+NOTIFIER_LINK_MAX_AGE = env.int("NOTIFIER_LINK_MAX_AGE", default=365 * 24 * 3600)
+NOTIFIER_IP_LIMIT_PER_HOUR = env.int("NOTIFIER_IP_LIMIT_PER_HOUR", default=10)
+# Confirmation requests per mailbox per day, however its address is spelled (notifier.limits).
+NOTIFIER_MAILBOX_LIMIT_PER_DAY = env.int("NOTIFIER_MAILBOX_LIMIT_PER_DAY", default=3)
 
 # Celery: a SQLite-backed broker by default, so a real worker runs with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL",
@@ -316,9 +343,12 @@ DEPCAL_TODAY = env.str("DEPCAL_TODAY", default="") or None
 # shows them (its "Periodic tasks" page); intervals below are the defaults.
 CELERY_BEAT_SCHEDULE = {
     "refresh-statuses": {"task": "deprecations.tasks.refresh_statuses", "schedule": 3600.0},
-    # Cheap when nothing is due: each source keeps its own interval (Source.interval_minutes).
-    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 300.0},
+    # Cheap when nothing is due (one query): each source has its own interval
+    # (deprecations.sources.collect.interval), so this tick adds at most 30 s to news.
+    "fetch-due-sources": {"task": "deprecations.tasks.fetch_all", "schedule": 30.0},
     # Email (the mail queue). Idempotent: the ledger makes a second run for a day send nothing.
+    # Change emails go out right after a change commits (notifier.apps); send-alerts is the
+    # safety net for them.
     "send-alerts": {"task": "notifier.tasks.send_alerts", "schedule": 3600.0},
     "send-digests": {"task": "notifier.tasks.send_digests", "schedule": 3600.0},
     "send-pending-mail": {"task": "notifier.tasks.send_pending", "schedule": 60.0},

@@ -3,7 +3,8 @@
 The admin, the collectors, the catalogue loader and tests all call these, so every move of a
 date (and every withdrawal, reinstatement or publication) leaves a ``Change`` row and raises
 the entry's revision (which calendar feeds publish as SEQUENCE and the notifier keys its change
-emails on). Nothing else should save these fields.
+emails on). Nothing else should save these fields. Once a transaction that wrote history
+commits, ``signals.catalogue_changed`` is sent, so that subscribers hear of it within minutes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from deprecations import signals
 from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
 from deprecations.weburl import is_web_url
 
@@ -236,6 +238,7 @@ def _record(entry: Deprecation, kind: str, *, by=None, via: str = "", note: str 
     recorded ``now``, and dated ``dated`` when it happened earlier."""
     Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
     entry.refresh_from_db(fields=["revision", "updated_at"])
+    signals.announce_after_commit()
     now = now or timezone.now()
     return Change.objects.create(
         deprecation=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,

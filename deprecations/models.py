@@ -330,7 +330,10 @@ class Source(models.Model):
     authority = models.CharField(max_length=20, choices=Authority.choices,
                                  default=Authority.PRIMARY)
     enabled = models.BooleanField(default=True)
-    interval_minutes = models.PositiveIntegerField(default=360)
+    interval_minutes = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Minutes between fetches. Blank: every 15 minutes for a source that sends an "
+                  "ETag (a 304 costs almost nothing), else hourly.")
     next_fetch_at = models.DateTimeField(null=True, blank=True, db_index=True)
     etag = models.CharField(max_length=500, blank=True, editable=False)
     last_modified = models.CharField(max_length=100, blank=True, editable=False)

@@ -8,7 +8,8 @@ computation and changed by senders; the one action puts failed rows back in the 
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from notifier.models import Delivery, Follow, Subscriber, unsubscribe
+from notifier.models import Delivery, Follow, Mention, Subscriber
+from notifier.subscriptions import unsubscribe
 
 
 class FollowInline(admin.TabularInline):
@@ -40,14 +41,26 @@ class SubscriberAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} unsubscribed.", messages.SUCCESS)
 
 
+class MentionInline(admin.TabularInline):
+    model = Mention
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["kind", "deprecation", "lead_days", "shutdown_on", "revision"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "subscriber", "deprecation", "lead_days", "as_of", "status",
-                    "attempts", "sent_at", "next_attempt_at"]
+    list_display = ["id", "kind", "subscriber", "as_of", "status", "attempts", "sent_at",
+                    "next_attempt_at"]
     list_filter = ["status", "kind", "as_of"]
-    search_fields = ["subscriber__email", "message_id", "deprecation__offering__identifier"]
-    list_select_related = ["subscriber", "deprecation__offering__vendor"]
+    search_fields = ["subscriber__email", "message_id",
+                     "mentions__deprecation__offering__identifier"]
+    list_select_related = ["subscriber"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
+    inlines = [MentionInline]
     actions = ["retry_now"]
 
     def has_add_permission(self, request):

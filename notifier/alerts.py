@@ -1,9 +1,13 @@
 """Which messages are due: set-based inserts into the delivery ledger.
 
-Each ``record_*`` function is one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` over
-subscribers joined with the catalogue: no Python loop over subscribers, and the ledger's
-unique keys make running it again (or twice at once) insert nothing new. Sending is
-``notifier.mail``'s job.
+Each ``record_*`` function is one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per rule
+over subscribers joined with the catalogue: no Python loop over subscribers, and the ledger's
+unique keys make running it again (or twice at once) insert nothing new. Alerts and changes
+are recorded as ``Mention`` rows (each told once), then grouped: one message per subscriber
+and kind for everything that run found (``group``). Sending is ``notifier.send``'s job.
+
+Who follows what (``follows_sql``) and which changes are told (``NOTABLE``) are defined here
+once, for the ledger and for what the messages list.
 
 The rules, for a day ``today`` (a calendar date):
 
@@ -11,8 +15,9 @@ Lead-time alerts
     For a confirmed subscriber, an entry they follow (published, not withdrawn) and a lead
     time L they chose, the alert day is ``shutdown_on - L``. The alert is due on that day and
     stays due for ``CATCH_UP_DAYS`` more days, so a sender that was down catches up; after
-    that it is dropped. It is never due once the shutdown date has passed. One alert per
+    that it is dropped. It is never due once the shutdown date has passed. One mention per
     (subscriber, entry, L, shutdown date): a moved date gives new alerts, other edits do not.
+    Every entry one run finds for a subscriber goes in one email.
 
 No backlog (real time only)
     A subscriber who confirms on day C gets a welcome email listing what already falls within
@@ -24,12 +29,14 @@ No backlog (real time only)
     confirmed now. The ledger still prevents any message from going twice.
 
 Change emails
-    One per (subscriber, entry, revision) when an entry they follow had a notable change after
-    they confirmed and in the last ``CATCH_UP_DAYS`` days before ``today`` (calendar days,
-    from midnight): the shutdown date moved, the entry was withdrawn or reinstated, or - for
-    subscribers who chose vendors or models - a new entry appeared. Several changes of one
-    entry since the last change email make one email. Subscribers who follow everything hear
-    of new entries in their digest and their lead-time alerts instead of one email each.
+    One mention per (subscriber, entry, revision) when an entry they follow had a notable
+    change after they confirmed and in the last ``CATCH_UP_DAYS`` days before ``today``
+    (calendar days, from midnight): the shutdown date moved, the entry was withdrawn or
+    reinstated, or - for subscribers who chose vendors or models - a new entry appeared.
+    Several changes of one entry since the last change email make one mention. Subscribers
+    who follow everything hear of new entries in their digest and their lead-time alerts
+    instead. The entries one run finds for a subscriber go in one email. Besides the hourly
+    run, a run follows each committed change of the catalogue (``tasks.send_changes``).
 
 Digests
     Weekly ones are due on Mondays, daily ones every day, each for ``CATCH_UP_DAYS`` more days;
@@ -45,13 +52,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from deprecations import clock
+from deprecations import clock, queries
 from deprecations.models import Alias, Change, Deprecation, Offering, Vendor
 from deprecations.queries import FAMILY_SEPARATORS
-from notifier.models import LEAD_TIME_CHOICES, Delivery, Follow, Subscriber, lead_bit
+from notifier.models import LEAD_TIME_CHOICES, Delivery, Follow, Mention, Subscriber, lead_bit
 
 CATCH_UP_DAYS = 3
 DIGEST_HORIZON_DAYS = 90
@@ -60,6 +69,7 @@ T = {
     "subscriber": Subscriber._meta.db_table,
     "follow": Follow._meta.db_table,
     "delivery": Delivery._meta.db_table,
+    "mention": Mention._meta.db_table,
     "deprecation": Deprecation._meta.db_table,
     "offering": Offering._meta.db_table,
     "vendor": Vendor._meta.db_table,
@@ -70,13 +80,44 @@ T = {
 CONFIRMED = Subscriber.Status.CONFIRMED.value
 ALERT_RECORDED = ("x.deprecation_id = d.id AND x.kind = 'alert' AND x.lead_days = w.lead_days "
                   "AND x.shutdown_on = d.shutdown_on")
-DIGEST_RECORDED = "x.deprecation_id IS NULL AND x.kind = 'digest' AND x.revision = {:d}"
+DIGEST_RECORDED = "x.kind = 'digest' AND x.revision = {:d}"
 WITHDRAWN = Deprecation.Status.WITHDRAWN.value
 
-# Columns every inserted ledger row sets (Django's defaults live in Python, not the schema).
-INSERT_COLUMNS = ("subscriber_id, deprecation_id, kind, lead_days, revision, shutdown_on, as_of, "
-                  "status, attempts, next_attempt_at, created_at, claim_token, claimed_by, "
-                  "message_id, last_error")
+# Columns every inserted row sets (Django's defaults live in Python, not the schema).
+MENTION_COLUMNS = ("subscriber_id, deprecation_id, kind, lead_days, shutdown_on, revision, "
+                   "created_at")
+DELIVERY_COLUMNS = ("subscriber_id, kind, revision, as_of, status, attempts, next_attempt_at, "
+                    "created_at, claim_token, claimed_by, message_id, last_error")
+
+# The history rows subscribers are told of: the shutdown date moved (or how it is given
+# changed), the retirement was withdrawn or reinstated. A new entry (created, or published
+# after review) is told too: in change emails to those who chose vendors or models, in digests
+# to everyone.
+NOTABLE = ((Change.Kind.MOVED.value, "shutdown_on"), (Change.Kind.WITHDRAWN.value, ""),
+           (Change.Kind.REINSTATED.value, ""))
+NEW = (Change.Kind.CREATED.value, Change.Kind.PUBLISHED.value)
+NEW_SQL = "c.kind IN ({})".format(", ".join(f"'{kind}'" for kind in NEW))
+
+
+def notable_q() -> Q:
+    """``NOTABLE`` as an ORM filter on ``Change``."""
+    q = Q()
+    for kind, field in NOTABLE:
+        q |= Q(kind=kind, **({"field": field} if field else {}))
+    return q
+
+
+def _notable(change: str = "c") -> str:
+    """``NOTABLE`` as SQL on the change table aliased ``change``."""
+    return "(" + " OR ".join(
+        f"({change}.kind = '{kind}'" + (f" AND {change}.field = '{field}')" if field else ")")
+        for kind, field in NOTABLE) + ")"
+
+
+def told_changes(changes):
+    """The history rows of ``changes`` that messages tell, oldest first, with their entries."""
+    return list(changes.filter(notable_q() | Q(kind__in=NEW))
+                .select_related("deprecation__offering__vendor").order_by("changed_at", "id"))
 
 
 def is_replay(today: date) -> bool:
@@ -86,11 +127,13 @@ def is_replay(today: date) -> bool:
 
 @dataclass
 class Due:
-    """What one computation found (and, unless dry, inserted)."""
+    """What one computation found (and, unless dry, inserted): mentions of entries at a lead
+    time, of changes, digests, and the messages the mentions were grouped into."""
 
     alerts: int = 0
     changes: int = 0
     digests: int = 0
+    messages: int = 0
 
     @property
     def total(self) -> int:
@@ -107,8 +150,10 @@ def _name_match(column: str) -> str:
 
 
 def follows_sql() -> str:
-    """True when subscriber s follows entry d: the SQL twin of ``queries.filter_entries``
-    (vendors by slug; models by identifier, alias or family prefix; no rows of a kind = all)."""
+    """True when subscriber s follows entry d (vendors by slug; models by identifier, alias or
+    family prefix; no rows of a kind = all): what the ledger and the messages use. The site's
+    filters (``queries.filter_entries``, the private calendar) match the same way; a test
+    keeps the two in step."""
     mine = f"SELECT 1 FROM {T['follow']} f WHERE f.subscriber_id = s.id"
     alias = (f"EXISTS (SELECT 1 FROM {T['alias']} a WHERE a.offering_id = o.id "
              f"AND {_name_match('LOWER(a.name)')})")
@@ -125,6 +170,13 @@ ENTRY_JOIN = (f"JOIN {T['offering']} o ON o.id = d.offering_id "
               f"JOIN {T['vendor']} v ON v.id = o.vendor_id")
 
 
+def followed_entries(subscriber: Subscriber):
+    """The published entries a subscriber follows, by ``follows_sql``."""
+    mine = (f"SELECT d.id FROM {T['deprecation']} d {ENTRY_JOIN} "
+            f"JOIN {T['subscriber']} s ON s.id = %s WHERE {follows_sql()}")
+    return queries.public_entries().filter(pk__in=RawSQL(mine, [subscriber.pk]))
+
+
 def _date(value: date):
     return connection.ops.adapt_datefield_value(value)
 
@@ -133,11 +185,18 @@ def _moment(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _columns(subscriber: str, entry: str, kind: str, lead: str, revision: str, shutdown: str,
-             *, today: date, now: datetime) -> tuple[str, list]:
-    """The SELECT list of a ledger row (named as INSERT_COLUMNS), and its parameters."""
-    sql = (f"{subscriber} AS subscriber_id, {entry} AS deprecation_id, '{kind}' AS kind, "
-           f"{lead} AS lead_days, {revision} AS revision, {shutdown} AS shutdown_on, "
+def _mention_columns(kind: str, lead: str, shutdown: str, *, now: datetime) -> tuple[str, list]:
+    """The SELECT list of a mention of entry d to subscriber s (named as MENTION_COLUMNS)."""
+    sql = (f"s.id AS subscriber_id, d.id AS deprecation_id, '{kind}' AS kind, "
+           f"{lead} AS lead_days, {shutdown} AS shutdown_on, d.revision AS revision, "
+           f"%s AS created_at")
+    return sql, [_moment(now)]
+
+
+def _delivery_columns(subscriber: str, kind: str, revision: str, *, today: date,
+                      now: datetime) -> tuple[str, list]:
+    """The SELECT list of a new ledger row (named as DELIVERY_COLUMNS)."""
+    sql = (f"{subscriber} AS subscriber_id, {kind} AS kind, {revision} AS revision, "
            f"%s AS as_of, 'pending' AS status, 0 AS attempts, %s AS next_attempt_at, "
            f"%s AS created_at, '' AS claim_token, '' AS claimed_by, '' AS message_id, "
            f"'' AS last_error")
@@ -150,7 +209,8 @@ def _not_recorded(condition: str, counting: bool) -> str:
     planner's statistics say about a ledger that just grew."""
     if not counting:
         return ""
-    return (f"AND NOT EXISTS (SELECT 1 FROM {T['delivery']} x WHERE x.subscriber_id = s.id "
+    table = T["delivery"] if "digest" in condition else T["mention"]
+    return (f"AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.subscriber_id = s.id "
             f"AND {condition}) ")
 
 
@@ -165,8 +225,7 @@ def _alerts_select(today: date, now: datetime, replay: bool,
             windows.append("SELECT %s AS lead_days, %s AS bit, %s AS alert_day, %s AS shutdown_on")
             params += [lead, lead_bit(lead), _date(alert_day),
                        _date(alert_day + timedelta(days=lead))]
-    cols, col_params = _columns("s.id", "d.id", "alert", "w.lead_days", "d.revision",
-                                "d.shutdown_on", today=today, now=now)
+    cols, col_params = _mention_columns("alert", "w.lead_days", "d.shutdown_on", now=now)
     sql = (
         f"SELECT {cols} "
         f"FROM {T['subscriber']} s "
@@ -181,23 +240,17 @@ def _alerts_select(today: date, now: datetime, replay: bool,
     return sql, col_params + params + [True, replay]
 
 
-def _notable(change: str = "c") -> str:
-    return (f"(({change}.kind = 'moved' AND {change}.field = 'shutdown_on') "
-            f"OR {change}.kind IN ('withdrawn', 'reinstated'))")
-
-
 def _changes_select(today: date, now: datetime) -> tuple[str, list]:
     since = timezone.make_aware(datetime.combine(today - timedelta(days=CATCH_UP_DAYS), time.min))
-    cols, col_params = _columns("s.id", "d.id", "change", "0", "d.revision", "d.shutdown_on",
-                                today=today, now=now)
+    cols, col_params = _mention_columns("change", "0", "d.shutdown_on", now=now)
     # One row per entry with recent changes: when it last changed notably, when it was
     # created (if lately), and the newest such revision; then one join with subscribers.
     recent = (
         f"SELECT c.deprecation_id, "
         f"MAX(CASE WHEN {_notable()} THEN c.changed_at END) AS changed_at, "
-        f"MAX(CASE WHEN c.kind = 'created' THEN c.changed_at END) AS created_at, "
+        f"MAX(CASE WHEN {NEW_SQL} THEN c.changed_at END) AS created_at, "
         f"MAX(c.revision) AS revision "
-        f"FROM {T['change']} c WHERE c.changed_at >= %s AND ({_notable()} OR c.kind = 'created') "
+        f"FROM {T['change']} c WHERE c.changed_at >= %s AND ({_notable()} OR {NEW_SQL}) "
         f"GROUP BY c.deprecation_id"
     )
     sql = (
@@ -207,7 +260,7 @@ def _changes_select(today: date, now: datetime) -> tuple[str, list]:
         f"WHERE d.published = %s AND (d.shutdown_on IS NULL OR d.shutdown_on >= %s) "
         f"AND (r.changed_at > s.confirmed_at OR (r.created_at > s.confirmed_at "
         f"AND EXISTS (SELECT 1 FROM {T['follow']} f0 WHERE f0.subscriber_id = s.id))) "
-        f"AND NOT EXISTS (SELECT 1 FROM {T['delivery']} x WHERE x.subscriber_id = s.id "
+        f"AND NOT EXISTS (SELECT 1 FROM {T['mention']} x WHERE x.subscriber_id = s.id "
         f"AND x.deprecation_id = d.id AND x.kind = 'change' AND x.revision >= r.revision) "
         f"AND {follows_sql()}"
     )
@@ -222,8 +275,7 @@ def digest_period(cadence: str, today: date) -> date | None:
 
 def _digest_select(cadence: str, period: date, today: date, now: datetime,
                    replay: bool, counting: bool = False) -> tuple[str, list]:
-    cols, col_params = _columns("s.id", "NULL", "digest", "0", "%s", "NULL",
-                                today=today, now=now)
+    cols, col_params = _delivery_columns("s.id", "'digest'", "%s", today=today, now=now)
     sql = (
         f"SELECT {cols} "
         f"FROM {T['subscriber']} s "
@@ -235,7 +287,7 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
         f"OR EXISTS (SELECT 1 FROM {T['change']} c JOIN {T['deprecation']} d "
         f"ON d.id = c.deprecation_id {ENTRY_JOIN} "
         f"WHERE d.published = %s AND c.changed_at > %s AND c.changed_at > s.confirmed_at "
-        f"AND ({_notable()} OR c.kind = 'created') AND {follows_sql()}))"
+        f"AND ({_notable()} OR {NEW_SQL}) AND {follows_sql()}))"
     )
     horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
     length = timedelta(days=7 if cadence == Subscriber.Digest.WEEKLY else 1)
@@ -245,25 +297,78 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
         _moment(changed_since)]
 
 
-def _run(select: tuple[str, list], *, dry_run: bool) -> int:
+def _run(select: tuple[str, list], *, into: str, columns: str, dry_run: bool) -> int:
     sql, params = select
     with connection.cursor() as cursor:
         if dry_run:
             cursor.execute(f"SELECT COUNT(*) FROM ({sql}) due", params)
             return cursor.fetchone()[0]
-        cursor.execute(f"INSERT INTO {T['delivery']} ({INSERT_COLUMNS}) {sql} "
-                       f"ON CONFLICT DO NOTHING", params)
+        cursor.execute(f"INSERT INTO {into} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
         return max(cursor.rowcount, 0)
+
+
+def _mentions(select: tuple[str, list], *, dry_run: bool) -> int:
+    return _run(select, into=T["mention"], columns=MENTION_COLUMNS, dry_run=dry_run)
+
+
+def _exclusive() -> None:
+    """Serialise recording runs (in the caller's transaction), so that each run groups only
+    mentions no message has been made for. SQLite's IMMEDIATE transactions already do."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GROUP_LOCK])
+
+
+GROUP_LOCK = 0x64657063616C  # "depcal": the key of the recording lock
+
+
+def group(today: date, *, now: datetime) -> int:
+    """Make one message per subscriber and kind for the mentions that have none yet, and
+    attach them; returns how many messages. Its key is the subscriber's next number for the
+    kind. Called inside a recording run (``_exclusive``), so the newest message of each
+    (subscriber, kind) is the one just made."""
+    cols, params = _delivery_columns(
+        "g.subscriber_id", "g.kind",
+        f"COALESCE((SELECT MAX(x.revision) FROM {T['delivery']} x "
+        f"WHERE x.subscriber_id = g.subscriber_id AND x.kind = g.kind), 0) + 1",
+        today=today, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} FROM "
+            f"(SELECT DISTINCT m.subscriber_id, m.kind FROM {T['mention']} m "
+            f"WHERE m.delivery_id IS NULL) g", params)
+        made = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"UPDATE {T['mention']} SET delivery_id = (SELECT MAX(x.id) FROM {T['delivery']} x "
+            f"WHERE x.subscriber_id = {T['mention']}.subscriber_id "
+            f"AND x.kind = {T['mention']}.kind) WHERE delivery_id IS NULL")
+    return made
 
 
 def record_alerts(today: date, *, now: datetime | None = None, replay: bool | None = None,
                   dry_run: bool = False) -> Due:
-    """Insert the lead-time alerts and change emails due on ``today``; with ``dry_run``,
-    only count them. ``replay`` defaults to ``is_replay(today)`` (see the module's rules)."""
+    """Record the lead-time alerts and change emails due on ``today``, grouped into one
+    message per subscriber and kind; with ``dry_run``, only count the mentions. ``replay``
+    defaults to ``is_replay(today)`` (see the module's rules)."""
     now = now or timezone.now()
     replay = is_replay(today) if replay is None else replay
-    return Due(alerts=_run(_alerts_select(today, now, replay, dry_run), dry_run=dry_run),
-               changes=_run(_changes_select(today, now), dry_run=dry_run))
+    with transaction.atomic():
+        _exclusive()
+        due = Due(alerts=_mentions(_alerts_select(today, now, replay, dry_run), dry_run=dry_run),
+                  changes=_mentions(_changes_select(today, now), dry_run=dry_run))
+        if not dry_run:
+            due.messages = group(today, now=now)
+    return due
+
+
+def record_changes(today: date, *, now: datetime | None = None) -> Due:
+    """Record the change emails due now (the catalogue just changed), grouped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _exclusive()
+        due = Due(changes=_mentions(_changes_select(today, now), dry_run=False))
+        due.messages = group(today, now=now)
+    return due
 
 
 def record_digests(today: date, *, now: datetime | None = None, replay: bool | None = None,
@@ -276,7 +381,8 @@ def record_digests(today: date, *, now: datetime | None = None, replay: bool | N
         period = digest_period(cadence, today)
         if period is not None:
             due.digests += _run(_digest_select(cadence, period, today, now, replay, dry_run),
-                                dry_run=dry_run)
+                                into=T["delivery"], columns=DELIVERY_COLUMNS, dry_run=dry_run)
+    due.messages = due.digests
     return due
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from email_validator import EmailNotValidError, validate_email
 
 from deprecations import queries
 from deprecations.models import Vendor
@@ -96,6 +97,20 @@ class SubscribeForm(ChoicesForm):
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     field_order = ["email", "vendors", "models", "lead_times", "digest"]
+
+    def clean_email(self) -> str:
+        """An address mail can be sent to, as it will be sent (the domain in ASCII): not a
+        quoted local part, a control or direction character, an IP address or a local or
+        reserved name (email-validator's rules, without asking DNS)."""
+        try:
+            checked = validate_email(self.cleaned_data["email"], check_deliverability=False,
+                                     allow_smtputf8=False)
+        except EmailNotValidError as exc:
+            raise forms.ValidationError(
+                gettext("Enter an address mail can be delivered to: no quotes, special "
+                        "characters, IP addresses or local names."), code="undeliverable",
+            ) from exc
+        return checked.ascii_email
 
 
 class ManageForm(ChoicesForm):

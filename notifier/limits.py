@@ -28,11 +28,11 @@ def mailbox_key(email: str) -> str:
 
 def client_allowed(request) -> bool:
     """One more subscribe request from this client is within the hourly limit."""
-    limit = getattr(settings, "NOTIFIER_IP_LIMIT_PER_HOUR", 10)
+    limit = settings.NOTIFIER_IP_LIMIT_PER_HOUR
     return limits.hit("subscribe-ip", client_key(request), limit=limit, window=3600)
 
 
 def mailbox_allowed(email: str) -> bool:
     """One more confirmation request for this mailbox is within the daily limit."""
-    limit = getattr(settings, "NOTIFIER_MAILBOX_LIMIT_PER_DAY", 3)
+    limit = settings.NOTIFIER_MAILBOX_LIMIT_PER_DAY
     return limits.hit("subscribe-mailbox", mailbox_key(email), limit=limit, window=86400)

@@ -3,16 +3,18 @@
 A ``Subscriber`` is one address with its choices (lead times, digest cadence) and its
 ``Follow`` rows (vendors and models; none of a kind means "all"). A ``Delivery`` is one message
 that must go out: it is inserted before anything is sent, its unique key makes every message
-happen once, and its id makes the Message-ID (see ``notifier.alerts`` and ``notifier.mail``).
+happen once, and its id makes the Message-ID. A ``Mention`` is one thing an alert or change
+message tells of (an entry at a lead time, or an entry's changes up to a revision): its unique
+key makes each of those told once, however the mentions are grouped into messages (see
+``notifier.alerts``). State changes of subscribers go through ``notifier.subscriptions``.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import pgettext_lazy
 
@@ -75,11 +77,13 @@ class Subscriber(models.Model):
     # Consent: when the address confirmed (the moment and the local date the rules use).
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_on = models.DateField(null=True, blank=True)
-    # Counters that key the confirm and welcome deliveries (one per request / confirmation).
+    # Counters that key the deliveries a request or a confirmation makes (confirm or lost
+    # links; welcome); the newest confirm link is the only one that works.
     confirm_requests = models.PositiveIntegerField(default=0)
     confirmations = models.PositiveIntegerField(default=0)
-    confirm_sent_at = models.DateTimeField(null=True, blank=True,
-                                           help_text="Last confirmation email queued.")
+    confirm_sent_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Last email queued because of a subscribe request (confirm or lost links).")
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
     bounce_reason = models.TextField(blank=True)
@@ -137,13 +141,15 @@ class Follow(models.Model):
 class Delivery(models.Model):
     """One message that must go out: inserted before sending, claimed by one sender.
 
-    The key is (subscriber, entry, kind, lead days, revision): ``revision`` is the entry's
-    revision for alerts and change emails, the period's first day (as an ordinal) for digests
-    and a per-subscriber counter for confirm and welcome messages, which have no entry.
+    The key is (subscriber, kind, revision): ``revision`` is the period's first day (as an
+    ordinal) for digests and a per-subscriber counter for the other kinds. What an alert or
+    change message tells of is its ``mentions``, fixed when the row is made, so a retry sends
+    the same message under the same Message-ID.
     """
 
     class Kind(models.TextChoices):
         CONFIRM = "confirm", "confirmation request"
+        LINKS = "links", "manage link (subscribed again)"
         WELCOME = "welcome", "welcome"
         ALERT = "alert", "lead-time alert"
         CHANGE = "change", "change"
@@ -157,17 +163,12 @@ class Delivery(models.Model):
         BOUNCED = "bounced", "bounced (5xx)"
         FAILED = "failed", "failed (gave up after temporary errors)"
 
-    # No index of its own: every unique key below starts with the subscriber.
+    # No index of its own: the unique key below starts with the subscriber.
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
                                    related_name="deliveries", db_index=False)
-    deprecation = models.ForeignKey("deprecations.Deprecation", null=True, blank=True,
-                                    on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    lead_days = models.PositiveSmallIntegerField(default=0)
     revision = models.PositiveIntegerField(default=0)
-    # The deadline the message is about (alerts and changes), and the day it was due for.
-    shutdown_on = models.DateField(null=True, blank=True)
-    as_of = models.DateField()
+    as_of = models.DateField(help_text="The day the message was due for.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -191,106 +192,55 @@ class Delivery(models.Model):
                          condition=Q(status__in=["pending", "sending"])),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["subscriber", "deprecation", "kind", "lead_days", "revision"],
-                name="delivery_unique_key"),
-            # The same key for messages without an entry (NULLs never collide in a unique key).
-            models.UniqueConstraint(
-                fields=["subscriber", "kind", "revision"],
-                condition=Q(deprecation__isnull=True), name="delivery_unique_key_no_entry"),
-            # One lead-time alert per deadline, whatever else bumped the entry's revision.
-            models.UniqueConstraint(
-                fields=["subscriber", "deprecation", "lead_days", "shutdown_on"],
-                condition=Q(kind="alert"), name="delivery_alert_once_per_deadline"),
+            models.UniqueConstraint(fields=["subscriber", "kind", "revision"],
+                                    name="delivery_unique_per_subscriber"),
         ]
 
     def __str__(self):
         return f"{self.kind} #{self.pk} to {self.subscriber_id} ({self.status})"
 
 
-# State changes: the views, the admin and tests go through these.
+class Mention(models.Model):
+    """One thing an alert or change message tells a subscriber, told once.
 
-def set_choices(subscriber: Subscriber, *, vendors=(), models=(), lead_times=DEFAULT_LEAD_TIMES,
-                digest: str = Subscriber.Digest.WEEKLY, language: str = "") -> None:
-    """Replace what a subscriber follows and how often they hear (and, if given, in which
-    language)."""
-    subscriber.lead_times = lead_times
-    subscriber.digest = digest
-    subscriber.language = language or subscriber.language
-    subscriber.save(update_fields=["lead_mask", "digest", "language"])
-    wanted = {(Follow.Kind.VENDOR.value, v.strip().lower()) for v in vendors if v.strip()}
-    wanted |= {(Follow.Kind.MODEL.value, m.strip().lower()) for m in models if m.strip()}
-    have = set(subscriber.follow_set.values_list("kind", "value"))
-    for kind, value in have - wanted:
-        subscriber.follow_set.filter(kind=kind, value=value).delete()
-    Follow.objects.bulk_create(
-        [Follow(subscriber=subscriber, kind=k, value=v) for k, v in sorted(wanted - have)],
-        ignore_conflicts=True)
-
-
-def request_subscription(email: str, *, now, today, confirm_interval: timedelta,
-                         **choices) -> Delivery | None:
-    """A subscribe form was posted: the confirmation to send, or None.
-
-    Nothing is sent to a confirmed address (the page says the same either way), nor to a
-    pending address that was sent a confirmation less than ``confirm_interval`` ago. An
-    unsubscribed, bounced or suppressed address starts over as pending: it must confirm
-    again.
+    A lead-time alert mentions an entry at a lead time for one shutdown date (a moved date
+    gives new mentions, other edits do not); a change message mentions an entry's notable
+    changes up to ``revision``. Mentions are inserted with no ``delivery``, then the new
+    mentions of each subscriber are grouped into one message per kind (``notifier.alerts``).
     """
-    email = email.strip().lower()
-    with transaction.atomic():
-        subscriber, created = Subscriber.objects.select_for_update().get_or_create(
-            email=email, defaults={"requested_at": now})
-        if subscriber.status == Subscriber.Status.CONFIRMED:
-            return None
-        # Only the address's owner can unsubscribe it, so only pending requests are limited.
-        if (subscriber.status == Subscriber.Status.PENDING and not created
-                and subscriber.confirm_sent_at
-                and now - subscriber.confirm_sent_at < confirm_interval):
-            return None
-        subscriber.status = Subscriber.Status.PENDING
-        subscriber.requested_at = now
-        subscriber.confirm_sent_at = now
-        subscriber.confirm_requests += 1
-        subscriber.save()
-        set_choices(subscriber, **choices)
-        return Delivery.objects.create(
-            subscriber=subscriber, kind=Delivery.Kind.CONFIRM,
-            revision=subscriber.confirm_requests, as_of=today, next_attempt_at=now,
-            created_at=now)
 
+    class Kind(models.TextChoices):
+        ALERT = "alert", "lead-time alert"
+        CHANGE = "change", "change"
 
-def confirm_subscription(subscriber: Subscriber, *, now, today) -> Delivery | None:
-    """The confirm button was pressed: record consent and queue the welcome email."""
-    with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-        if subscriber.status != Subscriber.Status.PENDING:
-            return None
-        subscriber.status = Subscriber.Status.CONFIRMED
-        subscriber.confirmed_at = now
-        subscriber.confirmed_on = today
-        subscriber.confirmations += 1
-        subscriber.unsubscribed_at = None
-        subscriber.link_key = new_link_key()
-        subscriber.save()
-        return Delivery.objects.create(
-            subscriber=subscriber, kind=Delivery.Kind.WELCOME,
-            revision=subscriber.confirmations, as_of=today, next_attempt_at=now,
-            created_at=now)
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
+                                   related_name="mentions", db_index=False)
+    deprecation = models.ForeignKey("deprecations.Deprecation", on_delete=models.CASCADE,
+                                    related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    lead_days = models.PositiveSmallIntegerField(default=0)
+    shutdown_on = models.DateField(null=True, blank=True)
+    revision = models.PositiveIntegerField(help_text="The entry's revision when mentioned.")
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="mentions")
+    created_at = models.DateTimeField()
 
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The mentions still to group into messages: few at any time.
+            models.Index(fields=["subscriber", "kind"], name="mention_ungrouped",
+                         condition=Q(delivery__isnull=True)),
+        ]
+        constraints = [
+            # One lead-time alert per deadline, whatever else bumped the entry's revision.
+            models.UniqueConstraint(
+                fields=["subscriber", "deprecation", "lead_days", "shutdown_on"],
+                condition=Q(kind="alert"), name="mention_alert_once_per_deadline"),
+            models.UniqueConstraint(
+                fields=["subscriber", "deprecation", "revision"],
+                condition=Q(kind="change"), name="mention_change_once_per_revision"),
+        ]
 
-def unsubscribe(subscriber: Subscriber, *, now) -> bool:
-    """Stop everything for this address; messages not yet sent are skipped."""
-    with transaction.atomic():
-        changed = Subscriber.objects.filter(pk=subscriber.pk).exclude(
-            status=Subscriber.Status.UNSUBSCRIBED).update(
-            status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=now)
-        Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SKIPPED, last_error="unsubscribed")
-    return bool(changed)
-
-
-def reset_feed_token(subscriber: Subscriber) -> str:
-    subscriber.feed_token = new_feed_token()
-    subscriber.save(update_fields=["feed_token"])
-    return subscriber.feed_token
+    def __str__(self):
+        return f"{self.kind} of {self.deprecation_id} to {self.subscriber_id}"

@@ -18,9 +18,6 @@ from django.utils.translation import gettext as _
 
 from notifier.models import Subscriber
 
-CONFIRM_MAX_AGE = getattr(settings, "NOTIFIER_CONFIRM_MAX_AGE", 3 * 24 * 3600)  # seconds
-LINK_MAX_AGE = getattr(settings, "NOTIFIER_LINK_MAX_AGE", 365 * 24 * 3600)
-
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 _SALT = "depcal.notifier.{}"
 
@@ -45,7 +42,8 @@ def make(subscriber: Subscriber, purpose: str) -> str:
 def read(token: str, purpose: str) -> Subscriber:
     """The subscriber a token was made for; raises ``BadToken``."""
     signer = signing.TimestampSigner(salt=_SALT.format(purpose))
-    max_age = CONFIRM_MAX_AGE if purpose == CONFIRM else LINK_MAX_AGE
+    max_age = (settings.NOTIFIER_CONFIRM_MAX_AGE if purpose == CONFIRM
+               else settings.NOTIFIER_LINK_MAX_AGE)
     try:
         payload = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as exc:

@@ -8,11 +8,9 @@ CSRF-exempt on purpose: mail providers POST to it with no cookie and no form tok
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,20 +20,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from depcal.limits import throttled
 from deprecations import clock, queries
-from notifier import calendars, limits, mail, models, tokens
+from notifier import calendars, limits, models, subscriptions, tasks, tokens
 from notifier.forms import MODEL_NAME, ManageForm, SubscribeForm
 
 log = logging.getLogger(__name__)
-
-# One confirmation email per address per interval (limits per client and per mailbox:
-# notifier/limits.py).
-CONFIRM_INTERVAL = timedelta(seconds=getattr(settings, "NOTIFIER_CONFIRM_INTERVAL", 3600))
 
 
 def _send_soon(delivery) -> None:
     """Hand a fresh ledger row to the sender once the transaction has committed."""
     if delivery is not None:
-        transaction.on_commit(lambda: mail.request_send([delivery.pk]))
+        tasks.send_pending.delay_on_commit(only_ids=[delivery.pk])
 
 
 def _in_their_language(request, subscriber) -> None:
@@ -78,13 +72,9 @@ def subscribe(request):
         if not limits.client_allowed(request):
             return render(request, "notifier/subscribe.html", {"form": form, "limited": True},
                           status=429)
-        # Over the mailbox's daily limit nothing is sent, and the answer is the same.
-        if limits.mailbox_allowed(form.cleaned_data["email"]):
-            delivery = models.request_subscription(
-                form.cleaned_data["email"], now=timezone.now(), today=clock.today(),
-                confirm_interval=CONFIRM_INTERVAL, **form.choices())
-            _send_soon(delivery)
-        # The same answer whether the address is new, pending or already confirmed.
+        # Recorded and answered by email in the worker: the page is the same, in the same
+        # time, whether the address is new, pending, confirmed or stopped.
+        tasks.request_subscription.delay_on_commit(form.cleaned_data["email"], form.choices())
         return redirect(_with_unmatched(reverse("notifier:subscribe_sent"),
                                         form.cleaned_data["models"]))
     return render(request, "notifier/subscribe.html", {"form": form},
@@ -108,8 +98,8 @@ def confirm(request, token):
         return _bad_token(request, error)
     _in_their_language(request, subscriber)
     if request.method == "POST":
-        _send_soon(models.confirm_subscription(subscriber, now=timezone.now(),
-                                               today=clock.today()))
+        _send_soon(subscriptions.confirm_subscription(subscriber, now=timezone.now(),
+                                                      today=clock.today()))
         subscriber.refresh_from_db()  # confirming gave it a new link key
         return redirect(_manage_url(subscriber) + "?welcome=1")
     manage_url = _manage_url(subscriber)
@@ -129,14 +119,14 @@ def manage(request, token):
     form = ManageForm(initial=ManageForm.initial_for(subscriber))
     if request.method == "POST":
         if action == "unsubscribe":
-            models.unsubscribe(subscriber, now=timezone.now())
+            subscriptions.unsubscribe(subscriber, now=timezone.now())
             return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
         if action == "reset-feed":
-            models.reset_feed_token(subscriber)
+            subscriptions.reset_feed_token(subscriber)
             return redirect(request.path + "?feed=reset")
         form = ManageForm(request.POST)
         if form.is_valid():
-            models.set_choices(subscriber, **form.choices())
+            subscriptions.set_choices(subscriber, **form.choices())
             return redirect(_with_unmatched(request.path + "?saved=1",
                                             form.cleaned_data["models"]))
     subscriber.refresh_from_db()
@@ -161,7 +151,7 @@ def unsubscribe(request, token):
         return _bad_token(request, error)
     _in_their_language(request, subscriber)
     if request.method == "POST":
-        models.unsubscribe(subscriber, now=timezone.now())
+        subscriptions.unsubscribe(subscriber, now=timezone.now())
         return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
     return render(request, "notifier/unsubscribe.html", {
         "subscriber": subscriber,

@@ -71,3 +71,16 @@ def _feed_limits_off(settings):
 def today():
     """A pinned 'today' (the shipped documents date from November 2025)."""
     return date(2025, 11, 20)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run in this process when queued (``CELERY_TASK_ALWAYS_EAGER``, as on a site
+    without a worker), and their errors fail the test: what a page queues is done before the
+    test goes on."""
+    from depcal.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before

@@ -22,8 +22,9 @@ from django.core import mail as outbox
 from django.utils import translation
 from django.utils.formats import date_format
 
-from notifier import alerts, mail
-from notifier.models import Delivery, Subscriber, set_choices
+from notifier import alerts, compose
+from notifier.models import Delivery, Subscriber
+from notifier.subscriptions import set_choices
 from tests.deprecations import factories
 
 ROOT = Path(settings.BASE_DIR)
@@ -269,8 +270,7 @@ def test_today_on_an_entry_timeline_is_never_cut_off_in_french(client, chatgpt, 
 # Emails.
 
 @pytest.fixture
-def inline_mail(settings):
-    settings.NOTIFIER_SEND_INLINE = True
+def inline_mail(settings, eager_tasks):
     settings.DEPCAL_TODAY = "2026-01-10"
     from django.core.cache import cache
 
@@ -316,7 +316,7 @@ def test_a_french_subscriber_gets_a_french_alert_and_an_english_one_an_english_a
     _subscriber("bob@example.com", "en")
     alerts.record_alerts(date(2026, 1, 18), replay=False)
     with translation.override("en"):
-        messages = {m.to[0]: m for m in (mail.compose(row) for row in
+        messages = {m.to[0]: m for m in (compose.compose(row) for row in
                                          Delivery.objects.filter(kind="alert"))}
         assert translation.get_language() == "en"  # composing leaves the language as it was
     french, english = messages["ada@example.com"], messages["bob@example.com"]

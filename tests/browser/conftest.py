@@ -77,21 +77,21 @@ def browser():
 def _site(live_server, settings, today: date):
     settings.DEPCAL_TODAY = today.isoformat()
     settings.SITE_URL = live_server.url  # links in mail and calendar feeds point here
-    settings.NOTIFIER_SEND_INLINE = True  # mail is sent by the request that queues it
+    # (eager_tasks: mail is sent by the request that queues it)
     cache.clear()  # rate limits and rendered feeds of earlier tests
     catalogue.load(catalogue.read(), today=today)
     return live_server
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings):
+def site(live_server, transactional_db, settings, eager_tasks):
     """The live server with the shipped catalogue, on 18 January 2026."""
     yield _site(live_server, settings, TODAY)
     cache.clear()
 
 
 @pytest.fixture
-def site_all_past(live_server, transactional_db, settings):
+def site_all_past(live_server, transactional_db, settings, eager_tasks):
     """The live server with the shipped catalogue, on 1 June 2028 (all retired)."""
     yield _site(live_server, settings, ALL_PAST)
     cache.clear()

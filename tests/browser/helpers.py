@@ -40,20 +40,20 @@ def entry_path(identifier: str, vendor: str = "openai") -> str:
 
 
 def subscriber_links(email: str, *, confirmed: bool, language: str = "en") -> dict[str, str]:
-    """A subscriber made through the model functions (its emails, and so its pages, in
-    ``language``), and the paths of its pages."""
+    """A subscriber made through the subscription functions (its emails, and so its pages,
+    in ``language``), and the paths of its pages."""
     from django.urls import reverse
 
     from deprecations import clock
-    from notifier import models, tokens
+    from notifier import models, subscriptions, tokens
 
     now = timezone.now()
-    models.request_subscription(email, now=now, today=clock.today(),
-                                confirm_interval=timedelta(hours=1), vendors=["openai"],
-                                language=language)
+    subscriptions.request_subscription(email, now=now, today=clock.today(),
+                                       confirm_interval=timedelta(hours=1), vendors=["openai"],
+                                       language=language)
     subscriber = models.Subscriber.objects.get(email=email)
     if confirmed:
-        models.confirm_subscription(subscriber, now=now, today=clock.today())
+        subscriptions.confirm_subscription(subscriber, now=now, today=clock.today())
         subscriber.refresh_from_db()
     return {
         "confirm": reverse("notifier:confirm", args=[tokens.make(subscriber, tokens.CONFIRM)]),

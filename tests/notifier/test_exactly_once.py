@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from depcal.celery import app
-from notifier import alerts, mail, tasks
-from notifier.models import Delivery, Subscriber, set_choices
+from notifier import alerts, outbox, send, tasks
+from notifier.models import Delivery, Subscriber
+from notifier.subscriptions import set_choices
 from tests.deprecations import factories
 from tests.notifier.smtp import SMTPSink
 from tests.worker import CeleryWorker, wait_for
@@ -118,7 +119,8 @@ def test_two_senders_at_once_send_each_message_once(settings, capsys):
             for _ in range(4):
                 tasks.send_pending.delay(batch_size=5, lease_seconds=30)
             # A third sender in this process, at the same time.
-            mine = mail.send_pending(policy=mail.SendPolicy(batch_size=5, lease_seconds=30))
+            policy = outbox.SendPolicy.from_settings(batch_size=5, lease_seconds=30)
+            mine = send.send_pending(policy=policy)
             wait_for(lambda: Delivery.objects.filter(status="sent").count() == count,
                      timeout=120, what=f"all sent; worker log:\n{worker.output()[-3000:]}")
         check_exactly_once(sink)

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from deprecations import changes
 from deprecations.models import Deprecation
-from notifier import alerts, mail
-from notifier.models import Delivery, Subscriber, set_choices
+from notifier import alerts, outbox, send
+from notifier.models import Delivery, Subscriber
+from notifier.subscriptions import set_choices
 from tests.deprecations import factories
 from tests.notifier.smtp import SMTPSink
 
@@ -25,11 +26,10 @@ SUBJECT = "chatgpt-4o-latest shuts down in 30 days (17 Feb 2026) - move to gpt-5
 
 
 @pytest.fixture
-def smtp(settings):
+def smtp(settings, eager_tasks):
     with SMTPSink() as sink:
         for name, value in sink.settings().items():
             setattr(settings, name, value)
-        settings.NOTIFIER_SEND_INLINE = True
         yield sink
 
 
@@ -77,7 +77,7 @@ def test_subscribe_confirm_alert_and_one_click_unsubscribe(
 
     out = StringIO()
     call_command("send_alerts", today="2026-01-18", stdout=out)
-    assert "due 1, sent 1, skipped 0, failed 0" in out.getvalue()
+    assert "due 1 in 1 message, sent 1, skipped 0, failed 0" in out.getvalue()
     alert = smtp.wait_for(3)[2]
     assert alert.subject == SUBJECT
     assert alert.rcpt_tos == ["ada@example.com"]
@@ -95,7 +95,7 @@ def test_subscribe_confirm_alert_and_one_click_unsubscribe(
     call_command("send_digests", today="2026-01-19", stdout=StringIO())
     changes.move_date(Deprecation.objects.get(), "shutdown_on", date(2026, 2, 20))
     call_command("send_alerts", stdout=StringIO())
-    mail.send_pending()
+    send.send_pending()
     assert len(smtp.messages()) == 3  # nothing more
 
 
@@ -103,11 +103,11 @@ def test_an_alert_has_the_headers_parts_and_working_links(smtp, client):
     entry = factories.entry(replacements=["gpt-5.1-chat-latest", "<script>x</script>"])
     subscriber()
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    assert mail.send_pending().sent == 1
+    assert send.send_pending().sent == 1
     [received] = smtp.messages()
     message = received.message
     row = Delivery.objects.get()
-    assert message["Message-ID"] == row.message_id == mail.message_id(row)
+    assert message["Message-ID"] == row.message_id == outbox.message_id(row)
     assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     list_unsubscribe = message["List-Unsubscribe"].strip()  # folded: the URL is long
@@ -136,7 +136,7 @@ def test_a_batch_goes_over_one_connection(smtp):
     for n in range(5):
         subscriber(f"s{n}@example.com")
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    report = mail.send_pending()
+    report = send.send_pending()
     assert report.sent == 5
     assert smtp.sessions == 1
     assert len({m.message_id for m in smtp.messages()}) == 5
@@ -149,17 +149,17 @@ def test_a_451_retries_with_backoff_keeping_the_message_id(smtp):
     smtp.refuse["busy@example.com"] = "451 4.2.1 Mailbox busy, try later"
     alerts.record_alerts(date(2026, 1, 18), replay=False)
     before = timezone.now()
-    report = mail.send_pending()
+    report = send.send_pending()
     assert (report.sent, report.retrying) == (1, 1)
     row = Delivery.objects.get(subscriber__email="busy@example.com")
     assert row.status == "pending" and row.attempts == 1
     assert row.next_attempt_at >= before + timedelta(seconds=60)
     assert "451" in row.last_error
     first_id = row.message_id
-    assert mail.send_pending().sent == 0  # not yet: backing off
+    assert send.send_pending().sent == 0  # not yet: backing off
     del smtp.refuse["busy@example.com"]
     Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    assert mail.send_pending().sent == 1
+    assert send.send_pending().sent == 1
     [received] = smtp.to("busy@example.com")
     assert received.message_id == first_id
     row.refresh_from_db()
@@ -171,7 +171,8 @@ def test_temporary_failures_suppress_the_address_after_n_tries(smtp):
     busy = subscriber("busy@example.com")
     smtp.refuse["busy@example.com"] = "452 4.2.2 Mailbox full"
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    report = mail.send_pending(policy=mail.SendPolicy(max_attempts=3, backoff_seconds=0))
+    policy = outbox.SendPolicy.from_settings(max_attempts=3, backoff_seconds=0)
+    report = send.send_pending(policy=policy)
     assert (report.sent, report.failed) == (0, 1)
     assert len(smtp.refused) == 3
     row = Delivery.objects.get()
@@ -188,13 +189,15 @@ def test_a_550_bounces_the_address_and_stops_sending_to_it(smtp):
     gone = subscriber("gone@example.com")
     subscriber("ok@example.com")
     smtp.refuse["gone@example.com"] = "550 5.1.1 No such user"
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
-    report = mail.send_pending()
-    assert (report.sent, report.failed) == (2, 1)
+    alerts.record_alerts(date(2026, 1, 18), replay=False)  # one message each, two entries
+    alerts.record_digests(date(2026, 1, 19), replay=True)  # and a digest each, later
+    report = send.send_pending(kinds=["alert"])
+    assert (report.sent, report.failed) == (1, 1)
     gone.refresh_from_db()
     assert gone.status == "bounced" and "550" in gone.bounce_reason
-    statuses = sorted(Delivery.objects.filter(subscriber=gone).values_list("status", flat=True))
-    assert statuses == ["bounced", "skipped"]  # the second was not even tried
+    statuses = sorted(Delivery.objects.filter(subscriber=gone).values_list("kind", "status"))
+    assert statuses == [("alert", "bounced"), ("digest", "skipped")]  # never tried
+    assert send.send_pending().sent == 1  # ok's digest
     assert len(smtp.refused) == 1
     assert {m.rcpt_tos[0] for m in smtp.messages()} == {"ok@example.com"}
 
@@ -207,13 +210,13 @@ def test_a_server_that_is_down_leaves_everything_for_later(settings):
     for name, value in sink.settings().items():
         setattr(settings, name, value)
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    report = mail.send_pending()
+    report = send.send_pending()
     assert report.interrupted and report.sent == 0
     rows = Delivery.objects.order_by("id")
     assert [(r.status, r.attempts) for r in rows] == [("pending", 1), ("pending", 0)]
     with sink:
         Delivery.objects.update(next_attempt_at=timezone.now())
-        assert mail.send_pending().sent == 2
+        assert send.send_pending().sent == 2
         assert len(sink.messages()) == 2
 
 
@@ -224,12 +227,10 @@ def test_the_welcome_email_lists_what_is_already_within_the_lead_times(
     factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None)
     subscriber_ = Subscriber.objects.create(email="new@example.com",
                                             requested_at=timezone.now())
-    from notifier.models import confirm_subscription
+    from notifier.subscriptions import confirm_subscription
 
-    with django_capture_on_commit_callbacks(execute=True):
-        delivery = confirm_subscription(subscriber_, now=timezone.now(),
-                                        today=date(2026, 1, 20))
-        mail.request_send([delivery.pk])
+    delivery = confirm_subscription(subscriber_, now=timezone.now(), today=date(2026, 1, 20))
+    send.send_pending(only_ids=[delivery.pk])
     [welcome] = smtp.messages()
     assert welcome.subject == ("Your depcal alerts are on: 1 shutdown already within your lead "
                                "times, next chatgpt-4o-latest on 17 Feb 2026")
@@ -248,9 +249,57 @@ def test_a_long_outage_delays_messages_but_fails_none(settings):
     for name, value in SMTPSink().settings().items():  # a port nobody listens on
         setattr(settings, name, value)
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    policy = mail.SendPolicy(max_attempts=2, backoff_seconds=0)
+    policy = outbox.SendPolicy.from_settings(max_attempts=2, backoff_seconds=0)
     for _ in range(5):
-        assert mail.send_pending(policy=policy).interrupted
+        assert send.send_pending(policy=policy).interrupted
     row = Delivery.objects.get()
     assert (row.status, row.attempts) == ("pending", 5)
     assert Subscriber.objects.get().status == "confirmed"
+
+
+def test_an_address_that_cannot_be_encoded_retries_then_fails_and_never_loops(smtp):
+    """Finding 4: an address the form now refuses, from before it did. Sending it raises
+    UnicodeError (not an OSError): the row is retried with backoff, then failed."""
+    factories.entry()
+    subscriber("a@b.co\u202e")
+    subscriber("ok@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    before = timezone.now()
+    report = send.send_pending()
+    assert (report.sent, report.retrying, report.failed) == (1, 1, 0)
+    bad = Delivery.objects.get(subscriber__email="a@b.co\u202e")
+    assert (bad.status, bad.attempts) == ("pending", 1)
+    assert bad.next_attempt_at >= before + timedelta(seconds=60)
+    assert "UnicodeError" in bad.last_error
+    policy = outbox.SendPolicy.from_settings(max_attempts=3, backoff_seconds=0)
+    Delivery.objects.filter(pk=bad.pk).update(next_attempt_at=timezone.now())
+    report = send.send_pending(policy=policy)  # attempts 2 and 3 at once: no backoff
+    assert (report.sent, report.failed) == (0, 1)
+    bad.refresh_from_db()
+    assert (bad.status, bad.attempts) == ("failed", 3)
+    assert Subscriber.objects.get(email="a@b.co\u202e").status == "suppressed"
+    assert send.send_pending(policy=policy).sent == 0
+    assert [m.rcpt_tos for m in smtp.messages()] == [["ok@example.com"]]
+
+
+def test_a_row_whose_sender_died_during_its_last_attempt_ends_failed(smtp):
+    """A message that kills its sender is not taken again forever: a stale "sending" row is
+    sent again while it has attempts left (same Message-ID), and failed after that."""
+    factories.entry()
+    subscriber("a@example.com")
+    subscriber("b@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    policy = outbox.SendPolicy.from_settings(max_attempts=2)
+    rows = list(Delivery.objects.order_by("id"))
+    for row, attempts in zip(rows, (1, 2), strict=True):  # in flight when the sender died
+        Delivery.objects.filter(pk=row.pk).update(
+            status="sending", attempts=attempts, send_started_at=timezone.now(),
+            lease_until=timezone.now() - timedelta(seconds=1), claim_token="dead",
+            message_id=outbox.message_id(row))
+    report = send.send_pending(policy=policy)
+    assert report.sent == 1
+    first, last = (Delivery.objects.get(pk=r.pk) for r in rows)
+    assert (first.status, first.attempts) == ("sent", 2)
+    assert [m.message_id for m in smtp.messages()] == [first.message_id]
+    assert (last.status, last.attempts) == ("failed", 2)
+    assert "stopped during each of 2 attempts" in last.last_error

@@ -5,7 +5,7 @@ SMTP server.
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
@@ -13,11 +13,15 @@ import vobject
 from django.core import mail as outbox
 from django.core import signing
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from notifier import tokens
-from notifier.models import Delivery, Subscriber, request_subscription
+from notifier.models import Delivery, Subscriber
+from notifier.subscriptions import request_subscription
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +29,7 @@ CONFIRM_LINK = re.compile(r"https?://\S+(/subscribe/confirm/\S+/)")
 
 
 @pytest.fixture(autouse=True)
-def inline_sending(settings):
-    settings.NOTIFIER_SEND_INLINE = True
+def inline_sending(settings, eager_tasks):
     settings.DEPCAL_TODAY = "2026-01-10"
     cache.clear()
     yield
@@ -297,7 +300,6 @@ def test_unsubscribing_skips_what_was_waiting_and_resubscribing_needs_a_new_opt_
         browser, django_capture_on_commit_callbacks, settings):
     commit = django_capture_on_commit_callbacks
     subscriber = confirmed(browser, commit)
-    settings.NOTIFIER_SEND_INLINE = False
     waiting = Delivery.objects.create(subscriber=subscriber, kind="digest", revision=1,
                                       as_of=date(2026, 1, 12), next_attempt_at="2026-01-12T00:00Z",
                                       created_at="2026-01-12T00:00Z")
@@ -305,7 +307,6 @@ def test_unsubscribing_skips_what_was_waiting_and_resubscribing_needs_a_new_opt_
                           args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)]))
     waiting.refresh_from_db()
     assert waiting.status == "skipped"
-    settings.NOTIFIER_SEND_INLINE = True
     sent = len(outbox.outbox)
     subscribe(browser, commit=commit)
     assert Subscriber.objects.get().status == "pending"
@@ -320,3 +321,83 @@ def test_the_admin_lists_subscribers_and_the_ledger_read_only(admin_client, brow
                 f"/admin/notifier/subscriber/{Subscriber.objects.get().pk}/change/"):
         assert admin_client.get(url).status_code == 200, url
     assert admin_client.get("/admin/notifier/delivery/add/").status_code == 403
+
+
+def test_a_confirmed_address_that_subscribes_again_gets_its_manage_link(
+        browser, django_capture_on_commit_callbacks):
+    """Lost links: the page reads the same; the mail carries the manage link (rate-limited);
+    the subscription and its choices stay as they were."""
+    commit = django_capture_on_commit_callbacks
+    subscriber = confirmed(browser, commit, vendors=[])
+    Subscriber.objects.update(confirm_sent_at=timezone.now() - timedelta(hours=2))
+    sent = len(outbox.outbox)
+    response = subscribe(browser, commit=commit, digest="daily")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("notifier:subscribe_sent")
+    [message] = outbox.outbox[sent:]
+    assert message.subject == "Your depcal alerts: the link to manage them"
+    manage = re.search(r"https?://\S+(/manage/\S+/)", message.body).group(1)
+    assert browser.get(manage).status_code == 200
+    assert "/unsubscribe/" in message.body
+    subscriber.refresh_from_db()
+    assert (subscriber.status, subscriber.digest) == ("confirmed", "weekly")
+    again = subscribe(browser, commit=commit)  # within the hour: nothing more
+    assert again["Location"] == response["Location"] and len(outbox.outbox) == sent + 1
+
+
+def _post_and_watch(client, email, commit):
+    """What one subscribe POST does in the page: its answer, its SQL, what it queues."""
+    data = {"email": email, "lead_times": ["30"], "digest": "weekly"}
+    with commit() as queued, CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("notifier:subscribe"), data, REMOTE_ADDR="192.0.2.7")
+    return (response.status_code, response["Location"],
+            [q["sql"] for q in queries.captured_queries],
+            [(c.func.__self__.name, c.args) for c in queued])
+
+
+def test_the_page_does_the_same_work_whatever_the_state_of_the_address(
+        django_capture_on_commit_callbacks):
+    """Finding 12: the answer, and the work behind it, tell nothing about the address (the
+    request is recorded and answered by the worker)."""
+    commit = django_capture_on_commit_callbacks
+    Subscriber.objects.create(email="pending@example.com", requested_at=timezone.now())
+    for state in ("confirmed", "unsubscribed", "bounced"):
+        Subscriber.objects.create(email=f"{state}@example.com", status=state,
+                                  requested_at=timezone.now(), confirmed_at=timezone.now())
+    seen = {}
+    for state in ("new", "pending", "confirmed", "unsubscribed", "bounced"):
+        status, location, sql, queued = _post_and_watch(Client(), f"{state}@example.com", commit)
+        assert queued == [("notifier.tasks.request_subscription",
+                           (f"{state}@example.com", mock.ANY))]
+        seen[state] = (status, location, sql)
+    assert len(set(map(repr, seen.values()))) == 1, seen
+    assert not any("notifier_subscriber" in q for q in seen["new"][2])
+
+
+@pytest.mark.parametrize("address", [
+    "a@b.co\u202e",  # a right-to-left override after the domain (finding 4)
+    '"a\x01b"@example.com',  # a control character in a quoted local part (finding 18)
+    '"ada"@example.com',  # any quoted local part
+    "a@[127.0.0.1]",  # an IP literal
+    "a@[IPv6:::1]",
+    "a@localhost",  # a local name
+    "a@example",
+    "a@host.test",  # a reserved name
+    "\u00fc@example.com",  # needs SMTPUTF8, which the sender does not speak
+])
+def test_the_form_refuses_addresses_mail_cannot_or_must_not_go_to(
+        address, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        response = Client().post(reverse("notifier:subscribe"), {
+            "email": address, "lead_times": ["30"], "digest": "weekly"})
+    assert response.status_code == 400
+    assert 'id="id_email_error"' in response.content.decode()
+    assert not queued and not Subscriber.objects.exists()
+
+
+def test_an_internationalised_domain_is_kept_in_the_form_mail_is_sent_to(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        Client().post(reverse("notifier:subscribe"), {
+            "email": "Ada@B\u00fccher.example.com", "lead_times": ["30"], "digest": "weekly"})
+    assert queued[0].args[0] == "Ada@xn--bcher-kva.example.com"

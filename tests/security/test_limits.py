@@ -74,8 +74,7 @@ def test_other_mailboxes_keep_their_own_key():
 
 @pytest.mark.django_db
 def test_tagged_addresses_of_one_mailbox_get_three_confirmations_a_day_from_any_address(
-        client, settings, django_capture_on_commit_callbacks):
-    settings.NOTIFIER_SEND_INLINE = True
+        client, settings, django_capture_on_commit_callbacks, eager_tasks):
     settings.DEPCAL_TODAY = "2026-01-10"
     sent = []
     for i in range(8):  # a new client address each time: the per-client limit never applies
@@ -93,8 +92,7 @@ def test_tagged_addresses_of_one_mailbox_get_three_confirmations_a_day_from_any_
 
 @pytest.mark.django_db
 def test_the_subscribe_limit_per_client_ignores_a_forged_forwarded_for(
-        client, settings, django_capture_on_commit_callbacks):
-    settings.NOTIFIER_SEND_INLINE = True
+        client, settings, django_capture_on_commit_callbacks, eager_tasks):
     settings.NOTIFIER_IP_LIMIT_PER_HOUR = 3
     settings.DEPCAL_TRUSTED_PROXIES = 0
     codes = []
@@ -108,8 +106,7 @@ def test_the_subscribe_limit_per_client_ignores_a_forged_forwarded_for(
 
 @pytest.mark.django_db
 def test_behind_one_proxy_each_client_has_its_own_subscribe_limit(
-        client, settings, django_capture_on_commit_callbacks):
-    settings.NOTIFIER_SEND_INLINE = True
+        client, settings, django_capture_on_commit_callbacks, eager_tasks):
     settings.NOTIFIER_IP_LIMIT_PER_HOUR = 1
     settings.DEPCAL_TRUSTED_PROXIES = 1
 

@@ -17,17 +17,17 @@ from django.utils import timezone
 
 from bench.app_server import ROOT, GunicornServer, app_env
 from depcal.logs import redact
-from notifier import models, tokens
+from notifier import models, subscriptions, tokens
 
 DAY = 86400
 
 
 def subscriber(email="ada@example.com") -> models.Subscriber:
     now = timezone.now()
-    models.request_subscription(email, now=now, today=now.date(),
+    subscriptions.request_subscription(email, now=now, today=now.date(),
                                 confirm_interval=timedelta(hours=1))
     s = models.Subscriber.objects.get(email=email)
-    models.confirm_subscription(s, now=now, today=now.date())
+    subscriptions.confirm_subscription(s, now=now, today=now.date())
     s.refresh_from_db()
     return s
 
@@ -62,11 +62,11 @@ def test_links_work_for_a_year_then_expire(client, purpose, path):
 def test_a_new_confirmation_retires_every_earlier_link(client):
     s = subscriber()
     old = {p: tokens.make(s, p) for p in (tokens.MANAGE, tokens.UNSUBSCRIBE)}
-    models.unsubscribe(s, now=timezone.now())
+    subscriptions.unsubscribe(s, now=timezone.now())
     now = timezone.now()
-    models.request_subscription(s.email, now=now, today=now.date(),
+    subscriptions.request_subscription(s.email, now=now, today=now.date(),
                                 confirm_interval=timedelta(hours=1))
-    models.confirm_subscription(s, now=now, today=now.date())
+    subscriptions.confirm_subscription(s, now=now, today=now.date())
     for purpose, token in old.items():
         with pytest.raises(tokens.BadToken):
             tokens.read(token, purpose)
@@ -77,7 +77,7 @@ def test_a_new_confirmation_retires_every_earlier_link(client):
 @pytest.mark.django_db
 def test_confirming_leads_to_a_manage_page_that_works(client):
     now = timezone.now()
-    models.request_subscription("ada@example.com", now=now, today=now.date(),
+    subscriptions.request_subscription("ada@example.com", now=now, today=now.date(),
                                 confirm_interval=timedelta(hours=1))
     pending = models.Subscriber.objects.get()
     before = pending.link_key

@@ -2,15 +2,19 @@
 
 ``--today`` moves the day of the due computation only (a replay: see ``notifier.alerts`` for
 how confirmation dates are then ignored); sending happens now. Running it twice for the same
-day sends nothing the second time: the ledger already holds every message.
+day sends nothing the second time: the ledger already holds every message. When mail goes to
+Django's console backend, the first line says so: messages are printed, and recorded as sent.
 """
 
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from deprecations import clock
-from notifier import alerts, mail
+from notifier import alerts, send
+
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 
 def parse_day(value: str | None) -> date:
@@ -22,9 +26,18 @@ def parse_day(value: str | None) -> date:
         raise CommandError(f"--today takes a date as YYYY-MM-DD, not {value!r}") from exc
 
 
+def console_warning() -> str | None:
+    """What to say first when messages would be printed and recorded as sent."""
+    if settings.EMAIL_BACKEND != CONSOLE_BACKEND:
+        return None
+    return ("Mail goes to the console (EMAIL_BACKEND is the console backend): messages are "
+            "printed here and recorded as sent, so no later run sends them. Set EMAIL_HOST "
+            "(or run `make run` with it) to send for real; --dry-run records nothing.")
+
+
 class Command(BaseCommand):
     help = "Record the lead-time alerts and change emails due on a day, then send them."
-    kinds = mail.ALERT_KINDS
+    kinds = send.ALERT_KINDS
 
     def add_arguments(self, parser):
         parser.add_argument("--today", help="the day to compute for (YYYY-MM-DD; default today)")
@@ -41,6 +54,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, today=None, dry_run=False, **options):
         day = parse_day(today)
+        warning = None if dry_run else console_warning()
+        if warning:
+            self.stdout.write(self.style.WARNING(warning))
         replay = " (replay: confirmation dates ignored)" if alerts.is_replay(day) else ""
         due = self.record(day, dry_run=dry_run)
         if dry_run:
@@ -48,7 +64,9 @@ class Command(BaseCommand):
                               f"or sent)")
             self.preview(day)
             return
-        report = mail.send_pending(kinds=self.kinds)
+        report = send.send_pending(kinds=self.kinds)
         self.stdout.write(
-            f"{day}{replay}: due {due.total}, sent {report.sent}, skipped {report.skipped}, "
-            f"failed {report.failed}, retrying later {report.retrying}")
+            f"{day}{replay}: due {due.total} in {due.messages} "
+            f"message{'' if due.messages == 1 else 's'}, sent {report.sent}, "
+            f"skipped {report.skipped}, failed {report.failed}, "
+            f"retrying later {report.retrying}")

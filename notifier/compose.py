@@ -1,0 +1,294 @@
+"""Composing a ledger row's email from templates, in the language its subscriber chose.
+
+Each kind of message has a small function that gathers what it says (``KINDS``), or says
+that it is no longer wanted (None: the row is skipped). A message is its content (subject and
+body, ``email/<kind>_subject.txt``, ``email/<kind>.txt``, ``email/<kind>.html``) framed with
+the parts that are the subscriber's own (the footer's signed links, the headers). For alerts,
+changes and digests the content depends only on the entries, the day and the language, so it
+can be rendered once for everyone who is told the same thing.
+
+Dates: a tentative shutdown ("not sooner than") reads "not before DATE" and is never counted
+down; a change tells the dates recorded with it, not the entry's current ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import groupby
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import OuterRef, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
+
+from deprecations.models import Change, Deprecation, Vendor
+from notifier import alerts, tokens
+from notifier.models import Delivery, Mention, Subscriber
+from notifier.outbox import message_id
+
+DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a message says, before the parts that are its subscriber's own."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    context: Callable[[Delivery, Subscriber], dict | None]
+    status: str = Subscriber.Status.CONFIRMED  # the subscriber's status it is sent in
+    footer: str = "list"  # "list": manage, calendar and unsubscribe links; "site": a link home
+    # The content says the same to everyone told the same entries on the same day in the same
+    # language (no address, no signed link in it): it may be rendered once for all of them.
+    shared: bool = False
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def links(subscriber: Subscriber) -> dict[str, str]:
+    """The subscriber's own links (signed), as every message's footer shows them."""
+    return {
+        "manage_url": absolute(reverse("notifier:manage",
+                                       args=[tokens.make(subscriber, tokens.MANAGE)])),
+        "unsubscribe_url": absolute(reverse("notifier:unsubscribe",
+                                            args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)])),
+        "feed_url": absolute(reverse("notifier:private_feed", args=[subscriber.feed_token])),
+        "site_url": settings.SITE_URL,
+    }
+
+
+def when(day, *, tentative: bool = False, month: bool = False, long: bool = False) -> str:
+    """A shutdown date as messages write it: "17 Feb 2026" (``long``: "on Tuesday 17 February
+    2026"), "March 2026" when the vendor gave only the month, "not before ..." when the
+    vendor gave the earliest possible day."""
+    if day is None:
+        return gettext("no date")
+    if month:
+        text = date_format(day, "F Y")
+        if not tentative:
+            return gettext("in %(month)s (the vendor gave only the month)") % {
+                "month": text} if long else text
+    else:
+        text = date_format(day, "l j F Y" if long else "SHORT_DATE_FORMAT")
+    if tentative:
+        return gettext("not before %(date)s") % {"date": text}
+    return gettext("on %(date)s") % {"date": text} if long else text
+
+
+def entry_view(entry: Deprecation, today) -> Deprecation:
+    """The entry with what the templates show: its address, its date in words, every
+    replacement, and the days left (None when the date is tentative: never counted down)."""
+    month = entry.shutdown_precision == Deprecation.Precision.MONTH
+    entry.days = None if entry.shutdown_tentative else entry.days_left(today)
+    entry.when = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month)
+    entry.when_long = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month,
+                           long=True)
+    entry.replacements_text = get_text_list(entry.replacements, gettext("or"))
+    entry.url = absolute(entry.get_absolute_url())
+    return entry
+
+
+def change_view(change: Change, today) -> Change:
+    """A history row with its own recorded dates in words (not the entry's current ones)."""
+    change.old_when = when(change.old_date, tentative=change.old_tentative)
+    change.new_when = when(change.new_date, tentative=change.new_tentative)
+    entry_view(change.deprecation, today)
+    return change
+
+
+def by_shutdown(entries: list[Deprecation]) -> list[dict]:
+    """Entries grouped by shutdown date (and how it is given), soonest first."""
+    key = lambda e: (e.shutdown_on, e.shutdown_precision, e.shutdown_tentative)  # noqa: E731
+    ordered = sorted(entries, key=lambda e: (*key(e), e.offering.identifier))
+    return [{"when": items[0], "entries": items}
+            for items in (list(g) for _, g in groupby(ordered, key=key))]
+
+
+def _names(entries) -> dict:
+    """How many entries, and the first names for a subject: "a, b, c and 2 more"."""
+    names = [e.offering.identifier for e in entries]
+    shown = names if len(names) <= 3 else [*names[:3], ngettext(
+        "%(n)d more", "%(n)d more", len(names) - 3) % {"n": len(names) - 3}]
+    return {"count": len(names), "names": get_text_list(shown, gettext("and"))}
+
+
+# The context of each kind.
+
+def _confirm(row: Delivery, s: Subscriber) -> dict | None:
+    if row.revision != s.confirm_requests:
+        return None  # a newer request replaced it
+    max_age = settings.NOTIFIER_CONFIRM_MAX_AGE
+    return {"confirm_url": absolute(reverse("notifier:confirm",
+                                            args=[tokens.make(s, tokens.CONFIRM)])),
+            "expires_days": max_age // 86400}
+
+
+def _links(row: Delivery, s: Subscriber) -> dict | None:
+    return {}
+
+
+def _welcome(row: Delivery, s: Subscriber) -> dict | None:
+    today = row.as_of
+    horizon = max(s.lead_times, default=-1)
+    vendors, models = s.follows()
+    names = dict(Vendor.objects.filter(slug__in=vendors).values_list("slug", "name"))
+    return {
+        "lead_times": [str(d) for d in s.lead_times],  # join needs strings in text
+        "entries": [entry_view(e, today) for e in alerts.followed_entries(s).exclude(
+            status=Deprecation.Status.WITHDRAWN).filter(
+            shutdown_on__gte=today, shutdown_on__lte=today + timedelta(days=horizon))],
+        "vendors": [names.get(v, v) for v in vendors], "models": models,
+    }
+
+
+def _alerts(row: Delivery, s: Subscriber) -> dict | None:
+    """Every entry that reached a lead time, grouped by shutdown date. An entry withdrawn or
+    moved since is left out: the change email says so."""
+    entries = []
+    for mention in row.mentions.select_related("deprecation__offering__vendor"):
+        entry = mention.deprecation
+        if (entry.published and entry.status != Deprecation.Status.WITHDRAWN
+                and entry.shutdown_on == mention.shutdown_on):
+            entry.lead_days = mention.lead_days
+            entries.append(entry_view(entry, row.as_of))
+    if not entries:
+        return None
+    groups = by_shutdown(entries)
+    ordered = [e for g in groups for e in g["entries"]]
+    leads = sorted({e.lead_days for e in ordered}, reverse=True)
+    return {"entries": ordered, "groups": groups, "lead_days": leads[0] if len(leads) == 1
+            else None, "leads": get_text_list([str(d) for d in leads], gettext("and")),
+            **_names(ordered)}
+
+
+def _changes(row: Delivery, s: Subscriber) -> dict | None:
+    """Each entry's notable changes since the previous change email about it, as recorded."""
+    earlier = Mention.objects.filter(
+        subscriber=s, kind=Mention.Kind.CHANGE, deprecation=OuterRef("deprecation"),
+        id__lt=OuterRef("id")).order_by("-revision").values("revision")[:1]
+    mentions = list(row.mentions.filter(deprecation__published=True)
+                    .select_related("deprecation__offering__vendor")
+                    .annotate(since=Subquery(earlier)))
+    history = alerts.told_changes(Change.objects.filter(
+        deprecation__in=[m.deprecation_id for m in mentions], changed_at__gt=s.confirmed_at))
+    items = []
+    for m in mentions:
+        told = [change_view(c, row.as_of) for c in history if c.deprecation_id == m.deprecation_id
+                and (m.since or 0) < c.revision <= m.revision]
+        if told:
+            items.append({"entry": entry_view(m.deprecation, row.as_of), "changes": told,
+                          "latest": told[-1]})
+    if not items:
+        return None
+    items.sort(key=lambda i: (i["changes"][0].changed_at, i["entry"].offering.identifier))
+    return {"items": items, **_names([i["entry"] for i in items])}
+
+
+def _digest(row: Delivery, s: Subscriber) -> dict | None:
+    if s.digest == Subscriber.Digest.NONE:
+        return None  # switched off since the row was made
+    today = row.as_of
+    previous = (Delivery.objects.filter(subscriber=s, kind=row.kind, id__lt=row.pk)
+                .order_by("-id").values_list("created_at", flat=True).first())
+    since = previous or s.confirmed_at
+    mine = alerts.followed_entries(s)
+    entries = [entry_view(e, today) for e in mine.exclude(
+        status=Deprecation.Status.WITHDRAWN).filter(
+        shutdown_on__gte=today, shutdown_on__lte=today + timedelta(days=DIGEST_DAYS))]
+    changes = alerts.told_changes(Change.objects.filter(
+        deprecation__in=mine.values("pk"), changed_at__gt=since,
+        changed_at__lte=row.created_at))
+    for change in changes:
+        change_view(change, today)
+    if not entries and not changes:
+        return None
+    return {"entries": entries, "changes": changes, "since": since, "cadence": s.digest,
+            "horizon": DIGEST_DAYS}
+
+
+KINDS: dict[str, Kind] = {
+    Delivery.Kind.CONFIRM: Kind(_confirm, status=Subscriber.Status.PENDING, footer="site"),
+    Delivery.Kind.LINKS: Kind(_links, footer="site"),
+    Delivery.Kind.WELCOME: Kind(_welcome),
+    Delivery.Kind.ALERT: Kind(_alerts, shared=True),
+    Delivery.Kind.CHANGE: Kind(_changes, shared=True),
+    Delivery.Kind.DIGEST: Kind(_digest, shared=True),
+}
+
+
+def context_for(row: Delivery) -> dict | None:
+    """The template context of a row's content, or None when the message is no longer wanted.
+    Only the kinds that are not ``shared`` see the subscriber and their links."""
+    kind = KINDS[row.kind]
+    s = row.subscriber
+    if s.status != kind.status:
+        return None
+    ctx = kind.context(row, s)
+    if ctx is None:
+        return None
+    ctx.update(kind=row.kind, today=row.as_of)
+    if not kind.shared:
+        ctx.update(subscriber=s, **links(s))
+    return ctx
+
+
+# Rendering.
+
+def render(kind: str, ctx: dict) -> Content:
+    """The content of a message of ``kind`` in the active language."""
+    return Content(
+        subject=" ".join(render_to_string(f"email/{kind}_subject.txt", ctx).split()),
+        text=render_to_string(f"email/{kind}.txt", ctx).strip() + "\n",
+        html=render_to_string(f"email/{kind}.html", ctx).strip())
+
+
+def frame(content: Content, kind: str, personal: dict) -> tuple[str, str]:
+    """Text and HTML bodies: the content with the subscriber's own footer."""
+    footer = KINDS[kind].footer
+    text = content.text + "\n" + render_to_string(f"email/_footer_{footer}.txt", personal)
+    html = render_to_string("email/base.html", {
+        **personal, "title": content.subject, "footer": f"email/_footer_{footer}.html",
+        "body": mark_safe(content.html)})  # noqa: S308 - rendered by our own templates
+    return text.rstrip() + "\n", html
+
+
+def headers(row: Delivery, personal: dict) -> dict[str, str]:
+    mid = message_id(row)
+    values = {"Message-ID": mid, "Auto-Submitted": "auto-generated"}
+    if KINDS[row.kind].footer == "list":
+        values["List-Unsubscribe"] = f"<{personal['unsubscribe_url']}>"
+        values["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        values["List-Id"] = f"depcal alerts <alerts.{mid.rpartition('@')[2][:-1]}>"
+    return values
+
+
+def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
+    """The message for a ledger row (text/plain, then text/html), or None to skip it; in the
+    language the subscriber chose."""
+    with translation.override(row.subscriber.language):
+        ctx = context_for(row)
+        if ctx is None:
+            return None
+        content = render(row.kind, ctx)
+        personal = links(row.subscriber)
+        text, html = frame(content, row.kind, personal)
+    msg = EmailMultiAlternatives(
+        subject=content.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.subscriber.email], headers=headers(row, personal), connection=connection)
+    msg.attach_alternative(html, "text/html")
+    return msg

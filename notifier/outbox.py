@@ -1,0 +1,159 @@
+"""The outbox: ledger rows claimed by one sender at a time, each ending sent, retried or failed.
+
+A sender claims a batch of ready rows (``select_for_update(skip_locked=True)`` on PostgreSQL,
+a conditional update elsewhere), renews a row's claim just before its SMTP transaction
+(``start``) and marks it right after the server answered (``finish`` or ``retry_later``). A
+sender that dies in between leaves at most that one row "sending"; once its lease runs out
+another sender takes it again, under the same Message-ID. Every attempt counts: a row that
+keeps killing its sender, or keeps failing, ends failed after ``max_attempts``, never in a
+loop. Nothing here knows about SMTP (``notifier.send``) or templates (``notifier.compose``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifier.models import Delivery
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """How a sender works; defaults from the ``NOTIFIER_*`` settings, read when used."""
+
+    batch_size: int
+    lease_seconds: int  # must exceed EMAIL_TIMEOUT: a claim older than this is stale
+    max_attempts: int
+    backoff_seconds: int  # first retry; then x4 each time
+
+    @classmethod
+    def from_settings(cls, **overrides) -> SendPolicy:
+        values = {"batch_size": settings.NOTIFIER_BATCH_SIZE,
+                  "lease_seconds": settings.NOTIFIER_LEASE_SECONDS,
+                  "max_attempts": settings.NOTIFIER_MAX_ATTEMPTS,
+                  "backoff_seconds": settings.NOTIFIER_BACKOFF_SECONDS}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def backoff(self, attempts: int) -> timedelta:
+        return timedelta(seconds=self.backoff_seconds * 4 ** max(attempts - 1, 0))
+
+
+def message_id(row: Delivery) -> str:
+    """Deterministic from the row: the same on every retry, never another row's (the creation
+    time is in it, so a database rebuilt from scratch does not reuse old ids)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "depcal.localhost"
+    return f"<delivery-{row.pk}.{row.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _ready(now: datetime, kinds) -> Q:
+    ready = (Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+             | Q(status=Delivery.Status.SENDING, lease_until__lt=now))
+    return ready & Q(kind__in=kinds) if kinds else ready
+
+
+def give_up_stale(policy: SendPolicy, now: datetime) -> int:
+    """Rows whose sender died while sending them, on their last allowed attempt: failed, not
+    taken again (a message that kills its sender must not do so forever)."""
+    return Delivery.objects.filter(
+        status=Delivery.Status.SENDING, lease_until__lt=now, send_started_at__isnull=False,
+        attempts__gte=policy.max_attempts).update(
+        status=Delivery.Status.FAILED, claim_token="", lease_until=None,
+        last_error=f"the sender stopped during each of {policy.max_attempts} attempts")
+
+
+def claim(*, policy: SendPolicy, kinds=None, now: datetime | None = None,
+          only_ids=None) -> tuple[str, list[Delivery]]:
+    """Take up to ``batch_size`` ready rows for this sender: (claim token, rows).
+
+    Ready: pending and due for an attempt, or claimed by a sender whose lease ran out (it
+    died). PostgreSQL skips rows another claimer holds; elsewhere a conditional update only
+    takes rows that are still ready, so two claimers never get the same row.
+    """
+    now = now or timezone.now()
+    give_up_stale(policy, now)
+    token = uuid.uuid4().hex
+    ready = _ready(now, kinds)
+    if only_ids is not None:
+        ready &= Q(pk__in=only_ids)
+    claimed = {"status": Delivery.Status.SENDING, "claim_token": token,
+               "claimed_by": _worker_name()[:100], "send_started_at": None,
+               "lease_until": now + timedelta(seconds=policy.lease_seconds)}
+    if db.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(Delivery.objects.select_for_update(skip_locked=True).filter(ready)
+                       .order_by("next_attempt_at", "id")
+                       .values_list("id", flat=True)[:policy.batch_size])
+            Delivery.objects.filter(pk__in=ids).update(**claimed)
+    else:
+        ids = list(Delivery.objects.filter(ready).order_by("next_attempt_at", "id")
+                   .values_list("id", flat=True)[:policy.batch_size])
+        Delivery.objects.filter(ready, pk__in=ids).update(**claimed)
+    rows = list(Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING)
+                .select_related("subscriber").order_by("id"))
+    return token, rows
+
+
+def _mine(row: Delivery, token: str):
+    return Delivery.objects.filter(pk=row.pk, claim_token=token, status=Delivery.Status.SENDING)
+
+
+def start(row: Delivery, token: str, policy: SendPolicy) -> bool:
+    """Renew this row's lease just before its SMTP transaction and count the attempt; False if
+    it was taken over. One statement: per message, round trips cost more than the commit."""
+    now = timezone.now()
+    row.message_id = message_id(row)
+    row.attempts += 1
+    return _mine(row, token).update(
+        lease_until=now + timedelta(seconds=policy.lease_seconds), send_started_at=now,
+        attempts=F("attempts") + 1, message_id=row.message_id) == 1
+
+
+def finish(row: Delivery, token: str, status: str, error: str = "") -> None:
+    _mine(row, token).update(status=status, claim_token="", lease_until=None,
+                             sent_at=timezone.now() if status == Delivery.Status.SENT else None,
+                             last_error=error[:2000])
+
+
+def retry_later(row: Delivery, token: str, policy: SendPolicy, error: str, *,
+                give_up: bool = True) -> bool:
+    """A temporary failure: back to pending with backoff; False once it has given up (the row
+    is then failed). Failures of the server or the connection (``give_up=False``) are never
+    held against a message: an outage delays everything but fails nothing."""
+    row.refresh_from_db(fields=["attempts"])
+    if give_up and row.attempts >= policy.max_attempts:
+        finish(row, token, Delivery.Status.FAILED, error)
+        return False
+    _mine(row, token).update(status=Delivery.Status.PENDING, claim_token="", lease_until=None,
+                             next_attempt_at=timezone.now() + policy.backoff(
+                                 min(row.attempts, policy.max_attempts)),
+                             last_error=error[:2000])
+    return True
+
+
+def release(token: str) -> int:
+    """Give back the rows of a claim that were not tried (no attempt counted)."""
+    return Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING,
+                                   send_started_at=None).update(
+        status=Delivery.Status.PENDING, claim_token="", lease_until=None)
+
+
+def retry_failed(rows, *, now: datetime | None = None) -> int:
+    """Queue failed rows again with their attempts reset (the admin's action); same
+    Message-ID."""
+    return rows.filter(status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now or timezone.now())

@@ -1,0 +1,180 @@
+"""Sending claimed ledger rows over SMTP, each exactly once.
+
+``send_pending`` claims batches (``notifier.outbox``) and sends each batch over one SMTP
+connection. Every row ends in one of: sent; retried later with backoff (a 4xx answer, a
+message that could not be composed or encoded); failed after ``max_attempts`` (the address
+is then suppressed); bounced (a 5xx answer: the address is stopped); skipped (no longer
+wanted). A failure of the connection or of our own account holds nothing against a message:
+the batch ends and everything waits for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+
+from django.core.mail import get_connection
+
+from notifier import outbox, subscriptions
+from notifier.compose import compose
+from notifier.models import Delivery
+from notifier.outbox import SendPolicy
+
+log = logging.getLogger(__name__)
+
+ALERT_KINDS = (Delivery.Kind.ALERT, Delivery.Kind.CHANGE)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    skipped: int = 0
+    retrying: int = 0  # temporary failure, will be tried again
+    failed: int = 0  # given up: 5xx (bounced) or too many temporary failures
+    interrupted: bool = False  # the connection failed: the rest waits for the next run
+    message_ids: list[str] = field(default_factory=list, repr=False)
+
+    def add(self, other: SendReport) -> None:
+        for name in ("sent", "skipped", "retrying", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.message_ids += other.message_ids
+        self.interrupted = self.interrupted or other.interrupted
+
+
+# Failures of the connection or of our own account: nothing to hold against an address.
+CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
+                     smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError,
+                     smtplib.SMTPSenderRefused, smtplib.SMTPNotSupportedError)
+
+
+def address_failure(exc: OSError, address: str) -> int | None:
+    """The SMTP code when the server refused this recipient or message (4xx or 5xx), or
+    None when the failure was the connection's or ours (then nothing is held against the
+    address). A 421 means the server is closing the connection."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return None
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code = (exc.recipients.get(address) or next(iter(exc.recipients.values())))[0]
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+    else:
+        return None
+    return None if code == 421 or not 400 <= code < 600 else code
+
+
+class _Batch:
+    """One batch of claimed rows over one connection, and what became of each."""
+
+    def __init__(self, token: str, policy: SendPolicy, connection):
+        self.token, self.policy, self.connection = token, policy, connection
+        self.report = SendReport()
+        self.opened = False
+        self.stopped: set[int] = set()  # addresses that bounced or were suppressed meanwhile
+
+    def skip(self, row: Delivery, why: str) -> None:
+        outbox.finish(row, self.token, Delivery.Status.SKIPPED, why)
+        self.report.skipped += 1
+
+    def retry(self, row: Delivery, error: str, *, address: bool = True) -> None:
+        """A failure of this message: retried with backoff, or failed at the last attempt
+        (then the address is suppressed, when the failure was the address's)."""
+        if outbox.retry_later(row, self.token, self.policy, error):
+            self.report.retrying += 1
+            return
+        self.report.failed += 1
+        if address:
+            subscriptions.suppress(row.subscriber_id,
+                                   f"{self.policy.max_attempts} attempts: {error}")
+            self.stopped.add(row.subscriber_id)
+
+    def refused(self, row: Delivery, code: int, exc: OSError) -> None:
+        if code >= 500:
+            outbox.finish(row, self.token, Delivery.Status.BOUNCED, f"{code}: {exc!r}")
+            subscriptions.bounce(row.subscriber_id, f"{code}: {exc!r}")
+            self.stopped.add(row.subscriber_id)
+            self.report.failed += 1
+        else:
+            self.retry(row, f"{code}: {exc!r}")
+
+    def close(self) -> None:
+        if self.opened:
+            self.opened = False
+            try:
+                self.connection.close()
+            except Exception:  # a dead connection may fail to QUIT; nothing is lost
+                log.debug("notifier: closing the SMTP connection failed", exc_info=True)
+
+    def send(self, row: Delivery) -> bool:
+        """Send one row; False when the connection failed and the batch must end."""
+        if row.subscriber_id in self.stopped:
+            self.skip(row, "address stopped")
+            return True
+        try:
+            msg = compose(row, connection=self.connection)
+        except Exception as exc:  # a bad row must not stop the others, nor loop forever
+            log.exception("notifier: cannot compose delivery %s", row.pk)
+            if outbox.start(row, self.token, self.policy):
+                self.retry(row, f"compose: {exc!r}", address=False)
+            return True
+        if msg is None:
+            self.skip(row, "no longer wanted")
+            return True
+        if not outbox.start(row, self.token, self.policy):
+            return True  # another sender took it over after our lease ran out
+        try:
+            if not self.opened:
+                self.connection.open()
+                self.opened = True
+            self.connection.send_messages([msg])
+        except OSError as exc:  # smtplib's exceptions are OSErrors too
+            code = address_failure(exc, row.subscriber.email)
+            if code is None:  # the connection or our side: retry later, end the batch
+                log.warning("notifier: SMTP failed at delivery %s: %r", row.pk, exc)
+                outbox.retry_later(row, self.token, self.policy, f"connection: {exc!r}",
+                                   give_up=False)
+                self.report.retrying += 1
+                self.report.interrupted = True
+                return False
+            self.refused(row, code, exc)
+        except Exception as exc:  # the message itself (an address that cannot be encoded...)
+            log.warning("notifier: cannot send delivery %s: %r", row.pk, exc)
+            self.close()  # the SMTP transaction may be half-way: start the next one afresh
+            self.retry(row, f"message: {exc!r}")
+        else:
+            outbox.finish(row, self.token, Delivery.Status.SENT)
+            self.report.sent += 1
+            self.report.message_ids.append(row.message_id)
+        return True
+
+
+def send_batch(token: str, rows: list[Delivery], *, policy: SendPolicy,
+               connection=None) -> SendReport:
+    """Send claimed rows over one connection; stops early if the connection fails."""
+    batch = _Batch(token, policy, connection or get_connection(fail_silently=False))
+    try:
+        for row in rows:
+            if not batch.send(row):
+                break
+    finally:
+        outbox.release(token)
+        batch.close()
+    return batch.report
+
+
+def send_pending(*, kinds=None, policy: SendPolicy | None = None, only_ids=None,
+                 max_batches: int | None = None) -> SendReport:
+    """Claim and send batches until nothing is ready (or a batch hits a connection error)."""
+    policy = policy or SendPolicy.from_settings()
+    report = SendReport()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        token, rows = outbox.claim(policy=policy, kinds=kinds, only_ids=only_ids)
+        if not rows:
+            break
+        batches += 1
+        result = send_batch(token, rows, policy=policy)
+        report.add(result)
+        if result.interrupted:
+            break  # the server is away: backoff and the next run take over
+    return report
