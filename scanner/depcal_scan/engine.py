@@ -115,6 +115,8 @@ def scan(paths: Iterable[str], retirements: Iterable[Retirement], *, today: date
         for path, hits in found:
             shown = walk.printable(path)
             for hit in hits:
+                if suppress.in_directive(hit.line_text, hit.offset):
+                    continue  # "depcal: ignore[gpt-4-0613]" names the model, does not use it
                 owners = by_name[hit.name]
                 if suppress.silenced(hit.line_text, hit.above,
                                      {hit.text, hit.name, *(r.identifier for r in owners)}):

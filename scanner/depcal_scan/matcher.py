@@ -42,6 +42,7 @@ class Hit:
     name: str  # the catalogue name it spells: "claude-3-5-sonnet-20240620"
     line_text: str  # its line, without the line break (of a long line, WINDOW bytes each side)
     above: str = ""  # the line before it ("" on the first line; of a long one, its end)
+    offset: int = 0  # where ``text`` starts in ``line_text``
 
     @property
     def end_column(self) -> int:
@@ -105,7 +106,8 @@ class Matcher:
             if name in self.ambiguous and not m.group(2) and not context.used_as_model_id(
                     line_text, offset, offset + len(text)):
                 continue
-            hits.append(Hit(line, column, text, name, line_text, _above(data, line_start)))
+            hits.append(Hit(line, column, text, name, line_text, _above(data, line_start),
+                            offset))
         return hits
 
 

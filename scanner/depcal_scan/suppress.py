@@ -3,7 +3,8 @@
 Inline: ``depcal: ignore`` on a line, or on the line above it, silences every finding of that
 line; ``depcal: ignore[gpt-4-0314]`` (or ``ignore[gpt-4-0314, ada]``) only those names,
 compared with the text as written, the catalogue name and the entry's identifier. Any comment
-syntax will do, since the directive is looked for in the line's text.
+syntax will do, since the directive is looked for in the line's text. A name inside the
+brackets is the directive's argument, never a use of its own.
 
 Baseline: ``--write-baseline`` records every finding of today in the ``--baseline`` file;
 later runs with ``--baseline`` report only findings that are not in it. A finding is known by
@@ -38,6 +39,15 @@ def silenced(line_text: str, above: str, names: Iterable[str]) -> bool:
             if listed.intersection(names):
                 return True
     return False
+
+
+def in_directive(line_text: str, offset: int) -> bool:
+    """Whether ``offset`` of the line falls in a directive's list of names: there a name is
+    the directive's argument, not a use of the model."""
+    if "depcal" not in line_text:
+        return False
+    return any(m.start(1) <= offset < m.end(1) for m in DIRECTIVE.finditer(line_text)
+               if m.group(1) is not None)
 
 
 class BaselineError(Exception):

@@ -154,8 +154,17 @@ def test_an_ignore_comment_on_the_line_or_above_silences_it(project, export, cap
     assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", "src"]) == 1
     out = capsys.readouterr().out
     assert [line.split(": ")[0] for line in out.splitlines()[:-1]] == ["src/bot.py:4:6"]
-    # lines 1 and 3, and the names inside the directives of lines 2 and 4
-    assert "4 silenced by 'depcal: ignore'" in out
+    # lines 1 and 3; a name inside a directive (lines 2 and 4) is no use of its own
+    assert "2 silenced by 'depcal: ignore'" in out
+
+
+def test_a_name_inside_a_directive_is_neither_a_finding_nor_silenced(project, export, capsys):
+    (project / "src" / "bot.py").write_text(
+        "To accept a line, write `# depcal: ignore[chatgpt-4o-latest, claude-2]` on it.\n")
+    assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", "src"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[:-1] == []
+    assert "silenced" not in out and out.rstrip().endswith("; ok")
 
 
 def test_a_baseline_reports_only_new_findings(project, export, capsys):
