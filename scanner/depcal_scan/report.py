@@ -2,6 +2,10 @@
 
 A finding *fails* the scan when its retirement has already happened, or happens within
 ``within`` days of ``today``; a withdrawn retirement or one further off is reported but passes.
+A tentative date (the vendor's "not sooner than") is the earliest day the vendor may enforce,
+so it fails the same way once it is within ``within`` days, and still fails once passed: the
+model has not been shut down yet, but may be any day. It is worded as depcal's pages word it
+("not before 17 February 2027"), never counted down.
 The SARIF log has one rule per retirement found (its ``helpUri`` the entry's page on the
 depcal site) and one result per use, ``error`` if failing, ``warning`` if scheduled later,
 ``note`` if withdrawn: the form GitHub code scanning accepts from ``upload-sarif``.
@@ -27,6 +31,9 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
                 "sarif-schema-2.1.0.json")
 LEVELS = {"failing": "error", "scheduled": "warning", "withdrawn": "note"}
 DEFAULT_WITHIN = 90  # days: a retirement this close fails the scan
+# Month names as depcal's pages write dates ("17 February 2027"), whatever the locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,18 @@ def is_failing(retirement: Retirement, today: date, within: int) -> bool:
     return state == "scheduled" and days is not None and days <= within
 
 
+def day_text(value: date) -> str:
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def shutdown_text(r: Retirement) -> str:
+    """The shutdown day as the entry gives it: ``2027-02-17`` or ``not before 17 February
+    2027``."""
+    if r.tentative:
+        return f"not before {day_text(r.shutdown_on)}"
+    return r.shutdown_on.isoformat()
+
+
 def describe(f: Finding) -> str:
     """One sentence: what the name is, when it goes, what to use instead."""
     r = f.retirement
@@ -92,6 +111,9 @@ def describe(f: Finding) -> str:
         when = "had its retirement withdrawn"
     elif r.shutdown_on is None:
         when = "is deprecated; no shutdown date yet"
+    elif r.tentative:
+        when = (f"may shut down any day ({shutdown_text(r)})" if f.days_left <= 0
+                else f"shuts down {shutdown_text(r)}")
     elif f.state == "retired":
         days = -(f.days_left or 0)
         when = (f"was shut down on {r.shutdown_on.isoformat()}"
@@ -151,6 +173,7 @@ def finding_dict(f: Finding) -> dict:
         "vendor": r.vendor,
         "status": f.state,
         "shutdown_on": r.shutdown_on.isoformat() if r.shutdown_on else None,
+        "tentative": r.tentative,
         "days_left": f.days_left,
         "replacement": r.replacement or None,
         "replacements": list(r.replacements),
@@ -177,7 +200,8 @@ def render_json(result: ScanResult) -> str:
 
 def _rule(r: Retirement, today: date, within: int) -> dict:
     who = r.vendor_name or r.vendor
-    when = f"shuts down on {r.shutdown_on.isoformat()}" if r.shutdown_on else "is deprecated"
+    when = (f"shuts down {'' if r.tentative else 'on '}{shutdown_text(r)}" if r.shutdown_on
+            else "is deprecated")
     if r.status == "withdrawn":
         when = "had its retirement withdrawn"
     short = f"{r.identifier} ({who}) {when}"
@@ -199,6 +223,7 @@ def _rule(r: Retirement, today: date, within: int) -> dict:
             "tags": ["deprecation", "ai-model", r.vendor],
             "vendor": r.vendor,
             "shutdownOn": r.shutdown_on.isoformat() if r.shutdown_on else None,
+            "tentative": r.tentative,
             "replacements": list(r.replacements),
         },
     }
@@ -236,7 +261,8 @@ def render_sarif(result: ScanResult, *, root: str | None = None) -> str:
                            "endLine": f.line, "endColumn": f.end_column},
             }}],
             "partialFingerprints": {"depcalFinding/v1": f.fingerprint},
-            "properties": {"daysLeft": f.days_left, "status": f.state, "text": f.text},
+            "properties": {"daysLeft": f.days_left, "tentative": f.retirement.tentative,
+                           "status": f.state, "text": f.text},
         })
     log = {
         "$schema": SARIF_SCHEMA,

@@ -30,6 +30,8 @@ class Retirement:
     aliases: tuple[str, ...] = ()
     status: str = "scheduled"
     shutdown_on: date | None = None
+    # shutdown_on is the earliest day the vendor gives ("not sooner than"): it may come later.
+    tentative: bool = False
     replacements: tuple[str, ...] = ()
     url: str = ""
     # (name, reason) for the names that are also ordinary words or too short to be safe:
@@ -57,12 +59,13 @@ class Retirement:
         """``withdrawn``, ``retired`` (shut down before ``today``) or ``scheduled``.
 
         Judged from the date rather than the stored status, which a server refreshes only
-        hourly and which a ``--today`` in the future must be able to overtake.
+        hourly and which a ``--today`` in the future must be able to overtake. A tentative date
+        that has passed says only that the shutdown may come any day: still ``scheduled``.
         """
         if self.status == "withdrawn":
             return "withdrawn"
         if self.shutdown_on is not None:
-            return "retired" if self.shutdown_on < today else "scheduled"
+            return "retired" if self.shutdown_on < today and not self.tentative else "scheduled"
         return "retired" if self.status == "retired" else "scheduled"
 
     def days_left(self, today: date) -> int | None:
@@ -83,6 +86,15 @@ def _texts(value, field: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"'{field}' must be a list of strings")
     return tuple(value)
+
+
+def _flag(value, field: str) -> bool:
+    """A boolean; absent (an export from before the field) is False."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"'{field}' must be true or false")
+    return value
 
 
 def _row(row) -> Retirement:
@@ -106,6 +118,7 @@ def _row(row) -> Retirement:
         aliases=_texts(row.get("aliases"), "aliases"),
         status=_text(row.get("status"), "status") or "scheduled",
         shutdown_on=date.fromisoformat(shutdown) if shutdown else None,
+        tentative=_flag(row.get("tentative"), "tentative"),
         replacements=_texts(row.get("replacements"), "replacements"),
         url=_text(row.get("url"), "url"),
         ambiguous=tuple(sorted(ambiguous.items())),

@@ -66,7 +66,7 @@ def test_json_report_is_for_scripts(tree):
         "path": "app/client.py", "line": 3, "column": 28, "end_column": 45,
         "text": "chatgpt-4o-latest", "name": "chatgpt-4o-latest",
         "identifier": "chatgpt-4o-latest", "vendor": "openai",
-        "status": "scheduled", "shutdown_on": "2026-02-17", "days_left": 139,
+        "status": "scheduled", "shutdown_on": "2026-02-17", "tentative": False, "days_left": 139,
         "replacement": "gpt-5.1-chat-latest", "replacements": ["gpt-5.1-chat-latest"],
         "url": "https://depcal.example/vendors/openai/1/", "failing": False,
         "message": first["message"], "fingerprint": first["fingerprint"],
