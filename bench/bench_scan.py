@@ -5,7 +5,8 @@ their first 8 KiB, at most 2 MB, as the scanner reads them) of the running inter
 site-packages and standard library, copied in a fixed order and repeated in ``round-N``
 folders until there are at least ``--megabytes`` (200 MB by default) of text. A small folder
 of planted uses (provider prefixes, ``@`` versions, Bedrock ids, an ambiguous name in prose and
-as a model id, an ignore comment) checks that the scanner still finds what it must.
+as a model id, an ignore comment, names only a platform retires) checks that the scanner still
+finds what it must, and only that.
 
 Both tools read the same tree from the page cache (one warm-up each), RUNS times, alternating:
 - ``depcal``: the ``depcal-scan`` command as a CI job runs it (a new process, the shipped
@@ -52,13 +53,15 @@ PLANTED = '''\
 import litellm, boto3
 # We moved everything to the new models; the old command is gone.
 a = litellm.completion(model="anthropic/claude-3-5-sonnet-20240620", messages=m)
-b = "vertex_ai/claude-3-5-sonnet@20240620"
-c = client.invoke_model(modelId="us.anthropic.claude-3-5-sonnet-20240620-v1:0")
-d = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
+b = "vertex_ai/gemini-2.5-pro"
+c = client.invoke_model(modelId="us.anthropic.claude-opus-4-1-20250805-v1:0")
+d = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"
 e = co.chat(model="command", message=q)
 f = "openrouter/openai/chatgpt-4o-latest"
 g = "chatgpt-4o-latest"  # depcal: ignore
 h = "my-chatgpt-4o-latest-fork"
+i = client.chat.completions.create(model="gpt-4o")  # only Azure retires it: not OpenAI's
+j = "gemini/gemini-2.5-pro"  # only Vertex AI retires it: not the Gemini API's
 '''
 PLANTED_EXPECTED = 6  # a to f
 
@@ -66,11 +69,15 @@ PLANTED_EXPECTED = 6  # a to f
 def catalogue_rows() -> list[dict]:
     """The shipped catalogue as the export's rows, with the server's ambiguity marks."""
     data = json.loads(CATALOGUE.read_text())
+    vendors = {v["slug"]: v for v in data["vendors"]}
     rows = []
     for e in data["entries"]:
         names = [e["identifier"], *e.get("aliases", [])]
-        rows.append({"vendor": e["vendor"], "identifier": e["identifier"],
-                     "aliases": e.get("aliases", []), "shutdown_on": e.get("shutdown"),
+        vendor = vendors[e["vendor"]]
+        rows.append({"vendor": {"slug": vendor["slug"], "name": vendor["name"],
+                                "is_platform": vendor["is_platform"]},
+                     "identifier": e["identifier"], "aliases": e.get("aliases", []),
+                     "shutdown_on": e.get("shutdown"), "tentative": e["tentative"],
                      "ambiguous_names": ambiguous_names(names)})
     return rows
 

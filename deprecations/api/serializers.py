@@ -25,9 +25,12 @@ def site_url(path: str) -> str:
 
 
 class VendorRefSerializer(serializers.ModelSerializer):
+    """A retirement's vendor: ``is_platform`` tells the code scanner that a bare model name
+    is another maker's, whose entry it means (``depcal_scan.retirements.entries_meant``)."""
+
     class Meta:
         model = Vendor
-        fields = ["slug", "name"]
+        fields = ["slug", "name", "is_platform"]
         read_only_fields = fields
 
 

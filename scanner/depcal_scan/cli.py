@@ -69,7 +69,9 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the report here (a summary still goes to stderr)")
     parser.add_argument("--vendor", action="append", default=[], metavar="SLUG",
-                        help="only this vendor's retirements (repeatable)")
+                        help="only this vendor's retirements (repeatable); a platform's "
+                             "(azure, aws-bedrock, google-vertex...) then match its names "
+                             "written bare too")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="also skip paths matching this gitignore-style pattern (repeatable)")
     parser.add_argument("--baseline", metavar="FILE",
@@ -133,8 +135,6 @@ def _run(options: dict, retirements: list[Retirement], today: date, stdout, stde
     if options.get("write_baseline") and not options.get("baseline"):
         return _error(stderr, "--write-baseline needs --baseline FILE (where to write it)")
     vendors = {v.strip().lower() for v in options.get("vendor") or () if v.strip()}
-    if vendors:
-        retirements = [r for r in retirements if r.vendor in vendors]
     accepted = None
     if options.get("baseline") and not options.get("write_baseline"):
         try:
@@ -147,7 +147,7 @@ def _run(options: dict, retirements: list[Retirement], today: date, stdout, stde
             excludes=options.get("exclude") or (),
             max_bytes=options.get("max_bytes") or walk.DEFAULT_MAX_BYTES,
             skip=[options.get("catalogue"), options.get("output"), options.get("baseline")],
-            jobs=options.get("jobs"))
+            jobs=options.get("jobs"), vendors=vendors)
     except (FileNotFoundError, PatternError) as exc:
         return _error(stderr, str(exc))
     for message in result.stats.warnings:

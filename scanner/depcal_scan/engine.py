@@ -11,14 +11,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from itertools import islice
 
 from depcal_scan import report, suppress, walk
 from depcal_scan.matcher import Hit, Matcher
-from depcal_scan.retirements import Retirement
+from depcal_scan.retirements import Retirement, entries_meant
 
 CHUNK = 128  # files per task: small enough to balance the cores, large enough to be cheap
 
@@ -91,14 +91,18 @@ def _scan_files(files: Iterator[str], setup: tuple, jobs: int
 def scan(paths: Iterable[str], retirements: Iterable[Retirement], *, today: date,
          within: int = report.DEFAULT_WITHIN, excludes: Iterable[str] = (),
          max_bytes: int = walk.DEFAULT_MAX_BYTES, skip: Iterable[str | None] = (),
-         jobs: int | None = None,
+         jobs: int | None = None, vendors: Collection[str] = (),
          use_git: bool = True) -> report.ScanResult:
     """Every use of a retirement's name under ``paths``, less those ``depcal: ignore`` accepts.
 
-    ``skip``: files not to read (the catalogue export and the report, which name every
-    model). Raises FileNotFoundError for a path that does not exist, and
-    ``matcher.PatternError`` for names that cannot be compiled.
+    Each use is reported against the entries it means (``retirements.entries_meant``).
+    ``vendors``: only these vendors' retirements, platforms among them counting as the maker
+    of the names they retire. ``skip``: files not to read (the catalogue export and the
+    report, which name every model). Raises FileNotFoundError for a path that does not exist,
+    and ``matcher.PatternError`` for names that cannot be compiled.
     """
+    if vendors:
+        retirements = [r for r in retirements if r.vendor in vendors]
     by_name: dict[str, list[Retirement]] = {}
     ambiguous = set()
     for r in retirements:
@@ -118,11 +122,16 @@ def scan(paths: Iterable[str], retirements: Iterable[Retirement], *, today: date
                 if suppress.in_directive(hit.line_text, hit.offset):
                     continue  # "depcal: ignore[gpt-4-0613]" names the model, does not use it
                 owners = by_name[hit.name]
+                meant = entries_meant(owners, hit.platform, vendors)
+                if not meant:
+                    if hit.platform is None:
+                        result.platform_only.update({r.vendor for r in owners})
+                    continue
                 if suppress.silenced(hit.line_text, hit.above,
-                                     {hit.text, hit.name, *(r.identifier for r in owners)}):
+                                     {hit.text, hit.name, *(r.identifier for r in meant)}):
                     result.silenced += 1
                     continue
-                for r in owners:
+                for r in meant:
                     result.findings.append(report.Finding(
                         path=shown, line=hit.line, column=hit.column, text=hit.text,
                         name=hit.name, retirement=r, state=r.state(today),

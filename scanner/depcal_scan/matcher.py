@@ -43,6 +43,9 @@ class Hit:
     line_text: str  # its line, without the line break (of a long line, WINDOW bytes each side)
     above: str = ""  # the line before it ("" on the first line; of a long one, its end)
     offset: int = 0  # where ``text`` starts in ``line_text``
+    # The platform its spelling names ("aws-bedrock" for a Bedrock profile), None if none:
+    # ``spellings.platform``.
+    platform: str | None = None
 
     @property
     def end_column(self) -> int:
@@ -102,12 +105,15 @@ class Matcher:
             counted = start
             text = data[start:end].decode("utf-8", "replace")
             line_text, offset = _window(data, line_start, start, end)
-            name = self.spelled[next(g for g in map(m.group, self._name_groups) if g).decode()]
-            if name in self.ambiguous and not m.group(2) and not context.used_as_model_id(
+            group = next(g for g in self._name_groups if m.group(g))
+            spelled, prefix = m.group(group).decode(), m.group(2).decode("utf-8", "replace")
+            name = self.spelled[spelled]
+            if name in self.ambiguous and not prefix and not context.used_as_model_id(
                     line_text, offset, offset + len(text)):
                 continue
+            platform = spellings.platform(prefix, spelled, name, data[m.end(group):end].decode())
             hits.append(Hit(line, column, text, name, line_text, _above(data, line_start),
-                            offset))
+                            offset, platform))
         return hits
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,9 @@ class ScanResult:
     names: int = 0  # identifiers and aliases searched for
     silenced: int = 0  # findings a "depcal: ignore" comment accepted
     baselined: int = 0  # findings the baseline accepted
+    # Uses of names that only platforms retire, written as the maker spells them, so left
+    # out (``retirements.entries_meant``): per platform, for the summary's hint.
+    platform_only: Counter = field(default_factory=Counter)
 
     @property
     def failing(self) -> list[Finding]:
@@ -157,6 +161,12 @@ def summary(result: ScanResult) -> str:
         text += f"; {result.silenced} silenced by 'depcal: ignore'"
     if result.baselined:
         text += f"; {result.baselined} in the baseline"
+    if result.platform_only:
+        counts = sorted(result.platform_only.items())
+        which = counts[0][0] if len(counts) == 1 else "SLUG"
+        text += (f"; not reported: uses of names only a platform retires "
+                 f"({', '.join(f'{vendor} {n}' for vendor, n in counts)}); add --vendor {which}"
+                 " if the code calls it")
     return text + ("" if failing else "; ok")
 
 
@@ -194,6 +204,7 @@ def render_json(result: ScanResult) -> str:
         "names": result.names,
         "failing": len(result.failing),
         "findings": [finding_dict(f) for f in result.findings],
+        "platform_only": dict(sorted(result.platform_only.items())),
     }
     return json.dumps(document, indent=2) + "\n"
 

@@ -1,4 +1,5 @@
-"""The catalogue as the scanner sees it: retirements, and the names code may call them by.
+"""The catalogue as the scanner sees it: retirements, the names code may call them by, and
+which entries a use of a name means.
 
 One loader serves both inputs, because they have one shape: ``manage.py export_catalogue``
 writes ``{"results": [retirement, ...], "next": null, ...}`` and a depcal server's
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +28,9 @@ class Retirement:
     vendor: str
     identifier: str
     vendor_name: str = ""
+    # The vendor resells other makers' models (Azure, Bedrock, Vertex AI: ``is_platform``):
+    # its entries match only the platform's own spellings (``entries_meant``).
+    platform: bool = False
     aliases: tuple[str, ...] = ()
     status: str = "scheduled"
     shutdown_on: date | None = None
@@ -72,6 +76,22 @@ class Retirement:
         return (self.shutdown_on - today).days if self.shutdown_on else None
 
 
+def entries_meant(owners: Iterable[Retirement], platform: str | None,
+                  chosen: Collection[str] = ()) -> list[Retirement]:
+    """Of the entries that have a name, those a use of it means.
+
+    ``platform``: the platform the use's spelling names (``spellings.platform``), whose entry
+    alone it means, if it has one (``azure/gpt-4o`` is Azure's, ``gemini/gemini-2.5-pro`` the
+    Gemini API's). Written as its maker's API spells it, a name means the entries of vendors
+    that are no platform: the model's maker, since a platform's row for ``gpt-4o`` says when
+    Azure stops serving OpenAI's model, not when OpenAI does. The platforms ``chosen`` (with
+    ``--vendor``) count as the maker, so their users find bare names too.
+    """
+    if platform:
+        return [r for r in owners if r.vendor == platform]
+    return [r for r in owners if not r.platform or r.vendor in chosen]
+
+
 def _text(value, field: str, *, required: bool = False) -> str:
     if value is None and not required:
         return ""
@@ -104,8 +124,9 @@ def _row(row) -> Retirement:
     if isinstance(vendor, dict):
         slug, name = _text(vendor.get("slug"), "vendor.slug", required=True), vendor.get("name")
         name = _text(name, "vendor.name")
+        platform = _flag(vendor.get("is_platform"), "vendor.is_platform")
     else:
-        slug, name = _text(vendor, "vendor", required=True), ""
+        slug, name, platform = _text(vendor, "vendor", required=True), "", False
     shutdown = _text(row.get("shutdown_on"), "shutdown_on")
     ambiguous = row.get("ambiguous_names") or {}
     if not isinstance(ambiguous, dict) or not all(
@@ -117,6 +138,7 @@ def _row(row) -> Retirement:
         identifier=_text(row.get("identifier"), "identifier", required=True),
         aliases=_texts(row.get("aliases"), "aliases"),
         status=_text(row.get("status"), "status") or "scheduled",
+        platform=platform,
         shutdown_on=date.fromisoformat(shutdown) if shutdown else None,
         tentative=_flag(row.get("tentative"), "tentative"),
         replacements=_texts(row.get("replacements"), "replacements"),

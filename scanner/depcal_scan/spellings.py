@@ -7,8 +7,11 @@ spelled with. Code seldom writes a name alone: routers and SDKs put a provider i
 writes a dated version after ``@`` (``claude-3-5-sonnet@20240620``), and Bedrock wraps the
 name in a provider, a version, a cross-region inference profile and an ARN
 (``arn:aws:bedrock:us-east-1::foundation-model/us.anthropic.claude-3-5-sonnet-20240620-v1:0``).
-All of those name the catalogue's entry; a name inside any other token does not
-(``my-gpt-4o-fork``, ``providers/gpt-4o``, ``gpt-4o-mini``).
+All of those spell the catalogue's name; a name inside any other token does not
+(``my-gpt-4o-fork``, ``providers/gpt-4o``, ``gpt-4o-mini``). The spelling also says whose
+name it is: ``platform`` tells which platform a prefix, an ``@`` version or a Bedrock id
+names (``gemini/gemini-2.5-pro`` is the Gemini API's, not Vertex AI's), and a name written
+as its maker's API spells it names none.
 
 This module writes that grammar as RE2 syntax: ``PREFIX`` (what may stand before a name),
 ``SUFFIX`` (what may follow it) and ``variants`` (other spellings of the name itself). The
@@ -20,22 +23,36 @@ from __future__ import annotations
 
 import re
 
+# The platforms whose own spellings this grammar knows, as depcal vendor slugs.
+AZURE, BEDROCK, GEMINI_API, VERTEX = "azure", "aws-bedrock", "google-gemini", "google-vertex"
+
 # Token characters, as an RE2 class body and as Python's test.
 TOKEN_CLASS = r"\pL\pN_.:/@\-"
 PUNCTUATION = "-._:/@"
 TRAILING = ".:"  # ending a token, a run of these reads as punctuation: "use gpt-4o."
 
 # Written as "NAME/" before a model id: LiteLLM's provider ids, OpenRouter's and Hugging
-# Face's vendor slugs, and the resource words of Gemini and Vertex AI paths.
-ROUTERS = (
-    "ai21", "anthropic", "azure", "azure_ai", "azure_text", "bedrock", "cerebras", "cohere",
-    "cohere_chat", "converse", "databricks", "deepinfra", "deepseek", "fireworks_ai",
-    "friendliai", "gemini", "github", "google", "groq", "huggingface", "invoke",
-    "litellm_proxy", "meta-llama", "microsoft", "mistral", "mistralai", "models", "nvidia",
-    "nvidia_nim", "ollama", "ollama_chat", "openai", "openrouter", "palm", "perplexity",
-    "publishers", "qwen", "replicate", "sagemaker", "sambanova", "text-completion-openai",
-    "together_ai", "vertex_ai", "vertex_ai_beta", "watsonx", "x-ai", "xai",
-)
+# Face's vendor slugs, and the resource words of Gemini and Vertex AI paths; each with the
+# vendor whose API it names, as a depcal vendor slug (one depcal does not follow keeps a slug
+# of its own, which has no entries). None: a router or a path word that leaves the choice to
+# what follows ("openrouter/openai/gpt-4o" is OpenAI's gpt-4o, "models/gemini-..." bare).
+ROUTES = {
+    "ai21": "ai21", "anthropic": "anthropic", "azure": AZURE, "azure_ai": AZURE,
+    "azure_text": AZURE, "bedrock": BEDROCK, "cerebras": "cerebras", "cohere": "cohere",
+    "cohere_chat": "cohere", "converse": None, "databricks": "databricks",
+    "deepinfra": "deepinfra", "deepseek": "deepseek", "fireworks_ai": "fireworks",
+    "friendliai": "friendliai", "gemini": GEMINI_API, "github": "github",
+    "google": GEMINI_API, "groq": "groq", "huggingface": "huggingface", "invoke": None,
+    "litellm_proxy": None, "meta-llama": "meta", "microsoft": "microsoft",
+    "mistral": "mistral", "mistralai": "mistral", "models": None, "nvidia": "nvidia",
+    "nvidia_nim": "nvidia", "ollama": "ollama", "ollama_chat": "ollama", "openai": "openai",
+    "openrouter": None, "palm": GEMINI_API, "perplexity": "perplexity",
+    "publishers": VERTEX, "qwen": "alibaba", "replicate": "replicate",
+    "sagemaker": "sagemaker", "sambanova": "sambanova", "text-completion-openai": "openai",
+    "together_ai": "together", "vertex_ai": VERTEX, "vertex_ai_beta": VERTEX,
+    "watsonx": "watsonx", "x-ai": "xai", "xai": "xai",
+}
+ROUTERS = tuple(ROUTES)
 # Bedrock: the geography of a cross-region inference profile ("us.anthropic...") and the
 # provider part of a model id ("anthropic.claude-...", "cohere.command-r-v1:0").
 BEDROCK_REGIONS = ("apac", "au", "ca", "eu", "global", "jp", "us", "us-gov")
@@ -68,6 +85,35 @@ PREFIX = ("(?:"
           f"|(?:{alternatives(BEDROCK_PROVIDERS)})\\."
           f"|{BEDROCK_ARN}|{VERTEX_PATH}"
           ")*?")
+
+
+# Parts of a prefix as written: an ARN, a Vertex AI resource path, "NAME/" or "NAME.".
+_PREFIX_PART = re.compile(r"arn:[^/]*/|projects/[^/]+/locations/[^/]+/|[^/.]+[/.]")
+# A Bedrock model id as a whole: provider, dot, model, version ("cohere.command-r-v1:0").
+BEDROCK_ID = re.compile(rf"^[a-z0-9]+\.[^/@]+{BEDROCK_VERSION}(?:{CONTEXT_WINDOW})?$")
+
+
+def platform(prefix: str, spelled: str, name: str, tail: str) -> str | None:
+    """The platform a token names by how it is written (a depcal vendor slug), or None.
+
+    The token is ``prefix + spelled + tail``, ``spelled`` being how it writes the catalogue's
+    ``name`` (the name itself or a variant). The first part of the prefix that names a
+    platform decides (``bedrock/us.anthropic.`` is Bedrock's, ``openrouter/openai/`` OpenAI's);
+    then Vertex AI's ``@`` and Bedrock's version or model id. None: the name as its maker's own
+    API spells it.
+    """
+    for part in _PREFIX_PART.findall(prefix):
+        if part.startswith("arn:") or part.endswith("."):  # an ARN, a region, a provider
+            return BEDROCK
+        if part.startswith("projects/"):
+            return VERTEX
+        if routed := ROUTES.get(part[:-1]):
+            return routed
+    if "@" in spelled:
+        return VERTEX
+    if tail or BEDROCK_ID.match(name):
+        return BEDROCK
+    return None
 
 
 def suffix(name: str) -> str:

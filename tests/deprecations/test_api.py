@@ -65,7 +65,7 @@ def test_lists_chatgpt_4o_latest_with_its_date_and_replacement_under_openai(clie
     assert row["shutdown_on"] == "2026-02-17"
     assert row["replacement"] == "gpt-5.1-chat-latest"
     assert row["days_left"] == 16
-    assert row["vendor"] == {"slug": "openai", "name": "Openai"}
+    assert row["vendor"] == {"slug": "openai", "name": "Openai", "is_platform": False}
     assert row["aliases"] == ["chatgpt-4o"]
     assert row["url"] == "https://depcal.example/vendors/openai/chatgpt-4o-latest/"
 

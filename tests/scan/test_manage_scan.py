@@ -163,3 +163,62 @@ def test_ambiguous_names_are_reported_only_as_model_ids(tmp_path):
     assert status == 1
     lines = out.splitlines()
     assert len(lines) == 2 and lines[0].startswith(f"{tmp_path}/cli.py:2:16: error: command")
+
+
+@pytest.mark.django_db
+def test_platform_rows_and_tentative_dates_reach_the_scanner(tmp_path):
+    factories.vendor("azure", name="Azure", is_platform=True)
+    factories.entry("gpt-4o", vendor_slug="azure", shutdown=date(2026, 3, 31), replacements=())
+    factories.entry("claude-sonnet-4-6", vendor_slug="anthropic", shutdown=date(2027, 2, 17),
+                    shutdown_tentative=True, replacements=())
+    (tmp_path / "app.py").write_text(
+        'plain = client.responses.create(model="gpt-4o")\n'
+        'routed = "azure/gpt-4o"\n'
+        'claude = "claude-sonnet-4-6"\n')
+    status, out, _ = scan(tmp_path, "--today", "2026-11-28", "--format", "json")
+    assert status == 1
+    found = json.loads(out)
+    assert [(f["line"], f["vendor"], f["tentative"], f["message"])
+            for f in found["findings"]] == [
+        (2, "azure", False, "azure/gpt-4o (gpt-4o, Azure) was shut down on 2026-03-31, 242 days "
+                            "ago"),
+        (3, "anthropic", True, "claude-sonnet-4-6 (Anthropic) shuts down not before "
+                               "17 February 2027"),
+    ]
+    assert found["platform_only"] == {"azure": 1}
+
+
+@pytest.mark.django_db
+def test_the_shipped_catalogue_gives_the_qa_reports_files_exactly_their_findings(tmp_path):
+    call_command("load_catalogue", today=date(2026, 11, 28), stdout=StringIO())
+    (tmp_path / "openai_app.py").write_text(
+        "from openai import OpenAI\n\n"
+        "client = OpenAI()\n"
+        'a = client.responses.create(model="gpt-5", input=q)\n'
+        'b = client.chat.completions.create(model="gpt-4o", messages=m)\n'
+        'c = client.responses.create(model="gpt-4.1", input=q)\n'
+        'd = client.responses.create(model="o3", input=q)\n')
+    status, out, _ = scan(tmp_path, "--today", "2026-11-28")
+    assert status == 0, out
+    (tmp_path / "routed.py").write_text(
+        'GEMINI = "gemini/gemini-2.5-pro"\n'
+        'AZURE = "azure/gpt-4o-2024-05-13"\n'
+        'BEDROCK = "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
+        'VERTEX = "vertex_ai/gemini-2.5-pro"\n'
+        'OPUS = "claude-opus-4-5-20251101"\n'
+        'OLD = "gpt-4-0613"  # depcal: ignore[gpt-4-0613]\n'
+        "# depcal: ignore[gpt-4-0613]\n"
+        'OLD2 = "gpt-4-0613"\n')
+    status, out, _ = scan(tmp_path / "routed.py", "--today", "2026-11-28", "--format", "json")
+    assert status == 1
+    found = json.loads(out)
+    assert [(f["line"], f["vendor"], f["identifier"], f["tentative"], f["status"])
+            for f in found["findings"]] == [
+        (4, "google-vertex", "gemini-2.5-pro", True, "scheduled"),
+        (5, "anthropic", "claude-opus-4-5-20251101", True, "scheduled"),
+    ]
+    assert found["findings"][1]["message"] == (
+        "claude-opus-4-5-20251101 (Anthropic) may shut down any day (not before 24 November "
+        "2026)")
+    status, out, _ = scan(tmp_path / "routed.py", "--today", "2026-11-28")
+    assert "2 silenced by 'depcal: ignore'" in out.splitlines()[-1]

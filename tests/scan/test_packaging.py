@@ -80,9 +80,10 @@ def test_pip_install_of_the_scanner_in_an_empty_venv_brings_no_django(tmp_path):
         '{"results": [{"vendor": "openai", "identifier": "gpt-4-0314",'
         ' "shutdown_on": "2024-06-13"}]}')
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text('MODEL = "azure/gpt-4-0314"\n')
+    (tmp_path / "src" / "app.py").write_text('MODEL = "openrouter/openai/gpt-4-0314"\n')
     scanned = subprocess.run([bin_dir / "depcal-scan", "--catalogue", "catalogue.json",
                               "--today", "2026-11-28", "src"], cwd=tmp_path,
                              capture_output=True, text=True)
     assert scanned.returncode == 1, scanned.stderr
-    assert "src/app.py:1:10: error: azure/gpt-4-0314 (gpt-4-0314, openai)" in scanned.stdout
+    assert ("src/app.py:1:10: error: openrouter/openai/gpt-4-0314 (gpt-4-0314, openai)"
+            in scanned.stdout)

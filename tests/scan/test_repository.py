@@ -16,10 +16,17 @@ CATALOGUE = document(
     row("command-r", vendor="cohere", vendor_name="Cohere", shutdown_on="2025-09-15", pk=2),
     row("claude-3-5-sonnet-20240620", vendor="anthropic", vendor_name="Anthropic",
         shutdown_on="2025-10-22", pk=3),
-    row("gemini-2.5-flash-preview-04-17", vendor="google", vendor_name="Google",
+    row("gemini-2.5-flash-preview-04-17", vendor="google-gemini", vendor_name="Gemini API",
         shutdown_on="2025-07-15", pk=4),
     row("gpt-4o", shutdown_on="2026-10-22", pk=5),
     row("gpt-4-0314", shutdown_on="2024-06-13", pk=6),
+    # platforms' entries: found only where the code spells the platform
+    row("anthropic.claude-3-5-sonnet-20240620-v1:0", vendor="aws-bedrock", platform=True,
+        vendor_name="Amazon Bedrock", shutdown_on="2026-03-01", pk=7),
+    row("claude-3-5-sonnet@20240620", vendor="google-vertex", platform=True,
+        vendor_name="Google Vertex AI", shutdown_on="2026-01-05", pk=8),
+    row("gpt-4o", vendor="azure", vendor_name="Azure", platform=True, shutdown_on="2026-03-31",
+        pk=9),
 )
 CATALOGUE["results"][0]["ambiguous_names"] = {"command": "also a command-line term"}
 
@@ -42,7 +49,8 @@ FILES = {
         'ARN = "arn:aws:bedrock:us-east-1::foundation-model/'
         'anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
         'FORK = "acme/my-gpt-4o-fork"\n'
-        'OLD = "gpt-4-0314"  # depcal: ignore[gpt-4-0314]\n'),
+        'OLD = "gpt-4-0314"  # depcal: ignore[gpt-4-0314]\n'
+        'AZURE = "azure/gpt-4o"\n'),
     ".env.example": "MODEL=gpt-4o\n",
     ".gitignore": ".env*\nbuild/\n",
 }
@@ -81,8 +89,8 @@ def findings(capsys, *extra):
     status = cli.main(["--catalogue", "../catalogue.json", "--today", "2026-11-28",
                        "--format", "json", *extra, "."])
     out = json.loads(capsys.readouterr().out)
-    return status, [(f["path"], f["line"], f["column"], f["text"], f["identifier"])
-                    for f in out["findings"]]
+    return status, [(f["path"], f["line"], f["column"], f["text"], f["vendor"],
+                     f["identifier"]) for f in out["findings"]]
 
 
 def test_a_real_tree_gives_exactly_the_expected_findings(repository, capsys):
@@ -95,24 +103,27 @@ def test_a_real_tree_gives_exactly_the_expected_findings(repository, capsys):
     status, found = findings(capsys, "--baseline", "depcal-baseline.json")
     assert status == 1
     assert found == [
-        (".env.example", 1, 7, "gpt-4o", "gpt-4o"),
-        ("app/cli.py", 3, 29, "command-r", "command-r"),
-        ("app/cli.py", 4, 29, "command", "command"),
-        ("app/llm.py", 1, 12, "anthropic/claude-3-5-sonnet-20240620",
+        (".env.example", 1, 7, "gpt-4o", "openai", "gpt-4o"),
+        ("app/cli.py", 3, 29, "command-r", "cohere", "command-r"),
+        ("app/cli.py", 4, 29, "command", "cohere", "command"),
+        ("app/llm.py", 1, 12, "anthropic/claude-3-5-sonnet-20240620", "anthropic",
          "claude-3-5-sonnet-20240620"),
-        ("app/llm.py", 2, 10, "gemini/gemini-2.5-flash-preview-04-17",
+        ("app/llm.py", 2, 10, "gemini/gemini-2.5-flash-preview-04-17", "google-gemini",
          "gemini-2.5-flash-preview-04-17"),
-        ("app/llm.py", 3, 11, "openrouter/openai/gpt-4o", "gpt-4o"),
-        ("app/llm.py", 4, 11, "claude-3-5-sonnet@20240620", "claude-3-5-sonnet-20240620"),
-        ("app/llm.py", 5, 12, "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
-         "claude-3-5-sonnet-20240620"),
+        ("app/llm.py", 3, 11, "openrouter/openai/gpt-4o", "openai", "gpt-4o"),
+        ("app/llm.py", 4, 11, "claude-3-5-sonnet@20240620", "google-vertex",
+         "claude-3-5-sonnet@20240620"),
+        ("app/llm.py", 5, 12, "us.anthropic.claude-3-5-sonnet-20240620-v1:0", "aws-bedrock",
+         "anthropic.claude-3-5-sonnet-20240620-v1:0"),
         ("app/llm.py", 6, 8, "arn:aws:bedrock:us-east-1::foundation-model/"
-         "anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet-20240620"),
-        ("app/new.py", 1, 6, "gpt-4-0314", "gpt-4-0314"),
+         "anthropic.claude-3-5-sonnet-20240620-v1:0", "aws-bedrock",
+         "anthropic.claude-3-5-sonnet-20240620-v1:0"),
+        ("app/llm.py", 9, 10, "azure/gpt-4o", "azure", "gpt-4o"),
+        ("app/new.py", 1, 6, "gpt-4-0314", "openai", "gpt-4-0314"),
     ]
 
     # without the baseline, the CHANGELOG's line is back; prose "command" never is
     status, found = findings(capsys)
-    assert ("CHANGELOG.md", 2, 13, "gpt-4-0314", "gpt-4-0314") in found
+    assert ("CHANGELOG.md", 2, 13, "gpt-4-0314", "openai", "gpt-4-0314") in found
     assert not any(f[0] == "README.md" for f in found)
-    assert len(found) == 11
+    assert len(found) == 12
