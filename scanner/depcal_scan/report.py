@@ -162,11 +162,9 @@ def summary(result: ScanResult) -> str:
     if result.baselined:
         text += f"; {result.baselined} in the baseline"
     if result.platform_only:
-        counts = sorted(result.platform_only.items())
-        which = counts[0][0] if len(counts) == 1 else "SLUG"
-        text += (f"; not reported: uses of names only a platform retires "
-                 f"({', '.join(f'{vendor} {n}' for vendor, n in counts)}); add --vendor {which}"
-                 " if the code calls it")
+        counts = ", ".join(f"{vendor} {n}" for vendor, n in sorted(result.platform_only.items()))
+        text += (f"; not reported: uses of names only a platform retires ({counts}); if the "
+                 "code calls that platform, name it and your other vendors with --vendor")
     return text + ("" if failing else "; ok")
 
 

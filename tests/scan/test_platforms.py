@@ -76,8 +76,8 @@ def test_a_plain_openai_project_does_not_fail_on_azure_rows(tmp_path, monkeypatc
     out = capsys.readouterr().out
     assert out.splitlines()[:-1] == []
     # the uses left out are said, with the way to count them
-    assert ("not reported: uses of names only a platform retires (azure 4); add --vendor azure "
-            "if the code calls it") in out
+    assert ("not reported: uses of names only a platform retires (azure 4); if the code calls "
+            "that platform, name it and your other vendors with --vendor") in out
     assert out.rstrip().endswith("; ok")
 
 
@@ -151,7 +151,7 @@ def test_a_name_only_a_platform_retires_is_left_out_bare_and_counted(tmp_path):
     assert result.platform_only == {"google-vertex": 1, "groq": 1, "azure": 1}
     assert json.loads(report.render_json(result))["platform_only"] == {
         "azure": 1, "google-vertex": 1, "groq": 1}
-    assert "add --vendor SLUG if the code calls it" in report.summary(result)
+    assert "(azure 1, google-vertex 1, groq 1); if the code calls" in report.summary(result)
     chosen = scan([tmp_path], RETIREMENTS, today=TODAY, vendors={"groq"})
     assert [(f.line, f.retirement.vendor) for f in chosen.findings] == [(2, "groq")]
     assert not chosen.platform_only
