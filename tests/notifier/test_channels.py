@@ -11,12 +11,13 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from deprecations import changes
 from deprecations.models import Deprecation
-from notifier import alerts
+from notifier import alerts, tokens
 from notifier.channels import BadChannel, deliver, lifecycle
 from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery
 from tests.deprecations import factories
@@ -314,3 +315,42 @@ def test_a_withdrawn_entry_is_told_as_withdrawn_not_as_an_alert(receiver):
     [_, *messages] = receiver.verified(channel.secret)
     whats = [e["what"] for _, p in messages for e in p["data"]["events"]]
     assert "lead_time_alert" not in whats and whats[-1] == "withdrawn"
+
+
+def test_the_manage_page_adds_a_channel_shows_its_secret_once_tests_and_removes_it(receiver):
+    s = subscriber()
+    browser = Client()
+    page = f"/manage/{tokens.make(s, tokens.MANAGE)}/"
+    added = browser.post(page, {"action": "add-channel", "url": receiver.webhook_url})
+    assert added.status_code == 200
+    channel = Channel.objects.get()
+    html = added.content.decode()
+    assert channel.secret in html and "the channel is active" in html
+    later = browser.get(page).content.decode()
+    assert channel.secret not in later and channel.shown_as in later
+    receiver.routes[HOOK] = answer(503)
+    tested = browser.post(page, {"action": "test-channel", "channel": channel.pk})
+    assert "did not go through (HTTP 503" in tested.content.decode()
+    bad = browser.post(page, {"action": "add-channel", "url": "mailto://a:b@example.org"})
+    assert bad.status_code == 400 and "not one of the services" in bad.content.decode()
+    other = subscriber("bob@example.com")
+    theirs = lifecycle.add(other, receiver.webhook_url, now=NOW)
+    browser.post(page, {"action": "remove-channel", "channel": theirs.pk})  # not Ada's
+    assert browser.post(page, {"action": "remove-channel", "channel": channel.pk}
+                        ).status_code == 302
+    assert list(Channel.objects.all()) == [theirs]
+
+
+def test_each_accepted_chat_service_speaks_http_through_requests():
+    """The guard reaches Apprise's requests through requests' sessions: a plugin that opened
+    sockets some other way (SMTP, XMPP, MQTT) would escape it, so none is accepted."""
+    import importlib
+    import inspect
+
+    from notifier.channels import chat
+
+    for module in chat.SERVICES:
+        source = inspect.getsource(importlib.import_module(f"apprise.plugins.{module}"))
+        assert "requests.post" in source or "requests.request" in source, module
+        for other in ("import socket", "smtplib", "httpx", "aiohttp", "urllib.request"):
+            assert other not in source, (module, other)
