@@ -2,8 +2,9 @@
 
 One module per kind of channel, each with the same small interface (as healthchecks'
 integrations): ``check(url) -> str`` says whether a URL can be a channel of that kind (and
-how to show it with its secrets hidden) or raises ``BadChannel``; ``send(channel, body) ->
-Outcome`` sends one message.
+how to show it with its secrets hidden) or raises ``BadChannel``; ``send(channel, message,
+shared=...) -> Outcome`` sends one message (``content.Message``; ``shared`` keeps what a
+batch's messages have in common), never raising: accepted, retry later, or refused.
 
 - ``webhook``: any ``http(s)://`` URL; a JSON body signed as the Standard Webhooks
   specification says, so a receiver verifies it with the ``standardwebhooks`` package.

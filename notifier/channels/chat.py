@@ -128,7 +128,7 @@ def check(url: str) -> str:
     return plugin.url(privacy=True).split("/?", 1)[0][:300]
 
 
-def send(channel, message) -> http.Outcome:
+def send(channel, message, *, shared: dict | None = None) -> http.Outcome:
     """Post ``message`` (``content.Message``) to the chat, as Markdown; never raises."""
     try:
         plugin = _plugin(channel.url)

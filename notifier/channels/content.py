@@ -41,13 +41,16 @@ class Event:
     lead_days: int | None = None
     change: Change | None = None
 
-    def as_json(self, today: date) -> dict:
+    def as_json(self, today: date, shared: dict) -> dict:
         value = {"what": self.what}
         if self.lead_days is not None:
             value["lead_days"] = self.lead_days
         if self.change is not None:
             value["change"] = ChangeSerializer(self.change).data
-        value["retirement"] = RetirementSerializer(self.entry, context={"today": today}).data
+        key = (self.entry.pk, today)
+        if key not in shared:
+            shared[key] = RetirementSerializer(self.entry, context={"today": today}).data
+        value["retirement"] = shared[key]
         return value
 
 
@@ -62,10 +65,14 @@ class Message:
     language: str
     events: list[Event] = field(default_factory=list)
 
-    def body(self) -> str:
-        """The webhook's JSON body."""
+    def body(self, shared: dict | None = None) -> str:
+        """The webhook's JSON body. ``shared``: the entries as the API shows them, kept
+        between the messages of one batch (a sender's batch; what is told the same way to
+        many channels is written once)."""
+        shared = {} if shared is None else shared
         data = ({"day": self.day.isoformat(),
-                 "events": [e.as_json(self.day) for e in self.events]} if self.type == ALERTS
+                 "events": [e.as_json(self.day, shared) for e in self.events]}
+                if self.type == ALERTS
                 else {"message": "depcal will send alerts here."})
         return json.dumps({"type": self.type, "timestamp": self.made_at.isoformat(),
                            "data": data}, separators=(",", ":"), default=str)
@@ -100,17 +107,17 @@ def message_id(row: ChannelMessage) -> str:
 def for_row(row: ChannelMessage) -> Message | None:
     """The message of a ledger row, or None when nothing in it still stands."""
     subscriber = row.channel.subscriber
-    mentions = Mention.objects.filter(pk__in=row.mentions.values("mention_id"))
-    events = []
-    for mention in mentions.filter(kind=Mention.Kind.ALERT).select_related(
-            "deprecation__offering__vendor").prefetch_related("deprecation__offering__aliases"):
-        if alerts.alert_stands(mention):
-            events.append(Event("lead_time_alert", mention.deprecation,
-                                lead_days=mention.lead_days))
-    for mention, changes in alerts.changes_told(mentions.filter(kind=Mention.Kind.CHANGE),
-                                                subscriber):
-        events += [Event(WHAT.get(c.kind, c.kind), mention.deprecation, change=c)
-                   for c in changes]
+    mentions = list(Mention.objects.filter(pk__in=row.mentions.values("mention_id"))
+                    .select_related("deprecation__offering__vendor")
+                    .prefetch_related("deprecation__offering__aliases"))
+    events = [Event("lead_time_alert", m.deprecation, lead_days=m.lead_days) for m in mentions
+              if m.kind == Mention.Kind.ALERT and alerts.alert_stands(m)]
+    changed = [m.pk for m in mentions if m.kind == Mention.Kind.CHANGE]
+    if changed:
+        for mention, changes in alerts.changes_told(Mention.objects.filter(pk__in=changed),
+                                                    subscriber):
+            events += [Event(WHAT.get(c.kind, c.kind), mention.deprecation, change=c)
+                       for c in changes]
     if not events:
         return None
     events.sort(key=lambda e: (e.entry.shutdown_on or date.max, e.entry.offering.identifier,

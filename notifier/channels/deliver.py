@@ -96,6 +96,7 @@ class _Batch:
     def __init__(self, token: str, policy: SendPolicy, report: Report):
         self.token, self.policy, self.report = token, policy, report
         self.stopped: set[int] = set()  # channels paused meanwhile
+        self.shared: dict = {}  # entries as the API shows them, written once per batch
 
     def send(self, row: ChannelMessage) -> None:
         channel = row.channel
@@ -119,7 +120,7 @@ class _Batch:
             return
         if not outbox.start(row, self.token, self.policy, identity=content.message_id):
             return  # another sender took it over after our lease ran out
-        outcome = channels.transport(channel.kind).send(channel, message)
+        outcome = channels.transport(channel.kind).send(channel, message, shared=self.shared)
         self.settle(row, outcome)
 
     def settle(self, row: ChannelMessage, outcome: http.Outcome) -> None:

@@ -50,8 +50,9 @@ def headers(secret: str, message_id: str, body: str, *, now: datetime) -> dict[s
     }
 
 
-def send(channel, message, *, now: datetime | None = None) -> http.Outcome:
+def send(channel, message, *, now: datetime | None = None,
+         shared: dict | None = None) -> http.Outcome:
     """Sign and POST ``message`` (``content.Message``); never raises."""
-    body = message.body()
+    body = message.body(shared)
     return http.post(channel.url, body.encode("utf-8"),
                      headers(channel.secret, message.id, body, now=now or timezone.now()))
