@@ -82,7 +82,7 @@ class Message:
         with translation.override(self.language):
             if self.type == TEST:
                 return (gettext("depcal: test message"),
-                        render_to_string("channels/test.md").strip())
+                        render_to_string("channels/test.txt").strip())
             for event in self.events:
                 compose.entry_view(event.entry, self.day)
                 if event.change is not None:
@@ -90,7 +90,7 @@ class Message:
             title = ngettext("depcal: %(count)d retirement to know about",
                              "depcal: %(count)d retirements to know about",
                              len(self.events)) % {"count": len(self.events)}
-            return title, render_to_string("channels/alerts.md", {"events": self.events}).strip()
+            return title, render_to_string("channels/alerts.txt", {"events": self.events}).strip()
 
 
 def test_message(channel, *, now: datetime, today: date) -> Message:
