@@ -100,8 +100,10 @@ class _Batch:
 
     def send(self, row: ChannelMessage) -> None:
         channel = row.channel
-        if channel.status != Channel.Status.ACTIVE or channel.pk in self.stopped:
-            outbox.finish(row, self.token, ChannelMessage.Status.SKIPPED, "channel not active")
+        if (channel.status != Channel.Status.ACTIVE or channel.pk in self.stopped
+                or not channel.subscriber.is_active):
+            outbox.finish(row, self.token, ChannelMessage.Status.SKIPPED,
+                          "channel or subscription not active")
             self.report.skipped += 1
             return
         try:

@@ -5,6 +5,7 @@ Apprise), and receivers that are down, slow, rate-limiting (429) or gone (410).
 Days are passed in; mail goes to Django's in-memory outbox.
 """
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -17,8 +18,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from deprecations import changes
 from deprecations.models import Deprecation
-from notifier import alerts, tokens
-from notifier.channels import BadChannel, deliver, lifecycle
+from notifier import alerts, channels, subscriptions, tokens
+from notifier.channels import BadChannel, chat, content, deliver, http, lifecycle
 from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery
 from tests.deprecations import factories
 from tests.httpserver import slow
@@ -354,3 +355,68 @@ def test_each_accepted_chat_service_speaks_http_through_requests():
         assert "requests.post" in source or "requests.request" in source, module
         for other in ("import socket", "smtplib", "httpx", "aiohttp", "urllib.request"):
             assert other not in source, (module, other)
+
+
+@pytest.mark.parametrize("value, wait", [
+    ("120", timedelta(seconds=120)), ("0", timedelta(0)),
+    ("Sat, 28 Nov 2026 12:05:00 GMT", timedelta(minutes=5)),
+    ("999999999", timedelta(days=1)),  # at most a day
+    ("soon", None), ("", None), (None, None),
+])
+def test_retry_after_in_seconds_or_as_a_date_at_most_a_day(value, wait):
+    assert http.retry_after(value, now=NOW) == wait
+
+
+@pytest.mark.parametrize("status, verdict", [
+    (200, "accepted"), (204, "accepted"), (301, "refused"), (400, "refused"),
+    (404, "refused"), (410, "refused"), (429, "retry"), (500, "retry"), (503, "retry"),
+])
+def test_what_an_answer_means(status, verdict):
+    assert http.judge(status, {}).verdict == verdict
+
+
+@pytest.mark.parametrize("status, headers, verdict, after", [
+    (429, {"Retry-After": "30"}, "retry", timedelta(seconds=30)),
+    (502, {}, "retry", None),
+    (410, {}, "refused", None),
+])
+def test_a_chat_service_answer_means_what_a_webhook_answer_means(receiver, status, headers,
+                                                                 verdict, after):
+    channel = add(receiver.slack_url)
+    receiver.routes[SLACK] = answer(status, headers)
+    outcome = chat.send(channel, content.test_message(channel, now=NOW, today=DAY))
+    assert (outcome.verdict, outcome.retry_after) == (verdict, after)
+    assert outcome.error.startswith(f"HTTP {status}")
+
+
+def endless_body(handler):
+    """A 500 whose body says it is huge, sends twice the cap, then stalls."""
+    handler.send_response(500)
+    handler.send_header("Content-Length", str(http.MAX_READ * 100))
+    handler.end_headers()
+    handler.wfile.write(b"x" * (http.MAX_READ * 2))
+    handler.wfile.flush()
+    time.sleep(3)
+    return 500, {}, b""
+
+
+@pytest.mark.parametrize("kind", ["webhook", "chat"])
+def test_an_answer_is_read_only_up_to_its_cap(receiver, kind):
+    channel = add(receiver.webhook_url if kind == "webhook" else receiver.slack_url)
+    receiver.routes[HOOK] = receiver.routes[SLACK] = endless_body
+    started = time.monotonic()
+    outcome = channels.transport(channel.kind).send(
+        channel, content.test_message(channel, now=NOW, today=DAY))
+    # Read past the cap, the sender would wait on the stalled body until its read timeout
+    assert time.monotonic() - started < 1.5
+    assert outcome.verdict == "retry" and outcome.error.startswith("HTTP 500")
+
+
+def test_messages_waiting_for_an_unsubscribed_address_are_skipped(receiver):
+    factories.entry()
+    channel = add(receiver.webhook_url)
+    alerts.record_alerts(DAY, replay=True)
+    deliver.record(DAY)
+    subscriptions.unsubscribe(channel.subscriber, now=timezone.now())
+    assert deliver.send_pending().skipped == 1
+    assert len(receiver.bodies()) == 1  # the test message only
