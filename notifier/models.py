@@ -143,7 +143,38 @@ class Follow(models.Model):
         return f"{self.kind}: {self.value}"
 
 
-class Delivery(models.Model):
+class Outgoing(models.Model):
+    """A message's place in a sender's queue: what ``notifier.outbox`` claims, renews and
+    marks, for emails (``Delivery``) and channel messages (``ChannelMessage``) alike."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "claimed by a sender"
+        SENT = "sent", "sent"
+        SKIPPED = "skipped", "skipped (no longer wanted)"
+        BOUNCED = "bounced", "bounced (5xx)"
+        FAILED = "failed", "failed (gave up after temporary errors)"
+
+    as_of = models.DateField(help_text="The day the message was due for.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    # The claim: who holds the row and until when; send_started_at is set just before the
+    # row's SMTP transaction (or POST), so a row "sending" with it set was in flight.
+    claim_token = models.CharField(max_length=40, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(Outgoing):
     """One message that must go out: inserted before sending, claimed by one sender.
 
     The key is (subscriber, kind, revision): ``revision`` is the period's first day (as an
@@ -161,33 +192,11 @@ class Delivery(models.Model):
         DIGEST = "digest", "digest"
         PAUSED = "paused", "alert channel paused"
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        SENDING = "sending", "claimed by a sender"
-        SENT = "sent", "sent"
-        SKIPPED = "skipped", "skipped (no longer wanted)"
-        BOUNCED = "bounced", "bounced (5xx)"
-        FAILED = "failed", "failed (gave up after temporary errors)"
-
     # No index of its own: the unique key below starts with the subscriber.
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
                                    related_name="deliveries", db_index=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     revision = models.PositiveIntegerField(default=0)
-    as_of = models.DateField(help_text="The day the message was due for.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    created_at = models.DateTimeField()
-    # The claim: who holds the row and until when; send_started_at is set just before the
-    # SMTP transaction of this row, so a row "sending" with it set was in flight.
-    claim_token = models.CharField(max_length=40, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    send_started_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
-    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -292,29 +301,15 @@ class Channel(models.Model):
         return f"{self.kind} {self.shown_as}"
 
 
-class ChannelMessage(models.Model):
+class ChannelMessage(Outgoing):
     """One message to a channel, the channels' ledger row: inserted before sending, claimed by
     one sender (``notifier.outbox``, as deliveries are), its key (channel, revision) with
     ``revision`` the channel's own counter. Its ``mentions`` are fixed when it is made, so a
     retry sends the same body under the same ``message_id`` (the ``webhook-id``)."""
 
-    Status = Delivery.Status
-
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages",
                                 db_index=False)
     revision = models.PositiveIntegerField()
-    as_of = models.DateField(help_text="The day the message was due for.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    created_at = models.DateTimeField()
-    claim_token = models.CharField(max_length=40, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    send_started_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
-    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -110,11 +110,6 @@ def _plugin(url: str):
     return plugin
 
 
-def service(url: str) -> str:
-    """The service's name: "Slack", "Matrix"..."""
-    return SERVICES[type(_plugin(url)).__module__.removeprefix("apprise.plugins.")]
-
-
 def check(url: str) -> str:
     """How the channel is shown (Apprise's URL with its secrets hidden); ``BadChannel`` if
     it is not a URL of an accepted service, or names a private address literally."""
