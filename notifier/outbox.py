@@ -153,7 +153,7 @@ def retry_later(row: Delivery, token: str, policy: SendPolicy, error: str, *,
 def release(token: str, model=Delivery) -> int:
     """Give back the rows of a claim that were not tried (no attempt counted)."""
     return model.objects.filter(claim_token=token, status=Delivery.Status.SENDING,
-                                   send_started_at=None).update(
+                                send_started_at=None).update(
         status=Delivery.Status.PENDING, claim_token="", lease_until=None)
 
 

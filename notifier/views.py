@@ -184,8 +184,7 @@ def _test_channel(request, subscriber):
         return redirect(request.path)
     if not _test_allowed(subscriber):
         return {"channel_error": _("Too many test messages in the last hour; try later.")}
-    return {"tested": lifecycle.test(channel, now=timezone.now(), today=clock.today()),
-            "tested_channel": channel}
+    return {"tested": lifecycle.test(channel, now=timezone.now(), today=clock.today())}
 
 
 def _remove_channel(request, subscriber):
