@@ -238,6 +238,14 @@ NOTIFIER_LINK_MAX_AGE = env.int("NOTIFIER_LINK_MAX_AGE", default=365 * 24 * 3600
 NOTIFIER_IP_LIMIT_PER_HOUR = env.int("NOTIFIER_IP_LIMIT_PER_HOUR", default=10)
 # Confirmation requests per mailbox per day, however its address is spelled (notifier.limits).
 NOTIFIER_MAILBOX_LIMIT_PER_DAY = env.int("NOTIFIER_MAILBOX_LIMIT_PER_DAY", default=3)
+# Alert channels (notifier/channels): webhooks and chat services. Each connect and read, one
+# whole message (the sockets are shut at its deadline), and whether private and loopback
+# addresses may be reached (tests, an intranet), as DEPCAL_FETCH_ALLOW_PRIVATE is for sources.
+DEPCAL_CHANNELS_TIMEOUT = env.float("DEPCAL_CHANNELS_TIMEOUT", default=10.0)
+DEPCAL_CHANNELS_DEADLINE = env.float("DEPCAL_CHANNELS_DEADLINE", default=30.0)
+DEPCAL_CHANNELS_ALLOW_PRIVATE = env.bool("DEPCAL_CHANNELS_ALLOW_PRIVATE", default=False)
+# The watch-list API (PUT /api/v1/watchlist): requests per client.
+DEPCAL_WATCHLIST_RATE = env.str("DEPCAL_WATCHLIST_RATE", default="30/hour")
 
 # Celery: a SQLite-backed broker by default, so a real worker runs with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL",
@@ -254,6 +262,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "deprecations.tasks.fetch_source": {"queue": "fetch"},
+    # Webhooks and chats wait on hosts others chose: the fetch worker takes them, so a slow
+    # receiver never delays email.
+    "notifier.tasks.send_channel_messages": {"queue": "channels"},
     "notifier.tasks.*": {"queue": "mail"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -352,4 +363,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-alerts": {"task": "notifier.tasks.send_alerts", "schedule": 3600.0},
     "send-digests": {"task": "notifier.tasks.send_digests", "schedule": 3600.0},
     "send-pending-mail": {"task": "notifier.tasks.send_pending", "schedule": 60.0},
+    # Alert channels: what the runs above told subscribers, to their webhooks and chats, and
+    # the retries (notifier.channels.deliver).
+    "send-channel-messages": {"task": "notifier.tasks.send_channel_messages",
+                              "schedule": 60.0},
 }

@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from notifier.api import Watchlist
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # POST /i18n/setlang/ (the language switcher): a cookie, no language prefix in URLs.
     path("i18n/", include("django.conf.urls.i18n")),
+    # Notifier's part of the API (it writes a subscriber's follows), before the catalogue's,
+    # whose catch-all answers every other /api/v1/ path.
+    path("api/v1/watchlist", Watchlist.as_view(), name="watchlist"),
     path("", include("deprecations.urls")),
     path("", include("notifier.urls")),
 ]

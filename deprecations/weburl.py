@@ -93,8 +93,10 @@ def check_address(address: str, host: str = "") -> None:
     ip = ipaddress.ip_address(address)
     if not is_public(ip):
         where = f"{host} resolves to {ip}" if host and host.strip("[]") != str(ip) else str(ip)
-        raise RefusedURL(f"{where}, a private, loopback or otherwise non-public address; set "
-                         "DEPCAL_FETCH_ALLOW_PRIVATE=true to allow it (tests, local fixtures)")
+        raise RefusedURL(f"{where}, a private, loopback or otherwise non-public address; "
+                         "DEPCAL_FETCH_ALLOW_PRIVATE=true allows it for sources, "
+                         "DEPCAL_CHANNELS_ALLOW_PRIVATE=true for alert channels (tests, an "
+                         "intranet)")
 
 
 def validate_web_url(value: str) -> None:

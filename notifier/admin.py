@@ -1,4 +1,4 @@
-"""Admin for subscribers and the delivery ledger: read-mostly.
+"""Admin for subscribers, the delivery ledger and the alert channels: read-mostly.
 
 Subscribers change through their own pages (signed links); here an admin can look, search,
 and unsubscribe an address on request. The ledger is read-only: rows are made by the due
@@ -8,7 +8,7 @@ computation and changed by senders; the one action puts failed rows back in the 
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from notifier.models import Delivery, Follow, Mention, Subscriber
+from notifier.models import Channel, ChannelMessage, Delivery, Follow, Mention, Subscriber
 from notifier.subscriptions import unsubscribe
 
 
@@ -74,3 +74,39 @@ class DeliveryAdmin(admin.ModelAdmin):
         n = queryset.filter(status=Delivery.Status.FAILED).update(
             status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
         self.message_user(request, f"{n} rows queued again.", messages.SUCCESS)
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    """Read-only: a channel changes through its owner's page (``channels.lifecycle``). Its URL
+    and secret are credentials, so only ``shown_as`` is shown."""
+
+    list_display = ["id", "subscriber", "kind", "shown_as", "status", "failing_since",
+                    "paused_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subscriber__email", "shown_as"]
+    list_select_related = ["subscriber"]
+    fields = readonly_fields = ["subscriber", "kind", "shown_as", "status", "created_at",
+                                "activated_at", "paused_at", "pauses", "failing_since",
+                                "last_error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") or obj is None
+
+
+@admin.register(ChannelMessage)
+class ChannelMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "as_of", "status", "attempts", "sent_at", "next_attempt_at"]
+    list_filter = ["status", "as_of"]
+    search_fields = ["channel__subscriber__email", "message_id"]
+    list_select_related = ["channel"]
+    readonly_fields = [f.name for f in ChannelMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") or obj is None

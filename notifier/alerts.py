@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -118,6 +118,31 @@ def told_changes(changes):
     """The history rows of ``changes`` that messages tell, oldest first, with their entries."""
     return list(changes.filter(notable_q() | Q(kind__in=NEW))
                 .select_related("deprecation__offering__vendor").order_by("changed_at", "id"))
+
+
+def alert_stands(mention: Mention) -> bool:
+    """An alert mention still says something true: its entry is published, not withdrawn,
+    and shuts down on the date mentioned (otherwise a change message says what happened)."""
+    entry = mention.deprecation
+    return (entry.published and entry.status != Deprecation.Status.WITHDRAWN
+            and entry.shutdown_on == mention.shutdown_on)
+
+
+def changes_told(mentions, subscriber: Subscriber) -> list[tuple[Mention, list]]:
+    """Each change mention of a published entry with the history rows it tells, oldest
+    first: the ``told_changes`` after the previous change mention of that entry to that
+    subscriber, up to its revision (empty when there is nothing left to tell)."""
+    earlier = Mention.objects.filter(
+        subscriber=subscriber, kind=Mention.Kind.CHANGE, deprecation=OuterRef("deprecation"),
+        id__lt=OuterRef("id")).order_by("-revision").values("revision")[:1]
+    mentions = list(mentions.filter(deprecation__published=True)
+                    .select_related("deprecation__offering__vendor")
+                    .annotate(since=Subquery(earlier)))
+    history = told_changes(Change.objects.filter(
+        deprecation__in=[m.deprecation_id for m in mentions],
+        changed_at__gt=subscriber.confirmed_at))
+    return [(m, [c for c in history if c.deprecation_id == m.deprecation_id
+                 and (m.since or 0) < c.revision <= m.revision]) for m in mentions]
 
 
 def is_replay(today: date) -> bool:

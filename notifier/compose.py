@@ -20,7 +20,6 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -31,7 +30,7 @@ from django.utils.translation import gettext, ngettext
 
 from deprecations.models import Change, Deprecation, Vendor
 from notifier import alerts, tokens
-from notifier.models import Delivery, Mention, Subscriber
+from notifier.models import Channel, Delivery, Subscriber
 from notifier.outbox import message_id
 
 DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
@@ -162,8 +161,7 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
     entries = []
     for mention in row.mentions.select_related("deprecation__offering__vendor"):
         entry = mention.deprecation
-        if (entry.published and entry.status != Deprecation.Status.WITHDRAWN
-                and entry.shutdown_on == mention.shutdown_on):
+        if alerts.alert_stands(mention):
             entry.lead_days = mention.lead_days
             entries.append(entry_view(entry, row.as_of))
     if not entries:
@@ -178,18 +176,9 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
 
 def _changes(row: Delivery, s: Subscriber) -> dict | None:
     """Each entry's notable changes since the previous change email about it, as recorded."""
-    earlier = Mention.objects.filter(
-        subscriber=s, kind=Mention.Kind.CHANGE, deprecation=OuterRef("deprecation"),
-        id__lt=OuterRef("id")).order_by("-revision").values("revision")[:1]
-    mentions = list(row.mentions.filter(deprecation__published=True)
-                    .select_related("deprecation__offering__vendor")
-                    .annotate(since=Subquery(earlier)))
-    history = alerts.told_changes(Change.objects.filter(
-        deprecation__in=[m.deprecation_id for m in mentions], changed_at__gt=s.confirmed_at))
     items = []
-    for m in mentions:
-        told = [change_view(c, row.as_of) for c in history if c.deprecation_id == m.deprecation_id
-                and (m.since or 0) < c.revision <= m.revision]
+    for m, changes in alerts.changes_told(row.mentions.all(), s):
+        told = [change_view(c, row.as_of) for c in changes]
         if told:
             items.append({"entry": entry_view(m.deprecation, row.as_of), "changes": told,
                           "latest": told[-1]})
@@ -221,6 +210,12 @@ def _digest(row: Delivery, s: Subscriber) -> dict | None:
             "horizon": DIGEST_DAYS}
 
 
+def _paused(row: Delivery, s: Subscriber) -> dict | None:
+    """The subscriber's channels that are paused now (none, once tested again: skipped)."""
+    paused = list(s.channels.filter(status=Channel.Status.PAUSED))
+    return {"channels": paused} if paused else None
+
+
 KINDS: dict[str, Kind] = {
     Delivery.Kind.CONFIRM: Kind(_confirm, status=Subscriber.Status.PENDING, footer="site"),
     Delivery.Kind.LINKS: Kind(_links, footer="site"),
@@ -228,6 +223,7 @@ KINDS: dict[str, Kind] = {
     Delivery.Kind.ALERT: Kind(_alerts, shared=True),
     Delivery.Kind.CHANGE: Kind(_changes, shared=True),
     Delivery.Kind.DIGEST: Kind(_digest, shared=True),
+    Delivery.Kind.PAUSED: Kind(_paused),
 }
 
 

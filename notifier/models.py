@@ -7,6 +7,11 @@ happen once, and its id makes the Message-ID. A ``Mention`` is one thing an aler
 message tells of (an entry at a lead time, or an entry's changes up to a revision): its unique
 key makes each of those told once, however the mentions are grouped into messages (see
 ``notifier.alerts``). State changes of subscribers go through ``notifier.subscriptions``.
+
+A ``Channel`` is a webhook or a chat a subscriber's alerts also go to; a ``ChannelMention``
+is one mention to tell one channel (its unique key makes each told once), grouped into
+``ChannelMessage`` rows, the channels' ledger, claimed and sent as deliveries are (see
+``notifier.channels``). An ``ApiToken`` lets a subscription's watch-list be set by its code.
 """
 
 from __future__ import annotations
@@ -138,7 +143,38 @@ class Follow(models.Model):
         return f"{self.kind}: {self.value}"
 
 
-class Delivery(models.Model):
+class Outgoing(models.Model):
+    """A message's place in a sender's queue: what ``notifier.outbox`` claims, renews and
+    marks, for emails (``Delivery``) and channel messages (``ChannelMessage``) alike."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "claimed by a sender"
+        SENT = "sent", "sent"
+        SKIPPED = "skipped", "skipped (no longer wanted)"
+        BOUNCED = "bounced", "bounced (5xx)"
+        FAILED = "failed", "failed (gave up after temporary errors)"
+
+    as_of = models.DateField(help_text="The day the message was due for.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    # The claim: who holds the row and until when; send_started_at is set just before the
+    # row's SMTP transaction (or POST), so a row "sending" with it set was in flight.
+    claim_token = models.CharField(max_length=40, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(Outgoing):
     """One message that must go out: inserted before sending, claimed by one sender.
 
     The key is (subscriber, kind, revision): ``revision`` is the period's first day (as an
@@ -154,34 +190,13 @@ class Delivery(models.Model):
         ALERT = "alert", "lead-time alert"
         CHANGE = "change", "change"
         DIGEST = "digest", "digest"
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        SENDING = "sending", "claimed by a sender"
-        SENT = "sent", "sent"
-        SKIPPED = "skipped", "skipped (no longer wanted)"
-        BOUNCED = "bounced", "bounced (5xx)"
-        FAILED = "failed", "failed (gave up after temporary errors)"
+        PAUSED = "paused", "alert channel paused"
 
     # No index of its own: the unique key below starts with the subscriber.
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
                                    related_name="deliveries", db_index=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     revision = models.PositiveIntegerField(default=0)
-    as_of = models.DateField(help_text="The day the message was due for.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    created_at = models.DateTimeField()
-    # The claim: who holds the row and until when; send_started_at is set just before the
-    # SMTP transaction of this row, so a row "sending" with it set was in flight.
-    claim_token = models.CharField(max_length=40, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    send_started_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
-    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -244,3 +259,108 @@ class Mention(models.Model):
 
     def __str__(self):
         return f"{self.kind} of {self.deprecation_id} to {self.subscriber_id}"
+
+
+class Channel(models.Model):
+    """Somewhere else a subscriber's alerts go: a generic webhook (signed as the Standard
+    Webhooks specification says) or a chat service (an Apprise URL). Messages go to it only
+    while it is active: after a test message was accepted, until it is paused (refused, or
+    failing for days) or removed. State changes go through ``notifier.channels.lifecycle``."""
+
+    class Kind(models.TextChoices):
+        WEBHOOK = "webhook", pgettext_lazy("channel kind", "webhook")
+        CHAT = "chat", pgettext_lazy("channel kind", "chat")
+
+    class Status(models.TextChoices):
+        NEW = "new", pgettext_lazy("channel status", "waiting for a test message to go through")
+        ACTIVE = "active", pgettext_lazy("channel status", "active")
+        PAUSED = "paused", pgettext_lazy("channel status", "paused")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
+                                   related_name="channels")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The URL holds credentials (a chat's tokens, a webhook's path): shown only as ``shown_as``.
+    url = models.TextField()
+    shown_as = models.CharField(max_length=300, help_text="The URL with its secrets hidden.")
+    # The webhook's signing secret (whsec_...), shown once; kept, since every message is signed.
+    secret = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField()
+    # Since when messages go to it: mentions recorded before are not told (no backlog).
+    activated_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pauses = models.PositiveIntegerField(default=0)
+    # The first failure of a run of failures; cleared by an accepted message.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.shown_as}"
+
+
+class ChannelMessage(Outgoing):
+    """One message to a channel, the channels' ledger row: inserted before sending, claimed by
+    one sender (``notifier.outbox``, as deliveries are), its key (channel, revision) with
+    ``revision`` the channel's own counter. Its ``mentions`` are fixed when it is made, so a
+    retry sends the same body under the same ``message_id`` (the ``webhook-id``)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages",
+                                db_index=False)
+    revision = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="channelmessage_ready",
+                         condition=Q(status__in=["pending", "sending"])),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "revision"],
+                                    name="channelmessage_unique_per_channel"),
+        ]
+
+    def __str__(self):
+        return f"message #{self.pk} to channel {self.channel_id} ({self.status})"
+
+
+class ChannelMention(models.Model):
+    """One mention to tell one channel: at most one per (channel, mention), so per (channel,
+    entry, kind, lead time, shutdown date) for an alert, (channel, entry, revision) for a
+    change. Inserted with no ``message``, then grouped: one message per channel per run."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="mentions",
+                                db_index=False)
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(ChannelMessage, null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="mentions")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["channel"], name="channelmention_ungrouped",
+                         condition=Q(message__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "mention"],
+                                    name="channelmention_once_per_channel"),
+        ]
+
+    def __str__(self):
+        return f"mention {self.mention_id} to channel {self.channel_id}"
+
+
+class ApiToken(models.Model):
+    """The token a subscription's code uses to set its watch-list (``PUT /api/v1/watchlist``).
+    Only its SHA-256 is kept: it is shown once, and a new one replaces it."""
+
+    subscriber = models.OneToOneField(Subscriber, on_delete=models.CASCADE,
+                                      related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"API token of {self.subscriber_id}"

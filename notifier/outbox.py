@@ -7,6 +7,8 @@ sender that dies in between leaves at most that one row "sending"; once its leas
 another sender takes it again, under the same Message-ID. Every attempt counts: a row that
 keeps killing its sender, or keeps failing, ends failed after ``max_attempts``, never in a
 loop. Nothing here knows about SMTP (``notifier.send``) or templates (``notifier.compose``).
+The alert channels' ledger (``ChannelMessage``, ``notifier.channels.deliver``) goes through the
+same functions: ``model=`` says which ledger.
 """
 
 from __future__ import annotations
@@ -66,10 +68,10 @@ def _ready(now: datetime, kinds) -> Q:
     return ready & Q(kind__in=kinds) if kinds else ready
 
 
-def give_up_stale(policy: SendPolicy, now: datetime) -> int:
+def give_up_stale(policy: SendPolicy, now: datetime, model=Delivery) -> int:
     """Rows whose sender died while sending them, on their last allowed attempt: failed, not
     taken again (a message that kills its sender must not do so forever)."""
-    return Delivery.objects.filter(
+    return model.objects.filter(
         status=Delivery.Status.SENDING, lease_until__lt=now, send_started_at__isnull=False,
         attempts__gte=policy.max_attempts).update(
         status=Delivery.Status.FAILED, claim_token="", lease_until=None,
@@ -77,15 +79,16 @@ def give_up_stale(policy: SendPolicy, now: datetime) -> int:
 
 
 def claim(*, policy: SendPolicy, kinds=None, now: datetime | None = None,
-          only_ids=None) -> tuple[str, list[Delivery]]:
+          only_ids=None, model=Delivery) -> tuple[str, list[Delivery]]:
     """Take up to ``batch_size`` ready rows for this sender: (claim token, rows).
 
     Ready: pending and due for an attempt, or claimed by a sender whose lease ran out (it
     died). PostgreSQL skips rows another claimer holds; elsewhere a conditional update only
-    takes rows that are still ready, so two claimers never get the same row.
+    takes rows that are still ready, so two claimers never get the same row. The rows come
+    with their subscriber (and a channel message with its channel).
     """
     now = now or timezone.now()
-    give_up_stale(policy, now)
+    give_up_stale(policy, now, model)
     token = uuid.uuid4().hex
     ready = _ready(now, kinds)
     if only_ids is not None:
@@ -95,28 +98,29 @@ def claim(*, policy: SendPolicy, kinds=None, now: datetime | None = None,
                "lease_until": now + timedelta(seconds=policy.lease_seconds)}
     if db.vendor == "postgresql":
         with transaction.atomic():
-            ids = list(Delivery.objects.select_for_update(skip_locked=True).filter(ready)
+            ids = list(model.objects.select_for_update(skip_locked=True).filter(ready)
                        .order_by("next_attempt_at", "id")
                        .values_list("id", flat=True)[:policy.batch_size])
-            Delivery.objects.filter(pk__in=ids).update(**claimed)
+            model.objects.filter(pk__in=ids).update(**claimed)
     else:
-        ids = list(Delivery.objects.filter(ready).order_by("next_attempt_at", "id")
+        ids = list(model.objects.filter(ready).order_by("next_attempt_at", "id")
                    .values_list("id", flat=True)[:policy.batch_size])
-        Delivery.objects.filter(ready, pk__in=ids).update(**claimed)
-    rows = list(Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING)
-                .select_related("subscriber").order_by("id"))
+        model.objects.filter(ready, pk__in=ids).update(**claimed)
+    rows = list(model.objects.filter(claim_token=token, status=Delivery.Status.SENDING)
+                .select_related().order_by("id"))
     return token, rows
 
 
 def _mine(row: Delivery, token: str):
-    return Delivery.objects.filter(pk=row.pk, claim_token=token, status=Delivery.Status.SENDING)
+    return type(row).objects.filter(pk=row.pk, claim_token=token, status=Delivery.Status.SENDING)
 
 
-def start(row: Delivery, token: str, policy: SendPolicy) -> bool:
+def start(row: Delivery, token: str, policy: SendPolicy, *, identity=message_id) -> bool:
     """Renew this row's lease just before its SMTP transaction and count the attempt; False if
-    it was taken over. One statement: per message, round trips cost more than the commit."""
+    it was taken over. One statement: per message, round trips cost more than the commit.
+    ``identity(row)`` is the id the message goes out under, the same on every attempt."""
     now = timezone.now()
-    row.message_id = message_id(row)
+    row.message_id = identity(row)
     row.attempts += 1
     return _mine(row, token).update(
         lease_until=now + timedelta(seconds=policy.lease_seconds), send_started_at=now,
@@ -130,25 +134,26 @@ def finish(row: Delivery, token: str, status: str, error: str = "") -> None:
 
 
 def retry_later(row: Delivery, token: str, policy: SendPolicy, error: str, *,
-                give_up: bool = True) -> bool:
-    """A temporary failure: back to pending with backoff; False once it has given up (the row
-    is then failed). Failures of the server or the connection (``give_up=False``) are never
-    held against a message: an outage delays everything but fails nothing."""
+                give_up: bool = True, delay: timedelta | None = None) -> bool:
+    """A temporary failure: back to pending with backoff (or after ``delay``, as a server's
+    Retry-After asks); False once it has given up (the row is then failed). Failures of the
+    server or the connection (``give_up=False``) are never held against a message: an outage
+    delays everything but fails nothing."""
     row.refresh_from_db(fields=["attempts"])
     if give_up and row.attempts >= policy.max_attempts:
         finish(row, token, Delivery.Status.FAILED, error)
         return False
     _mine(row, token).update(status=Delivery.Status.PENDING, claim_token="", lease_until=None,
-                             next_attempt_at=timezone.now() + policy.backoff(
-                                 min(row.attempts, policy.max_attempts)),
+                             next_attempt_at=timezone.now() + (delay if delay is not None else
+                                 policy.backoff(min(row.attempts, policy.max_attempts))),
                              last_error=error[:2000])
     return True
 
 
-def release(token: str) -> int:
+def release(token: str, model=Delivery) -> int:
     """Give back the rows of a claim that were not tried (no attempt counted)."""
-    return Delivery.objects.filter(claim_token=token, status=Delivery.Status.SENDING,
-                                   send_started_at=None).update(
+    return model.objects.filter(claim_token=token, status=Delivery.Status.SENDING,
+                                send_started_at=None).update(
         status=Delivery.Status.PENDING, claim_token="", lease_until=None)
 
 

@@ -9,6 +9,8 @@ send once the transaction has committed.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from notifier.models import (
     DEFAULT_LEAD_TIMES,
+    ApiToken,
     Delivery,
     Follow,
     Subscriber,
@@ -44,6 +47,40 @@ def set_choices(subscriber: Subscriber, *, vendors=(), models=(), lead_times=DEF
     Follow.objects.bulk_create(
         [Follow(subscriber=subscriber, kind=k, value=v) for k, v in sorted(wanted - have)],
         ignore_conflicts=True)
+
+
+def set_models(subscriber: Subscriber, names) -> tuple[list[str], list[str]]:
+    """Follow exactly these models (its vendors stay as they are): what the watch-list API
+    does. Returns the names (lowercased) added and removed."""
+    wanted = {n.strip().lower() for n in names if n.strip()}
+    with transaction.atomic():
+        mine = subscriber.follow_set.select_for_update().filter(kind=Follow.Kind.MODEL)
+        have = set(mine.values_list("value", flat=True))
+        mine.filter(value__in=have - wanted).delete()
+        Follow.objects.bulk_create(
+            [Follow(subscriber=subscriber, kind=Follow.Kind.MODEL, value=v)
+             for v in sorted(wanted - have)], ignore_conflicts=True)
+    return sorted(wanted - have), sorted(have - wanted)
+
+
+TOKEN_PREFIX = "dcw_"  # "depcal watch-list": recognisable in a secret scanner's rules
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def new_api_token(subscriber: Subscriber, *, now) -> str:
+    """A new API token for the subscription's watch-list, replacing any earlier one; only
+    its digest is kept, so this is the one time it can be shown."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.update_or_create(subscriber=subscriber, defaults={
+        "digest": token_digest(token), "created_at": now, "last_used_at": None})
+    return token
+
+
+def revoke_api_token(subscriber: Subscriber) -> bool:
+    return ApiToken.objects.filter(subscriber=subscriber).delete()[0] > 0
 
 
 def request_subscription(email: str, *, now, today, confirm_interval: timedelta,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from deprecations import clock
 from notifier import alerts, limits, send, subscriptions
+from notifier.channels import deliver
 from notifier.models import Delivery
 from notifier.outbox import SendPolicy
 
@@ -39,8 +40,10 @@ def send_pending(only_ids=None, batch_size=None, lease_seconds=None, max_attempt
 
 @shared_task
 def send_alerts() -> dict:
-    """Record today's lead-time alerts and change emails, then send them."""
+    """Record today's lead-time alerts and change emails, then send them (and have the
+    channels told, on their own queue)."""
     due = alerts.record_alerts(clock.today())
+    send_channel_messages.delay()
     return _summary(send.send_pending(kinds=send.ALERT_KINDS), due)
 
 
@@ -48,7 +51,18 @@ def send_alerts() -> dict:
 def send_changes() -> dict:
     """The catalogue just changed: record the change emails it calls for, then send them."""
     due = alerts.record_changes(clock.today())
+    send_channel_messages.delay()
     return _summary(send.send_pending(kinds=[Delivery.Kind.CHANGE]), due)
+
+
+@shared_task
+def send_channel_messages() -> dict:
+    """Tell the alert channels what the runs recorded, and send what waits (retries); the
+    owners of channels paused meanwhile get their email from the mail queue."""
+    report = deliver.run(clock.today())
+    if report.paused:
+        send_pending.delay(only_ids=report.paused)
+    return asdict(report)
 
 
 @shared_task

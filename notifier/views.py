@@ -15,12 +15,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from depcal import limits as depcal_limits
 from depcal.limits import throttled
 from deprecations import clock, queries
 from notifier import calendars, limits, models, subscriptions, tasks, tokens
+from notifier.channels import BadChannel, lifecycle
 from notifier.forms import MODEL_NAME, ManageForm, SubscribeForm
 
 log = logging.getLogger(__name__)
@@ -117,7 +120,13 @@ def manage(request, token):
     _in_their_language(request, subscriber)
     action = request.POST.get("action", "save")
     form = ManageForm(initial=ManageForm.initial_for(subscriber))
-    if request.method == "POST":
+    shown = {}  # what is shown once: a new webhook's secret, a new API token
+    if request.method == "POST" and action in CHANNEL_ACTIONS and subscriber.is_active:
+        result = CHANNEL_ACTIONS[action](request, subscriber)
+        if not isinstance(result, dict):
+            return result
+        shown = result
+    elif request.method == "POST":
         if action == "unsubscribe":
             subscriptions.unsubscribe(subscriber, now=timezone.now())
             return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})
@@ -137,7 +146,71 @@ def manage(request, token):
         "welcome": "welcome" in request.GET, "feed_reset": "feed" in request.GET,
         "unmatched": _unmatched(request),
         "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
-    }, status=400 if form.errors else 200)
+        "channels": subscriber.channels.all(), "api_token": _api_token(subscriber),
+        "channel_limit": lifecycle.MAX_CHANNELS, "done": request.GET.get("done", ""), **shown,
+    }, status=400 if form.errors or shown.get("channel_error") else 200)
+
+
+# Channels and the watch-list token, on the manage page. Each action answers a redirect, or
+# what the page shows once (a secret is never put in a URL).
+
+def _api_token(subscriber):
+    return models.ApiToken.objects.filter(subscriber=subscriber).first()
+
+
+def _test_allowed(subscriber) -> bool:
+    """Test messages a subscription may send per hour (each is a request to a host its owner
+    chose, made by this server)."""
+    return depcal_limits.hit("channel-test", str(subscriber.pk), limit=CHANNEL_TESTS_PER_HOUR,
+                             window=3600)
+
+
+def _add_channel(request, subscriber):
+    url = request.POST.get("url", "")[:2000]
+    if not _test_allowed(subscriber):
+        return {"channel_error": _("Too many test messages in the last hour; try later."),
+                "channel_url": url}
+    try:
+        channel = lifecycle.add(subscriber, url, now=timezone.now())
+    except BadChannel as exc:
+        return {"channel_error": str(exc), "channel_url": url}
+    outcome = lifecycle.test(channel, now=timezone.now(), today=clock.today())
+    return {"added": channel, "tested": outcome}
+
+
+def _test_channel(request, subscriber):
+    channel = subscriber.channels.filter(pk=_number(request.POST.get("channel"))).first()
+    if channel is None:
+        return redirect(request.path)
+    if not _test_allowed(subscriber):
+        return {"channel_error": _("Too many test messages in the last hour; try later.")}
+    return {"tested": lifecycle.test(channel, now=timezone.now(), today=clock.today())}
+
+
+def _remove_channel(request, subscriber):
+    channel = subscriber.channels.filter(pk=_number(request.POST.get("channel"))).first()
+    if channel is not None:
+        lifecycle.remove(channel)
+    return redirect(request.path + "?done=removed")
+
+
+def _new_token(request, subscriber):
+    return {"new_token": subscriptions.new_api_token(subscriber, now=timezone.now())}
+
+
+def _revoke_token(request, subscriber):
+    subscriptions.revoke_api_token(subscriber)
+    return redirect(request.path + "?done=revoked")
+
+
+def _number(value) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+CHANNEL_TESTS_PER_HOUR = 10
+CHANNEL_ACTIONS = {"add-channel": _add_channel, "test-channel": _test_channel,
+                   "remove-channel": _remove_channel, "new-token": _new_token,
+                   "revoke-token": _revoke_token}
 
 
 @csrf_exempt

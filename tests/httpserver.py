@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 for collector tests, with scripted behaviours per path.
+"""A real HTTP server on 127.0.0.1 for collector and channel tests, with scripted behaviours
+per path (GET and POST; a POST's body is ``handler.body``).
 
 Each route is a callable ``(handler) -> (status, headers, body)`` or a ``Document`` serving
 bytes with ETag / Last-Modified and answering conditional requests with 304.
@@ -55,12 +56,21 @@ def slow(seconds: float, then):
 class LoopbackServer:
     def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict = {}
-        self.hits: list[tuple[str, dict]] = []
+        self.hits: list[tuple[str, dict]] = []  # GET requests
+        self.posts: list[tuple[str, dict, bytes]] = []  # POST requests, with their bodies
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.posts.append((self.path, dict(self.headers), self.body))
+                self.answer()
+
             def do_GET(self):
                 server.hits.append((self.path, dict(self.headers)))
+                self.answer()
+
+            def answer(self):
                 route = server.routes.get(self.path)
                 if route is None:
                     status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"

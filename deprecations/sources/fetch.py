@@ -20,6 +20,8 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -209,6 +211,21 @@ def session(*, user_agent: str, guard: _Guard, retries: int = 3,
     return s
 
 
+@contextmanager
+def guarded_session(*, allow_private: bool, deadline: float, user_agent: str,
+                    retries: int = 3, backoff: float = 0.5
+                    ) -> Iterator[tuple[requests.Session, _Guard]]:
+    """(session, guard) for one exchange with a host someone else chose (a source, a webhook,
+    a chat service): every connection resolves once, checks and pins its address, the
+    environment's proxies are ignored, and at ``deadline`` seconds every socket is shut
+    (``guard.expired`` then says so). ``retries=0`` retries nothing (a sender that keeps its
+    own ledger of attempts)."""
+    with _Guard(allow_private=allow_private, deadline=deadline) as guard:
+        with session(user_agent=user_agent, guard=guard, retries=retries,
+                     backoff=backoff) as http:
+            yield http, guard
+
+
 def fetch(url: str, *, etag: str = "", last_modified: str = "", timeout: float = 20.0,
           deadline: float = 60.0, max_bytes: int = 5 * 1024 * 1024,
           allow_private: bool = False, user_agent: str = "depcal", retries: int = 3,
@@ -216,11 +233,10 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "", timeout: float =
     """GET ``url``. ``timeout`` bounds each connect and each read; ``deadline`` the whole
     fetch, retries and redirects included."""
     started = time.monotonic()
-    with _Guard(allow_private=allow_private, deadline=deadline) as guard:
-        http = session(user_agent=user_agent, guard=guard, retries=retries, backoff=backoff)
-        with http:
-            result = _fetch(url, etag=etag, last_modified=last_modified, timeout=timeout,
-                            max_bytes=max_bytes, allow_private=allow_private, http=http)
+    with guarded_session(allow_private=allow_private, deadline=deadline, user_agent=user_agent,
+                         retries=retries, backoff=backoff) as (http, guard):
+        result = _fetch(url, etag=etag, last_modified=last_modified, timeout=timeout,
+                        max_bytes=max_bytes, allow_private=allow_private, http=http)
         if guard.expired:  # whatever the interrupted read made of it
             result = FetchResult(UNREACHABLE, result.http_status,
                                  error=f"gave up: the fetch took longer than its deadline of "
@@ -248,7 +264,7 @@ def _fetch(url, *, etag, last_modified, timeout, max_bytes, allow_private, http)
             declared = _declared_length(response)
             if declared > max_bytes:
                 return FetchResult(ERROR, status, error=_too_big(declared, max_bytes))
-            body = _read_capped(response, max_bytes)
+            body = read_capped(response, max_bytes)
             if body is None:
                 return FetchResult(ERROR, status, error=_too_big(None, max_bytes))
             if _is_challenge(status, body):
@@ -262,13 +278,13 @@ def _fetch(url, *, etag, last_modified, timeout, max_bytes, allow_private, http)
     except RefusedURL as exc:  # a redirect, or a name resolving, to somewhere we may not go
         return FetchResult(ERROR, error=f"refused: {exc}")
     except requests.exceptions.RetryError as exc:
-        return FetchResult(UNREACHABLE, error=f"gave up after retries: {_reason(exc)}")
+        return FetchResult(UNREACHABLE, error=f"gave up after retries: {error_reason(exc)}")
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-        return FetchResult(UNREACHABLE, error=f"{type(exc).__name__}: {_reason(exc)}")
+        return FetchResult(UNREACHABLE, error=f"{type(exc).__name__}: {error_reason(exc)}")
     except requests.exceptions.RequestException as exc:
-        return FetchResult(ERROR, error=f"{type(exc).__name__}: {_reason(exc)}")
+        return FetchResult(ERROR, error=f"{type(exc).__name__}: {error_reason(exc)}")
     except (ValueError, UnicodeError) as exc:  # a URL or header no parser could read
-        return FetchResult(ERROR, error=f"{type(exc).__name__}: {_reason(exc)}")
+        return FetchResult(ERROR, error=f"{type(exc).__name__}: {error_reason(exc)}")
 
 
 def _declared_length(response) -> int:
@@ -276,7 +292,8 @@ def _declared_length(response) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _read_capped(response, max_bytes: int) -> bytes | None:
+def read_capped(response, max_bytes: int) -> bytes | None:
+    """The body of a streamed response, or None as soon as it passes ``max_bytes``."""
     chunks, size = [], 0
     for chunk in response.iter_content(64 * 1024):
         size += len(chunk)
@@ -297,7 +314,7 @@ def _too_big(declared, max_bytes) -> str:
     return f"response too large ({size}; the limit is {max_bytes} bytes, DEPCAL_FETCH_MAX_BYTES)"
 
 
-def _reason(exc: Exception) -> str:
+def error_reason(exc: Exception) -> str:
     """The root cause in one line, without urllib3's wrappers and object reprs."""
     inner = exc.args[0] if exc.args else exc
     inner = getattr(inner, "reason", None) or inner  # MaxRetryError wraps the cause

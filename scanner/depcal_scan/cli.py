@@ -2,10 +2,16 @@
 
     depcal-scan --server https://depcal.example.org [PATH ...]
     depcal-scan --catalogue catalogue.json --today 2026-02-01 --within 30 --format sarif src/
+    depcal-scan --server https://depcal.example.org --update-watchlist TOKEN [PATH ...]
 
 Exit status: 1 if something found is retired or retires within ``--within`` days (default
 90), 0 if not, 2 on an error (a bad argument, an unreadable catalogue or baseline, a missing
 path, anything unexpected: a crash must never read as "found something").
+
+``--update-watchlist TOKEN`` makes the subscription whose API token it is follow exactly the
+models found (as the code spells their catalogue names), prints what was added and removed,
+and exits 0 (2 on an error); it reports no findings. Finding no model at all changes
+nothing, since following no model means following every one.
 ``manage.py scan`` takes the same arguments, with the catalogue from the database.
 """
 
@@ -103,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=_seconds, default=server.TIMEOUT, metavar="SECONDS",
                         help=f"how long one read from the server may wait "
                              f"(default: {server.TIMEOUT:g})")
+    parser.add_argument("--update-watchlist", metavar="TOKEN",
+                        help="set the models a subscription of --server follows to those "
+                             "found (TOKEN: the subscription's API token, from its manage "
+                             "page); prints what was added and removed")
     parser.add_argument("--deadline", type=_seconds, default=server.DEADLINE,
                         metavar="SECONDS", help="how long everything asked of the server may "
                                                 f"take (default: {server.DEADLINE:g})")
@@ -192,6 +202,34 @@ def _leave_out_baselined(result: report.ScanResult, accepted) -> None:
     result.findings = kept
 
 
+def update_watchlist(args, retirements: list[Retirement], *, today: date, stdout=None,
+                     stderr=None) -> int:
+    """Scan, then make the subscription follow exactly the models found."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        result = engine.scan(args.paths or ["."], retirements, today=today,
+                             within=args.within, excludes=args.exclude,
+                             max_bytes=args.max_bytes, jobs=args.jobs)
+    except (FileNotFoundError, PatternError) as exc:
+        return _error(stderr, str(exc))
+    models = sorted({f.name.lower() for f in result.findings})
+    if not models:
+        stderr.write("depcal-scan: warning: no model of the catalogue found; the watch-list "
+                     "is left as it is (an empty one would mean every model)\n")
+        return 0
+    client = server.Client(args.server, cache_dir=args.cache_dir, timeout=args.timeout,
+                           deadline=args.deadline)
+    try:
+        answer = client.update_watchlist(args.update_watchlist, models)
+    except CatalogueError as exc:
+        return _error(stderr, str(exc))
+    stdout.write(f"watch-list: {len(answer['models'])} model(s): "
+                 f"{', '.join(answer['models'])}\n")
+    stdout.write(f"added: {', '.join(answer['added']) or '-'}\n")
+    stdout.write(f"removed: {', '.join(answer['removed']) or '-'}\n")
+    return 0
+
+
 def load_catalogue(args, warn) -> list[Retirement]:
     if args.catalogue:
         return load_file(args.catalogue)
@@ -209,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.server and not args.catalogue:
         parser.error("say where the catalogue is: --server URL (or $DEPCAL_SERVER) "
                      "or --catalogue FILE")
+    if args.update_watchlist is not None and not args.server:
+        parser.error("--update-watchlist needs --server URL: the server the subscription is on")
 
     def warn(message):
         sys.stderr.write(f"depcal-scan: warning: {message}\n")
@@ -219,7 +259,13 @@ def main(argv: list[str] | None = None) -> int:
         return _error(sys.stderr, str(exc))
     except Exception:
         return _crashed(sys.stderr)
-    return run(vars(args), retirements, today=args.today or date.today())
+    today = args.today or date.today()
+    if args.update_watchlist is not None:
+        try:
+            return update_watchlist(args, retirements, today=today)
+        except Exception:
+            return _crashed(sys.stderr)
+    return run(vars(args), retirements, today=today)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ whole conversation has one deadline, however slowly the server drips its bytes. 
 cached on disk with their ETag and asked for again with ``If-None-Match``, so a CI job that
 runs often costs the server a 304; an unreachable server falls back to the cached copy.
 
-New calls to a depcal server (writing a watchlist, say) belong here, as methods that go
-through ``Client.request``.
+New calls to a depcal server belong here, as methods that go through ``Client.request``:
+``update_watchlist`` sets the models a subscription follows (``PUT /api/v1/watchlist``, with
+the subscription's API token).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from depcal_scan import __version__
 from depcal_scan.retirements import CatalogueError, Retirement, from_rows
 
 API_LIST_PATH = "/api/v1/retirements"
+WATCHLIST_PATH = "/api/v1/watchlist"
 PAGE_SIZE = 500
 MAX_PAGES = 200  # a guard against a server whose "next" links go round in circles
 MAX_BYTES = 32 * 1024 * 1024  # per answer; the whole catalogue is well under 1 MiB
@@ -112,6 +114,29 @@ class Client:
             raise CatalogueError(f"{url}: 'next' leads off the server ({link[:200]})")
         return link
 
+    def update_watchlist(self, token: str, models: list[str]) -> dict:
+        """Make the subscription whose API token this is follow exactly ``models``: the
+        server's answer, ``{"models": [...], "added": [...], "removed": [...]}``."""
+        url = self.root + WATCHLIST_PATH
+        headers = {"Accept": "application/json", "Content-Type": "application/json",
+                   "Authorization": f"Bearer {token.strip()}", "User-Agent": USER_AGENT}
+        data = json.dumps({"models": models}).encode("utf-8")
+        try:
+            _, _, body = self.request(url, headers=headers, data=data, method="PUT")
+        except urllib.error.HTTPError as exc:
+            raise CatalogueError(f"{url} answered {exc.code}: {_error_detail(exc)}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+            raise CatalogueError(f"cannot reach {url}: {exc}") from None
+        try:
+            answer = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):
+            answer = None
+        if not (isinstance(answer, dict) and all(
+                isinstance(answer.get(k), list) and all(isinstance(n, str) for n in answer[k])
+                for k in ("models", "added", "removed"))):
+            raise CatalogueError(f"{url} did not answer with a watch-list")
+        return answer
+
     def get_json(self, url: str):
         """GET ``url`` as JSON, conditionally on the cached copy's ETag; a 304 reads the cache."""
         path = self.cache / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
@@ -188,6 +213,15 @@ class Client:
                 raise CatalogueError(f"{url} answered more than {self.max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _error_detail(error: urllib.error.HTTPError) -> str:
+    """What a depcal server said went wrong (its JSON errors carry a ``detail``)."""
+    try:
+        detail = json.loads(error.read(64 * 1024).decode("utf-8")).get("detail")
+    except (ValueError, AttributeError, OSError, RecursionError):
+        detail = None
+    return str(detail)[:500] if detail else str(error.reason)
 
 
 def _read_cached(path: Path) -> dict | None:

@@ -77,7 +77,8 @@ def test_the_schema_is_valid_openapi_3_and_covers_every_route(client):
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
     assert set(schema["paths"]) == {f"{API}/", f"{API}/vendors", f"{API}/retirements",
-                                    f"{API}/retirements/{{id}}", f"{API}/changes"}
+                                    f"{API}/retirements/{{id}}", f"{API}/changes",
+                                    f"{API}/watchlist"}
 
 
 # Routes and filters

@@ -2,7 +2,9 @@
 
 ``--today`` moves the day of the due computation only (a replay: see ``notifier.alerts`` for
 how confirmation dates are then ignored); sending happens now. Running it twice for the same
-day sends nothing the second time: the ledger already holds every message. When mail goes to
+day sends nothing the second time: the ledger already holds every message. The subscribers'
+active alert channels (webhooks, chats) are told the same, one message per channel, on a
+second line. When mail goes to
 Django's console backend, the first line says so: messages are printed, and recorded as sent.
 """
 
@@ -13,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from deprecations import clock
 from notifier import alerts, send
+from notifier.channels import deliver
+from notifier.models import Delivery
 
 CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
@@ -47,6 +51,16 @@ class Command(BaseCommand):
     def record(self, today, *, dry_run):
         return alerts.record_alerts(today, dry_run=dry_run)
 
+    def tell_channels(self, today) -> None:
+        """Alerts and changes go to channels too (digests do not)."""
+        report = deliver.run(today)
+        if report.paused:  # their owners' emails
+            send.send_pending(only_ids=report.paused)
+        self.stdout.write(
+            f"channels: {report.messages} message{'' if report.messages == 1 else 's'}, "
+            f"sent {report.sent}, skipped {report.skipped}, failed {report.failed}, "
+            f"retrying later {report.retrying}, paused {len(report.paused)}")
+
     def preview(self, today):
         for email, kind, identifier, lead in alerts.due_rows(today):
             suffix = f" ({lead} days)" if kind == "alert" else ""
@@ -70,3 +84,5 @@ class Command(BaseCommand):
             f"message{'' if due.messages == 1 else 's'}, sent {report.sent}, "
             f"skipped {report.skipped}, failed {report.failed}, "
             f"retrying later {report.retrying}")
+        if Delivery.Kind.ALERT in self.kinds:
+            self.tell_channels(day)
