@@ -13,24 +13,27 @@ down; a change tells the dates recorded with it, not the entry's current ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import groupby
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from deprecations.models import Change, Deprecation, Vendor
 from notifier import alerts, tokens
-from notifier.models import Channel, Delivery, Subscriber
+from notifier.models import Channel, Delivery, Mention, Subscriber
 from notifier.outbox import message_id
 
 DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
@@ -50,9 +53,14 @@ class Kind:
     context: Callable[[Delivery, Subscriber], dict | None]
     status: str = Subscriber.Status.CONFIRMED  # the subscriber's status it is sent in
     footer: str = "list"  # "list": manage, calendar and unsubscribe links; "site": a link home
-    # The content says the same to everyone told the same entries on the same day in the same
-    # language (no address, no signed link in it): it may be rendered once for all of them.
-    shared: bool = False
+    # For content that says the same to everyone told the same things on the same day in the
+    # same language (no address, no signed link in it): what it depends on besides the day and
+    # the language, from its context. Rows with equal keys share one rendering.
+    key: Callable[[dict], Hashable] | None = None
+
+    @property
+    def shared(self) -> bool:
+        return self.key is not None
 
 
 def absolute(path: str) -> str:
@@ -159,7 +167,7 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
     """Every entry that reached a lead time, grouped by shutdown date. An entry withdrawn or
     moved since is left out: the change email says so."""
     entries = []
-    for mention in row.mentions.select_related("deprecation__offering__vendor"):
+    for mention in row.mentions.all():  # with their entries (``prepare``)
         entry = mention.deprecation
         if alerts.alert_stands(mention):
             entry.lead_days = mention.lead_days
@@ -216,19 +224,41 @@ def _paused(row: Delivery, s: Subscriber) -> dict | None:
     return {"channels": paused} if paused else None
 
 
+# What each shared kind's content depends on, besides the day and the language.
+
+def _alerts_key(ctx: dict) -> Hashable:
+    return tuple((e.pk, e.lead_days) for e in ctx["entries"])
+
+
+def _changes_key(ctx: dict) -> Hashable:
+    return tuple((i["entry"].pk, tuple(c.pk for c in i["changes"])) for i in ctx["items"])
+
+
+def _digest_key(ctx: dict) -> Hashable:
+    return (tuple(e.pk for e in ctx["entries"]), tuple(c.pk for c in ctx["changes"]),
+            ctx["since"], ctx["cadence"])
+
+
 KINDS: dict[str, Kind] = {
     Delivery.Kind.CONFIRM: Kind(_confirm, status=Subscriber.Status.PENDING, footer="site"),
     Delivery.Kind.LINKS: Kind(_links, footer="site"),
     Delivery.Kind.WELCOME: Kind(_welcome),
-    Delivery.Kind.ALERT: Kind(_alerts, shared=True),
-    Delivery.Kind.CHANGE: Kind(_changes, shared=True),
-    Delivery.Kind.DIGEST: Kind(_digest, shared=True),
+    Delivery.Kind.ALERT: Kind(_alerts, key=_alerts_key),
+    Delivery.Kind.CHANGE: Kind(_changes, key=_changes_key),
+    Delivery.Kind.DIGEST: Kind(_digest, key=_digest_key),
     Delivery.Kind.PAUSED: Kind(_paused),
 }
 
 
+def prepare(rows: list[Delivery]) -> None:
+    """Load the mentions of a batch's rows, with their entries, in one query."""
+    prefetch_related_objects(rows, Prefetch(
+        "mentions", queryset=Mention.objects.select_related("deprecation__offering__vendor")))
+
+
 def context_for(row: Delivery) -> dict | None:
-    """The template context of a row's content, or None when the message is no longer wanted.
+    """The template context of a row's content, or None when the message is no longer wanted:
+    the one place that decides it (the subscriber's status, then the kind's own test).
     Only the kinds that are not ``shared`` see the subscriber and their links."""
     kind = KINDS[row.kind]
     s = row.subscriber
@@ -273,9 +303,20 @@ def headers(row: Delivery, personal: dict) -> dict[str, str]:
     return values
 
 
+def message(row: Delivery, subject: str, text: str, html: str, personal: dict, *,
+            connection=None) -> EmailMultiAlternatives:
+    msg = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.subscriber.email], headers=headers(row, personal), connection=connection)
+    msg.attach_alternative(html, "text/html")
+    return msg
+
+
 def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     """The message for a ledger row (text/plain, then text/html), or None to skip it; in the
-    language the subscriber chose."""
+    language the subscriber chose. Renders everything for this one row (``Composer`` shares
+    what it can across a batch, to the same bytes)."""
+    prepare([row])
     with translation.override(row.subscriber.language):
         ctx = context_for(row)
         if ctx is None:
@@ -283,8 +324,53 @@ def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
         content = render(row.kind, ctx)
         personal = links(row.subscriber)
         text, html = frame(content, row.kind, personal)
-    msg = EmailMultiAlternatives(
-        subject=content.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[row.subscriber.email], headers=headers(row, personal), connection=connection)
-    msg.attach_alternative(html, "text/html")
-    return msg
+    return message(row, content.subject, text, html, personal, connection=connection)
+
+
+@dataclass(frozen=True)
+class Framed:
+    """A shared content framed once, with markers where each subscriber's links go."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class Composer:
+    """Composes the messages of one batch: a shared content (``Kind.key``) is rendered and
+    framed once per (kind, day, language, key), then each subscriber's links are put in
+    where the markers are: the text as the footer's template writes them, the HTML escaped
+    as the template would escape them."""
+
+    PERSONAL = ("manage_url", "unsubscribe_url", "feed_url")
+
+    def __init__(self, connection=None):
+        self.connection = connection
+        self.framed: dict[Hashable, Framed] = {}
+        tag = secrets.token_hex(8)  # not anything a content could say
+        self.markers = {name: f"depcal-{name}-{tag}" for name in self.PERSONAL}
+
+    def compose(self, row: Delivery) -> EmailMultiAlternatives | None:
+        kind = KINDS[row.kind]
+        if not kind.shared:
+            return compose(row, connection=self.connection)
+        language = row.subscriber.language
+        with translation.override(language):
+            ctx = context_for(row)
+            if ctx is None:
+                return None
+            key = (row.kind, row.as_of, language, kind.key(ctx))
+            framed = self.framed.get(key)
+            if framed is None:
+                framed = self.framed[key] = self._frame(row.kind, ctx)
+            personal = links(row.subscriber)
+        text, html = framed.text, framed.html
+        for name, marker in self.markers.items():
+            text = text.replace(marker, personal[name])
+            html = html.replace(marker, escape(personal[name]))
+        return message(row, framed.subject, text, html, personal, connection=self.connection)
+
+    def _frame(self, kind: str, ctx: dict) -> Framed:
+        content = render(kind, ctx)
+        text, html = frame(content, kind, {**self.markers, "site_url": settings.SITE_URL})
+        return Framed(content.subject, text, html)

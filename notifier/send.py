@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.core.mail import get_connection
 
 from notifier import outbox, subscriptions
-from notifier.compose import compose
+from notifier.compose import Composer, prepare
 from notifier.models import Delivery
 from notifier.outbox import SendPolicy
 
@@ -64,21 +64,41 @@ def address_failure(exc: OSError, address: str) -> int | None:
 
 
 class _Batch:
-    """One batch of claimed rows over one connection, and what became of each."""
+    """One batch of claimed rows over one connection, and what became of each.
+
+    A message the server accepted is marked sent by the statement that starts the next one
+    (``outbox.start_after_sent``), or on its own (``flush``) before anything else is written
+    and when the batch ends: one statement per message, and never more than one message
+    accepted but not marked."""
 
     def __init__(self, token: str, policy: SendPolicy, connection):
         self.token, self.policy, self.connection = token, policy, connection
         self.report = SendReport()
         self.opened = False
         self.stopped: set[int] = set()  # addresses that bounced or were suppressed meanwhile
+        self.composer = Composer(connection)
+        self.accepted: Delivery | None = None  # sent, not yet marked
+
+    def flush(self) -> None:
+        if self.accepted is not None:
+            outbox.finish(self.accepted, self.token, Delivery.Status.SENT)
+            self.accepted = None
+
+    def start(self, row: Delivery) -> bool:
+        if self.accepted is None:
+            return outbox.start(row, self.token, self.policy)
+        sent, self.accepted = self.accepted, None
+        return outbox.start_after_sent(row, sent, self.token, self.policy)
 
     def skip(self, row: Delivery, why: str) -> None:
+        self.flush()
         outbox.finish(row, self.token, Delivery.Status.SKIPPED, why)
         self.report.skipped += 1
 
     def retry(self, row: Delivery, error: str, *, address: bool = True) -> None:
         """A failure of this message: retried with backoff, or failed at the last attempt
         (then the address is suppressed, when the failure was the address's)."""
+        self.flush()
         if outbox.retry_later(row, self.token, self.policy, error):
             self.report.retrying += 1
             return
@@ -111,16 +131,16 @@ class _Batch:
             self.skip(row, "address stopped")
             return True
         try:
-            msg = compose(row, connection=self.connection)
+            msg = self.composer.compose(row)
         except Exception as exc:  # a bad row must not stop the others, nor loop forever
             log.exception("notifier: cannot compose delivery %s", row.pk)
-            if outbox.start(row, self.token, self.policy):
+            if self.start(row):
                 self.retry(row, f"compose: {exc!r}", address=False)
             return True
         if msg is None:
             self.skip(row, "no longer wanted")
             return True
-        if not outbox.start(row, self.token, self.policy):
+        if not self.start(row):
             return True  # another sender took it over after our lease ran out
         try:
             if not self.opened:
@@ -142,7 +162,7 @@ class _Batch:
             self.close()  # the SMTP transaction may be half-way: start the next one afresh
             self.retry(row, f"message: {exc!r}")
         else:
-            outbox.finish(row, self.token, Delivery.Status.SENT)
+            self.accepted = row  # marked by the next statement
             self.report.sent += 1
             self.report.message_ids.append(row.message_id)
         return True
@@ -152,13 +172,16 @@ def send_batch(token: str, rows: list[Delivery], *, policy: SendPolicy,
                connection=None) -> SendReport:
     """Send claimed rows over one connection; stops early if the connection fails."""
     batch = _Batch(token, policy, connection or get_connection(fail_silently=False))
-    try:
-        for row in rows:
-            if not batch.send(row):
-                break
-    finally:
-        outbox.release(token)
-        batch.close()
+    prepare(rows)
+    with outbox.quick_marks():
+        try:
+            for row in rows:
+                if not batch.send(row):
+                    break
+        finally:
+            batch.flush()
+            outbox.release(token)
+            batch.close()
     return batch.report
 
 
