@@ -17,10 +17,12 @@ import secrets
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formatdate
 from itertools import groupby
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,7 +36,7 @@ from django.utils.translation import gettext, ngettext
 from deprecations.models import Change, Deprecation, Vendor
 from notifier import alerts, tokens
 from notifier.models import Channel, Delivery, Mention, Subscriber
-from notifier.outbox import message_id
+from notifier.outbox import mail_domain, message_id
 
 DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
 
@@ -293,11 +295,10 @@ def frame(content: Content, kind: str, personal: dict) -> tuple[str, str]:
     return text.rstrip() + "\n", html
 
 
-def headers(row: Delivery, personal: dict) -> dict[str, str]:
-    mid = message_id(row)
+def headers(kind: str, mid: str, unsubscribe_url: str) -> dict[str, str]:
     values = {"Message-ID": mid, "Auto-Submitted": "auto-generated"}
-    if KINDS[row.kind].footer == "list":
-        values["List-Unsubscribe"] = f"<{personal['unsubscribe_url']}>"
+    if KINDS[kind].footer == "list":
+        values["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         values["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         values["List-Id"] = f"depcal alerts <alerts.{mid.rpartition('@')[2][:-1]}>"
     return values
@@ -307,7 +308,8 @@ def message(row: Delivery, subject: str, text: str, html: str, personal: dict, *
             connection=None) -> EmailMultiAlternatives:
     msg = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[row.subscriber.email], headers=headers(row, personal), connection=connection)
+        to=[row.subscriber.email], connection=connection,
+        headers=headers(row.kind, message_id(row), personal["unsubscribe_url"]))
     msg.attach_alternative(html, "text/html")
     return msg
 
@@ -327,28 +329,50 @@ def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     return message(row, content.subject, text, html, personal, connection=connection)
 
 
+def _plain(address: str) -> bool:
+    """The address goes into a header as it is (an address that cannot be encoded fails
+    later, when the backend builds its message, as a failure of that address)."""
+    try:
+        return sanitize_address(address, settings.DEFAULT_CHARSET) == address
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Framed:
-    """A shared content framed once, with markers where each subscriber's links go."""
+    """A shared content framed once, with markers where each subscriber's own parts go; and,
+    when every marker came through the MIME encoding intact, the message's bytes as sent
+    (``wire``), to be filled in the same way."""
 
     subject: str
     text: str
     html: str
+    wire: bytes | None = None
 
 
 class Composer:
-    """Composes the messages of one batch: a shared content (``Kind.key``) is rendered and
-    framed once per (kind, day, language, key), then each subscriber's links are put in
-    where the markers are: the text as the footer's template writes them, the HTML escaped
-    as the template would escape them."""
+    """Composes the messages of one batch: a shared content (``Kind.key``) is rendered,
+    framed and encoded once per (kind, day, language, key), then each subscriber's own parts
+    are put in where the markers are: links in the text as the footer's template writes
+    them, in the HTML escaped as the template would escape them, and the address, the
+    Message-ID, the date and the List-Unsubscribe link in the encoded message.
+
+    A message so filled also carries its bytes (``wire``), which ``notifier.send`` hands to
+    the SMTP connection as they are; any other backend builds them from the message as
+    usual. A subscriber whose parts would not read the same raw and escaped, or whose address
+    needs encoding, gets the message built afresh (``wire`` None)."""
 
     PERSONAL = ("manage_url", "unsubscribe_url", "feed_url")
+    WIRED = ("to", "message_id", "date")
 
     def __init__(self, connection=None):
         self.connection = connection
         self.framed: dict[Hashable, Framed] = {}
         tag = secrets.token_hex(8)  # not anything a content could say
-        self.markers = {name: f"depcal-{name}-{tag}" for name in self.PERSONAL}
+        self.markers = {name: f"depcal-{name}-{tag}" for name in self.PERSONAL + self.WIRED}
+        self.markers["to"] += "@example.invalid"
+        # In the Message-ID's own domain, which the List-Id header repeats.
+        self.markers["message_id"] = f"<{self.markers['message_id']}@{mail_domain()}>"
 
     def compose(self, row: Delivery) -> EmailMultiAlternatives | None:
         kind = KINDS[row.kind]
@@ -365,12 +389,44 @@ class Composer:
                 framed = self.framed[key] = self._frame(row.kind, ctx)
             personal = links(row.subscriber)
         text, html = framed.text, framed.html
-        for name, marker in self.markers.items():
-            text = text.replace(marker, personal[name])
-            html = html.replace(marker, escape(personal[name]))
-        return message(row, framed.subject, text, html, personal, connection=self.connection)
+        for name in self.PERSONAL:
+            text = text.replace(self.markers[name], personal[name])
+            html = html.replace(self.markers[name], escape(personal[name]))
+        msg = message(row, framed.subject, text, html, personal, connection=self.connection)
+        msg.wire = self._fill(framed.wire, row, personal)
+        return msg
 
     def _frame(self, kind: str, ctx: dict) -> Framed:
         content = render(kind, ctx)
         text, html = frame(content, kind, {**self.markers, "site_url": settings.SITE_URL})
-        return Framed(content.subject, text, html)
+        return Framed(content.subject, text, html, self._encode(kind, content.subject,
+                                                                text, html))
+
+    def _encode(self, kind: str, subject: str, text: str, html: str) -> bytes | None:
+        """The framed message's bytes with its markers, or None if the encoding split or
+        hid any of them (a body encoded as quoted-printable, say)."""
+        m = self.markers
+        values = {**headers(kind, m["message_id"], m["unsubscribe_url"]), "Date": m["date"]}
+        msg = EmailMultiAlternatives(subject=subject, body=text, to=[m["to"]],
+                                     from_email=settings.DEFAULT_FROM_EMAIL, headers=values)
+        msg.attach_alternative(html, "text/html")
+        wire = msg.message().as_bytes(linesep="\r\n")
+        expected = {name: text.count(marker) + html.count(marker)
+                    for name, marker in m.items()}
+        expected.update(to=1, message_id=1, date=1)
+        if KINDS[kind].footer == "list":
+            expected["unsubscribe_url"] += 1
+        intact = all(wire.count(marker.encode()) == expected[name]
+                     for name, marker in m.items())
+        return wire if intact else None
+
+    def _fill(self, wire: bytes | None, row: Delivery, personal: dict) -> bytes | None:
+        address = row.subscriber.email
+        values = {name: personal[name] for name in self.PERSONAL}
+        if wire is None or not _plain(address) or any(escape(v) != v for v in values.values()):
+            return None
+        values.update(to=address, message_id=message_id(row),
+                      date=formatdate(localtime=settings.EMAIL_USE_LOCALTIME))
+        for name, value in values.items():
+            wire = wire.replace(self.markers[name].encode(), value.encode())
+        return wire

@@ -55,8 +55,12 @@ class SendPolicy:
 def message_id(row: Delivery) -> str:
     """Deterministic from the row: the same on every retry, never another row's (the creation
     time is in it, so a database rebuilt from scratch does not reuse old ids)."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "depcal.localhost"
-    return f"<delivery-{row.pk}.{row.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+    return f"<delivery-{row.pk}.{row.created_at:%Y%m%d%H%M%S%f}@{mail_domain()}>"
+
+
+def mail_domain() -> str:
+    """The domain of the Message-IDs: the sender address's."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "depcal.localhost"
 
 
 def _worker_name() -> str:

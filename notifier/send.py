@@ -14,7 +14,10 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 
 from notifier import outbox, subscriptions
 from notifier.compose import Composer, prepare
@@ -78,6 +81,7 @@ class _Batch:
         self.stopped: set[int] = set()  # addresses that bounced or were suppressed meanwhile
         self.composer = Composer(connection)
         self.accepted: Delivery | None = None  # sent, not yet marked
+        self.sender: str | None = None  # the envelope sender, as the backend would write it
 
     def flush(self) -> None:
         if self.accepted is not None:
@@ -125,6 +129,17 @@ class _Batch:
             except Exception:  # a dead connection may fail to QUIT; nothing is lost
                 log.debug("notifier: closing the SMTP connection failed", exc_info=True)
 
+    def transmit(self, msg) -> None:
+        """Over SMTP, a message composed with its bytes (``Composer``) goes as they are;
+        anything else through the backend, which builds them."""
+        wire = getattr(msg, "wire", None)
+        if wire is None or not isinstance(self.connection, SMTPBackend):
+            self.connection.send_messages([msg])
+            return
+        if self.sender is None:
+            self.sender = sanitize_address(msg.from_email, settings.DEFAULT_CHARSET)
+        self.connection.connection.sendmail(self.sender, msg.to, wire)
+
     def send(self, row: Delivery) -> bool:
         """Send one row; False when the connection failed and the batch must end."""
         if row.subscriber_id in self.stopped:
@@ -146,7 +161,7 @@ class _Batch:
             if not self.opened:
                 self.connection.open()
                 self.opened = True
-            self.connection.send_messages([msg])
+            self.transmit(msg)
         except OSError as exc:  # smtplib's exceptions are OSErrors too
             code = address_failure(exc, row.subscriber.email)
             if code is None:  # the connection or our side: retry later, end the batch

@@ -2,6 +2,8 @@
 its own: the same subject, bodies, headers and recipient, for every kind that shares its
 content, in every language, for subscribers who follow different things."""
 
+import email
+import email.policy
 from datetime import UTC, date, datetime
 from unittest import mock
 
@@ -105,3 +107,27 @@ def test_each_message_carries_its_own_subscribers_links_and_no_one_elses():
                     assert tokens.make(other, tokens.UNSUBSCRIBE) not in body
         assert not any(marker in message.body or marker in message.alternatives[0][0]
                        for marker in composer.markers.values())
+
+
+def as_sent(data: bytes) -> dict:
+    """What a mail client reads of a message's bytes: its headers (unfolded, decoded; where
+    a long one was folded does not matter) and the text of each part."""
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    return {"headers": sorted((k, str(v).strip()) for k, v in parsed.items()
+                              if k not in ("Date", "Content-Type")),
+            "types": [p.get_content_type() for p in parsed.walk()],
+            "text": parsed.get_body(("plain",)).get_content(),
+            "html": parsed.get_body(("html",)).get_content()}
+
+
+def test_the_bytes_a_batch_sends_read_as_the_message_built_afresh():
+    rows = ledger()
+    composer = compose.Composer()
+    compose.prepare(rows)
+    wired = [m for r in rows if (m := composer.compose(r)) is not None and m.wire is not None]
+    assert len(wired) == sum(1 for r in Delivery.objects.all() if compose.compose(r))
+    for message in wired:
+        afresh = message.message().as_bytes(linesep="\r\n")
+        assert as_sent(message.wire) == as_sent(afresh)
+        assert email.message_from_bytes(message.wire)["Date"]
+        assert b"\r\n" in message.wire and b"\n" not in message.wire.replace(b"\r\n", b"")
