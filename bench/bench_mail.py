@@ -12,7 +12,9 @@
 (b) Sending: ``send.send_pending`` - the function a Celery worker runs: claim, compose from
     templates, one SMTP connection, mark sent - for SEND_COUNT due alerts, to an aiosmtpd
     server in another process on 127.0.0.1, next to a plain ``smtplib`` loop sending the
-    very same (pre-composed) messages over one connection; composing alone is timed too.
+    very same (pre-composed) messages over one connection, the two alternated for
+    SEND_RUNS rounds (medians, with the load average at each round); composing each
+    message alone (nothing shared across a batch) is timed too.
 
 Prints medians and ratios and writes bench/results/mail.json. BENCH_POSTGRES_URL names the
 server (default postgres://postgres@127.0.0.1:5432/postgres). About 2.5 minutes on an idle

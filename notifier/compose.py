@@ -4,8 +4,9 @@ Each kind of message has a small function that gathers what it says (``KINDS``),
 that it is no longer wanted (None: the row is skipped). A message is its content (subject and
 body, ``email/<kind>_subject.txt``, ``email/<kind>.txt``, ``email/<kind>.html``) framed with
 the parts that are the subscriber's own (the footer's signed links, the headers). For alerts,
-changes and digests the content depends only on the entries, the day and the language, so it
-can be rendered once for everyone who is told the same thing.
+changes and digests the content depends only on the entries, the day and the language, so a
+batch renders and encodes it once for everyone who is told the same thing (``Composer``), to
+the same text and HTML as each row composed alone (``compose``).
 
 Dates: a tentative shutdown ("not sooner than") reads "not before DATE" and is never counted
 down; a change tells the dates recorded with it, not the entry's current ones.

@@ -1,10 +1,12 @@
 """The outbox: ledger rows claimed by one sender at a time, each ending sent, retried or failed.
 
-A sender claims a batch of ready rows (``select_for_update(skip_locked=True)`` on PostgreSQL,
-a conditional update elsewhere), renews a row's claim just before its SMTP transaction
-(``start``) and marks it right after the server answered (``finish`` or ``retry_later``). A
-sender that dies in between leaves at most that one row "sending"; once its lease runs out
-another sender takes it again, under the same Message-ID. Every attempt counts: a row that
+A sender claims a batch of ready rows with a lease (``select_for_update(skip_locked=True)`` on
+PostgreSQL, a conditional update elsewhere), renews a row's claim just before its SMTP
+transaction (``start``) and marks it once the server answered (``finish`` or ``retry_later``);
+the mark of a message the server accepted goes with the next message's start, in one
+statement (``start_after_sent``). A sender that dies leaves at most one row sent but not
+marked; once its lease runs out another sender takes it again, under the same Message-ID,
+and the rows of the batch it had not tried with it. Every attempt counts: a row that
 keeps killing its sender, or keeps failing, ends failed after ``max_attempts``, never in a
 loop. Nothing here knows about SMTP (``notifier.send``) or templates (``notifier.compose``).
 The alert channels' ledger (``ChannelMessage``, ``notifier.channels.deliver``) goes through the
