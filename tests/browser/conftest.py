@@ -116,3 +116,11 @@ def open_page(browser):
 @pytest.fixture
 def page(open_page):
     return open_page()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test of this folder drives a real Chromium: all are ``slow``."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.slow)
