@@ -1,4 +1,7 @@
-"""The public feed over HTTP: validators and 304s, HEAD, filters, caching, subscribe links."""
+"""The public feed over HTTP: validators and 304s, HEAD, filters, caching, subscribe links.
+
+"Row N" is rule N of docs/standards.md, "iCalendar feeds".
+"""
 
 from datetime import date
 from unittest import mock
