@@ -13,6 +13,7 @@ import platform
 import secrets
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,3 +73,14 @@ def header(benchmark: str, load_before: float) -> dict:
                     "load_average_1min_before_after": [round(load_before, 2),
                                                        round(os.getloadavg()[0], 2)]},
     }
+
+
+def seconds_to_send(reset, send, count: int) -> float:
+    """Seconds one ``send()`` takes after ``reset()`` put the messages back to pending; its
+    report must say that all ``count`` were sent."""
+    reset()
+    started = time.perf_counter()
+    report = send()
+    elapsed = time.perf_counter() - started
+    assert report.sent == count, report
+    return elapsed
