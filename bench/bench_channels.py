@@ -102,10 +102,10 @@ def measure(port: int) -> dict:
     _progress("composing")
     t0 = time.perf_counter()
     now = timezone.now()
-    prepared, shared = [], {}
+    prepared, in_common = [], {}
     for row in rows:
         row.message_id = content.message_id(row)
-        body = content.for_row(row).body(shared)
+        body = content.for_row(row).body(in_common)
         prepared.append((body.encode(), webhook.headers(row.channel.secret, row.message_id,
                                                         body, now=now)))
     compose_s = time.perf_counter() - t0
