@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse, HttpResponseNotModified
@@ -57,7 +57,7 @@ class FeedFastPathMiddleware:
     """First in MIDDLEWARE: answers repeated public feed requests from this process's copy."""
 
     def __init__(self, get_response):
-        if isinstance(cache, DummyCache):
+        if isinstance(caches["default"], DummyCache):
             raise MiddlewareNotUsed("a cache that keeps nothing: no copies either")
         self.get_response = get_response
         self.answers: OrderedDict[tuple, Answer] = OrderedDict()

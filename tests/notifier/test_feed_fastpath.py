@@ -144,3 +144,12 @@ def test_a_rate_limited_client_is_limited_on_the_copy_too(client, catalogue, set
     settings.DEPCAL_FEED_RATE = "3/minute"
     statuses = [client.get(FEED).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_with_a_cache_that_keeps_nothing_nothing_is_kept_here_either(catalogue, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    client = Client()  # a handler built under these settings
+    with mock.patch.object(calendars, "render", wraps=calendars.render) as render:
+        client.get(FEED)
+        client.get(FEED)
+    assert render.call_count == 2
