@@ -18,6 +18,8 @@ caching, as ``bench feeds`` uses to measure renders) nothing is kept here either
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -61,6 +63,7 @@ class FeedFastPathMiddleware:
             raise MiddlewareNotUsed("a cache that keeps nothing: no copies either")
         self.get_response = get_response
         self.answers: OrderedDict[tuple, Answer] = OrderedDict()
+        self.lock = threading.Lock()  # threaded workers (gthread) share one copy
 
     def __call__(self, request):
         if (request.path_info not in PATHS or request.method not in ("GET", "HEAD")
@@ -72,7 +75,8 @@ class FeedFastPathMiddleware:
         answer = self.answers.get(key)
         if answer is None:
             return self._answer_in_full(request, key)
-        self.answers.move_to_end(key)
+        with self.lock, contextlib.suppress(KeyError):  # another thread may have dropped it
+            self.answers.move_to_end(key)
         scope, setting = SCOPE[request.path_info]
         try:
             limits.check(scope, request, getattr(settings, setting, None))
@@ -91,19 +95,22 @@ class FeedFastPathMiddleware:
         request.META.update(conditions)
         if not shareable(response):
             return conditional(request, response) if conditions else response
-        self._keep(key, response)
-        return replay(request, self.answers[key]) if conditions else response
+        answer = self._keep(key, response)
+        return replay(request, answer) if conditions else response
 
-    def _keep(self, key: tuple, response) -> None:
+    def _keep(self, key: tuple, response) -> Answer:
         headers = tuple((name, value) for name, value in response.items()
                         if name.lower() != "content-type")
         last_modified = response.get("Last-Modified")
-        self.answers[key] = Answer(
+        answer = Answer(
             body=response.content, content_type=response["Content-Type"], headers=headers,
             etag=response.get("ETag"),
             last_modified=parse_http_date_safe(last_modified) if last_modified else None)
-        while len(self.answers) > MAX_ANSWERS:
-            self.answers.popitem(last=False)
+        with self.lock:
+            self.answers[key] = answer
+            while len(self.answers) > MAX_ANSWERS:
+                self.answers.popitem(last=False)
+        return answer
 
 
 def shareable(response) -> bool:
