@@ -60,7 +60,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a repeated request for a public feed is answered from this process's copy of the
+    # full answer (headers included) without the rest (depcal/fastpath.py).
+    "depcal.fastpath.FeedFastPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Pages compressed, above everything that writes a body (depcal/middleware.py).
+    "depcal.middleware.HtmlGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
     "depcal.middleware.QueryStringMiddleware",  # no control characters in query strings
@@ -325,6 +330,9 @@ REST_FRAMEWORK = {
 # (the costly part, ~200 ms each) per client. Calendar apps poll every few hours.
 DEPCAL_FEED_RATE = env.str("DEPCAL_FEED_RATE", default="60/minute")
 DEPCAL_FEED_RENDER_RATE = env.str("DEPCAL_FEED_RENDER_RATE", default="10/minute")
+# Seconds a web process keeps the catalogue version it read (deprecations/version.py): a change
+# made by another process shows in feeds within this time, by the same process at once.
+DEPCAL_CATALOGUE_VERSION_MEMO = env.float("DEPCAL_CATALOGUE_VERSION_MEMO", default=2.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "depcal API",
     "DESCRIPTION": "Read-only retirement dates of hosted AI models and APIs. Every GET answers "
