@@ -213,9 +213,9 @@ class Deprecation(models.Model):
     def get_absolute_url(self):
         """``/vendors/openai/chatgpt-4o-latest/``: the same on every install, unlike the id.
         The identifier goes in as the vendor spells it (``.``, ``:``, ``@`` and ``/`` stay,
-        anything else is percent-encoded) and comes back out of the URL unchanged."""
+        anything else is percent-encoded), less the empty parts ``url_key`` drops."""
         return reverse("deprecations:entry", args=[self.offering.vendor.slug,
-                                                   self.offering.identifier])
+                                                   url_key(self.offering.identifier)])
 
     @property
     def vendor(self):
@@ -237,6 +237,13 @@ class Deprecation(models.Model):
 
     def days_left(self, today) -> int | None:
         return (self.shutdown_on - today).days if self.shutdown_on else None
+
+
+def url_key(identifier: str) -> str:
+    """An identifier as its entry's address spells it: without empty ``/``-separated parts
+    (``/v1/answers`` is ``v1/answers``), which would put ``//`` in the path, where proxies
+    and browsers merge or drop them. ``views.entry`` maps the key back to the entry."""
+    return "/".join(part for part in identifier.split("/") if part)
 
 
 class Citation(models.Model):
