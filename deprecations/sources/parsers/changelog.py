@@ -204,7 +204,10 @@ def parse(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Reco
     """Generic changelog / release notes: retirements in prose under dated headings."""
     text = decode(data)
     check_text(text)
-    return extract_records(text, vendor=vendor or guess_vendor(text, url), url=url)
+    from deprecations.sources.parsers import tables  # it reads prose through this module
+
+    records = extract_records(text, vendor=vendor or guess_vendor(text, url), url=url)
+    return tables.with_replacements(records, text)
 
 
 # ---------------------------------------------------------------- HTML to sections and blocks
