@@ -223,7 +223,7 @@ def sources(request):
     vendors = Vendor.objects.prefetch_related(Prefetch("sources", watched, to_attr="watched"))
     return render(request, "deprecations/sources.html", {
         "vendors": vendors,
-        "trackers": watched.filter(vendor=None),
+        "trackers": queries.with_agreement(watched.filter(vendor=None)),
     })
 
 
