@@ -211,6 +211,29 @@ def test_an_undated_table_of_replacements_names_what_to_move_to():
                      ("acme-draw-1", date(2027, 6, 1), ())}  # nothing made of the table alone
 
 
+
+# SYNTHETIC release notes: the retirement in one sentence, what to move to in a list below.
+RETIRED_THEN_PAIRED = """# Changelog
+
+## 2026-06-26
+
+**Acme Fast 2** and **Acme Draw 1** will be removed from serverless on July 30, 2026.
+
+### Recommended migrations
+
+* **Acme Fast 2** — migrate to **Acme Fast 3**
+* **Acme Draw 1** — migrate to **Acme Draw 2**
+* **Acme Chat 9** — migrate to **Acme Chat 10**
+"""
+
+
+def test_a_sentence_pairing_a_retired_model_with_its_replacement_names_it():
+    found = {(r.model, r.shutdown, r.replacements) for r in parsers.parse(
+        RETIRED_THEN_PAIRED.encode(), parser="changelog", vendor="Acme")}
+    assert found == {("Acme Fast 2", date(2026, 7, 30), ("Acme Fast 3",)),
+                     ("Acme Draw 1", date(2026, 7, 30), ("Acme Draw 2",))}
+
+
 # ------------------------------------------------------- an entry's date is not a shutdown
 
 # SYNTHETIC release notes: every retirement below is stated without a date of its own.
