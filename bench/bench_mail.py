@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import secrets
 import socket
 import statistics
@@ -32,6 +31,8 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bench import shared
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "mail.json"
@@ -273,12 +274,7 @@ def measure_send(port: int) -> dict:
            for m in composed]
 
     def real_path():
-        reset()
-        t = time.perf_counter()
-        report = send.send_pending(policy=policy)
-        elapsed = time.perf_counter() - t
-        assert report.sent == SEND_COUNT, report
-        return elapsed
+        return shared.seconds_to_send(reset, lambda: send.send_pending(policy=policy), SEND_COUNT)
 
     def plain_smtplib():
         t = time.perf_counter()
@@ -317,24 +313,6 @@ def child(port: int) -> None:
 
 # The orchestrating process.
 
-def _admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def _bench_url() -> str:
-    base = _admin_url().rsplit("/", 1)[0]
-    return f"{base}/{BENCH_DB}"
-
-
-def _database(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if action == "create":
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
 def main() -> dict:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
@@ -343,35 +321,20 @@ def main() -> dict:
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
-        _database("create")
-        env = {k: v for k, v in os.environ.items() if k not in ("DEPCAL_TODAY",)}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "depcal.settings", "DATABASE_URL": _bench_url(),
-            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
-            "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "PYTHONPATH": str(ROOT),
-        })
-        done = subprocess.run([sys.executable, "-m", "bench.bench_mail", "--child", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
-                              timeout=CHILD_TIMEOUT)
-        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-        if done.returncode or not lines:
-            raise RuntimeError(f"bench child failed:\n{done.stdout[-3000:]}")
-        result = json.loads(lines[-1].removeprefix("RESULT "))
+        shared.database(BENCH_DB, "create")
+        env = shared.environment(
+            BENCH_DB, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
+        result = shared.run("bench.bench_mail", port, env, CHILD_TIMEOUT)
     finally:
         sink.stdin.close()
         try:
             sink.wait(10)
         except subprocess.TimeoutExpired:
             sink.kill()
-        _database("drop")
+        shared.database(BENCH_DB, "drop")
     report = {
-        "benchmark": "mail",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_before_after": [round(load_before, 2),
-                                                       round(os.getloadavg()[0], 2)]},
+        **shared.header("mail", load_before),
         "database": "PostgreSQL (a throwaway database)",
         "smtp_server": "aiosmtpd in another process, 127.0.0.1, counts and answers 250",
         **result,

@@ -22,7 +22,8 @@ from tests.deprecations import factories
 from tests.notifier.smtp import SMTPSink
 from tests.worker import CeleryWorker, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 1, 18)  # the 30-day alert day of chatgpt-4o-latest
 
 

@@ -53,7 +53,8 @@ def links(text: str) -> list[str]:
 
 def test_subscribe_confirm_alert_and_one_click_unsubscribe(
         smtp, django_capture_on_commit_callbacks):
-    """The issue's "done when", end to end over SMTP."""
+    """Subscribe, confirm, receive an alert and unsubscribe in one click, end to end over
+    SMTP (docs/standards.md, "Email")."""
     factories.entry()  # chatgpt-4o-latest, 17 Feb 2026
     browser = Client(enforce_csrf_checks=True)
     form = browser.get("/subscribe/")
