@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deprecations', '0007_source_interval_default'),
+        ('deprecations', '0008_catalogue_version'),
     ]
 
     operations = [
