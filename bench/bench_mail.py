@@ -12,7 +12,9 @@
 (b) Sending: ``send.send_pending`` - the function a Celery worker runs: claim, compose from
     templates, one SMTP connection, mark sent - for SEND_COUNT due alerts, to an aiosmtpd
     server in another process on 127.0.0.1, next to a plain ``smtplib`` loop sending the
-    very same (pre-composed) messages over one connection; composing alone is timed too.
+    very same (pre-composed) messages over one connection, the two alternated for
+    SEND_RUNS rounds (medians, with the load average at each round); composing each
+    message alone (nothing shared across a batch) is timed too.
 
 Prints medians and ratios and writes bench/results/mail.json. BENCH_POSTGRES_URL names the
 server (default postgres://postgres@127.0.0.1:5432/postgres). About 2.5 minutes on an idle
@@ -40,8 +42,11 @@ BENCH_DB = f"depcal_bench_mail_{os.getpid()}"  # unique: runs may overlap
 SUBSCRIBERS = 100_000
 SEND_COUNT = 500
 DUE_RUNS = 3
-SEND_RUNS = 3
-CHILD_TIMEOUT = 280
+SEND_RUNS = 5
+CHILD_TIMEOUT = 900  # the shared machine may be busy
+# BENCH_MAIL_PARTS=send times the sending part alone (a quicker loop while working on it);
+# BENCH_MAIL_PROFILE=1 adds a profile of one more run of the real path (to stderr).
+PARTS = os.environ.get("BENCH_MAIL_PARTS", "due,send").split(",")
 
 
 # The SMTP server, in its own process so it does not share the sender's interpreter.
@@ -95,9 +100,10 @@ def _seed_subscribers(count: int) -> dict:
     extra = [f for f in Subscriber._meta.concrete_fields
              if f.column not in known and not f.null and f.has_default()]
     extra_columns = "".join(f", {f.column}" for f in extra)
-    extra_tail = "".join("\t" + str(f.get_default()) for f in extra)
     kinds = {"everything": 0, "vendors": 0, "models": 0}
     for n in range(1, count + 1):
+        # Per row: a default may be a fresh random value under a unique constraint.
+        extra_tail = "".join("\t" + str(f.get_default()) for f in extra)
         if rng.random() < 0.6:
             mask = lead_mask(DEFAULT_LEAD_TIMES)
         else:
@@ -283,17 +289,30 @@ def measure_send(port: int) -> dict:
                 smtp.sendmail(sender, to, body)
         return time.perf_counter() - t
 
-    progress("send: real path")
-    real = statistics.median(real_path() for _ in range(SEND_RUNS))
-    progress("send: smtplib")
-    plain = statistics.median(plain_smtplib() for _ in range(SEND_RUNS))
+    # Alternated, so that both see the same load on a shared machine.
+    real_s, plain_s, loads = [], [], []
+    for n in range(SEND_RUNS):
+        progress(f"send: round {n + 1} of {SEND_RUNS}")
+        loads.append(os.getloadavg()[0])
+        real_s.append(real_path())
+        plain_s.append(plain_smtplib())
+    real, plain = statistics.median(real_s), statistics.median(plain_s)
+    if os.environ.get("BENCH_MAIL_PROFILE"):
+        import cProfile
+        import pstats
+        prof = cProfile.Profile()
+        prof.runcall(real_path)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     assert Subscriber.objects.filter(status="confirmed").count() == SEND_COUNT
     return {
-        "messages": SEND_COUNT, "batch_size": policy.batch_size,
+        "messages": SEND_COUNT, "batch_size": policy.batch_size, "rounds": SEND_RUNS,
         "real_path_msgs_per_s": round(SEND_COUNT / real, 1),
         "plain_smtplib_msgs_per_s": round(SEND_COUNT / plain, 1),
+        "real_path_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in real_s],
+        "plain_smtplib_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in plain_s],
         "compose_only_msgs_per_s": round(SEND_COUNT / compose_s, 1),
-        "plain_over_real": round(plain and real / plain, 2),
+        "real_over_plain": round(plain / real, 2),
+        "load_average_1min_during": [round(x, 2) for x in loads],
         "message_bytes_median": int(statistics.median(len(b) for _, _, b in raw)),
     }
 
@@ -307,11 +326,31 @@ def child(port: int) -> None:
     progress("migrating")
     call_command("migrate", verbosity=0)
     call_command("load_catalogue", verbosity=0)
-    result = {"due": measure_due(), "send": measure_send(port)}
+    result = {}
+    if "due" in PARTS:
+        result["due"] = measure_due()
+    else:  # enough subscribers for the sending part alone
+        _seed_subscribers(SEND_COUNT * 6)
+    result["send"] = measure_send(port)
     print("RESULT " + json.dumps(result), flush=True)
 
 
 # The orchestrating process.
+
+def _print_due(due: dict) -> None:
+    print(f"due computation, {due['subscribers']:,} subscribers x the catalogue, PostgreSQL "
+          f"(busiest alert day {due['alert_day']}: {due['entry_windows_that_day']} entry "
+          f"windows; 3 dates moved just now), median of {DUE_RUNS}:")
+    print(f"  alerts + changes, count only {due['alerts_and_changes_dry_count_median_s']:7.3f} s "
+          f"({due['lead_time_alerts_due']:,} alerts, {due['change_emails_due']:,} changes)")
+    print(f"  alerts + changes, insert     {due['alerts_and_changes_insert_median_s']:7.3f} s "
+          f"({due['rows_inserted']:,} ledger rows)")
+    print(f"  digests, insert              {due['digests_insert_median_s']:7.3f} s "
+          f"({due['digests_inserted']:,} ledger rows, Monday {due['digest_day']})")
+    print(f"  worst case, change emails when every entry is new: "
+          f"{due['worst_case_change_query_s']:.3f} s "
+          f"({due['worst_case_change_emails_when_every_entry_is_new']:,} due; one run)")
+
 
 def main() -> dict:
     started = time.perf_counter()
@@ -342,26 +381,18 @@ def main() -> dict:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    due, send = result["due"], result["send"]
-    print(f"due computation, {due['subscribers']:,} subscribers x the catalogue, PostgreSQL "
-          f"(busiest alert day {due['alert_day']}: {due['entry_windows_that_day']} entry "
-          f"windows; 3 dates moved just now), median of {DUE_RUNS}:")
-    print(f"  alerts + changes, count only {due['alerts_and_changes_dry_count_median_s']:7.3f} s "
-          f"({due['lead_time_alerts_due']:,} alerts, {due['change_emails_due']:,} changes)")
-    print(f"  alerts + changes, insert     {due['alerts_and_changes_insert_median_s']:7.3f} s "
-          f"({due['rows_inserted']:,} ledger rows)")
-    print(f"  digests, insert              {due['digests_insert_median_s']:7.3f} s "
-          f"({due['digests_inserted']:,} ledger rows, Monday {due['digest_day']})")
-    print(f"  worst case, change emails when every entry is new: "
-          f"{due['worst_case_change_query_s']:.3f} s "
-          f"({due['worst_case_change_emails_when_every_entry_is_new']:,} due; one run)")
-    print(f"sending {send['messages']} alerts over one connection, median of {SEND_RUNS}:")
+    if "due" in result:
+        _print_due(result["due"])
+    send = result["send"]
+    print(f"sending {send['messages']} alerts over one connection, median of {send['rounds']} "
+          f"alternated rounds (load average {send['load_average_1min_during']}):")
     print(f"  depcal send_pending {send['real_path_msgs_per_s']:8.1f} msg/s "
           f"(claim + compose + send + mark sent)")
     print(f"  plain smtplib loop  {send['plain_smtplib_msgs_per_s']:8.1f} msg/s "
           f"(the same bytes, composed beforehand)")
-    print(f"  composing only      {send['compose_only_msgs_per_s']:8.1f} msg/s")
-    print(f"  the real path takes {send['plain_over_real']}x the time of bare smtplib; wrote "
+    print(f"  composing alone     {send['compose_only_msgs_per_s']:8.1f} msg/s "
+          f"(one message at a time, nothing shared)")
+    print(f"  depcal / smtplib: {send['real_over_plain']}x; wrote "
           f"{RESULTS.relative_to(ROOT)} in {report['seconds']} s")
     return report
 

@@ -23,7 +23,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # DEBUG process's first start, with no key on file, writes one there (checkout.secret_key).
 VAR_DIR = checkout.var_dir()
 env = environ.Env()
-env.ENVIRON = {**checkout.read_config(VAR_DIR), **os.environ}  # the environment wins
+# What `make run` chose for this checkout, under the environment (which wins). The test suite
+# (tests/settings.py) makes its own environment and ignores the file.
+_CHOSEN = {} if os.environ.get("DEPCAL_IGNORE_CHECKOUT_CONFIG") else checkout.read_config(VAR_DIR)
+env.ENVIRON = {**_CHOSEN, **os.environ}
 
 DEBUG = env.bool("DEBUG", default=True)
 # No key anybody else knows: from the environment, else this checkout's own (made at random
