@@ -16,13 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 
-<<<<<<< HEAD
-from deprecations import clock, freshness, queries, timeline
-from deprecations.models import Change, Deprecation, Source, Vendor, url_key
-=======
 from deprecations import clock, freshness, queries, status, timeline
-from deprecations.models import Change, Deprecation, Source, Vendor
->>>>>>> fixcat
+from deprecations.models import Change, Deprecation, Source, Vendor, url_key
 
 ARCHIVE_PAGE_SIZE = 50
 RECENT_MONTHS = 12
