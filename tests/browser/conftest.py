@@ -22,7 +22,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
-from deprecations import catalogue
+from deprecations import catalogue, changes
+from deprecations.models import Deprecation
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
@@ -89,8 +90,13 @@ def site(live_server, transactional_db, settings, eager_tasks):
 
 @pytest.fixture
 def site_all_past(live_server, transactional_db, settings, eager_tasks):
-    """The live server with the shipped catalogue, on 1 June 2028 (all retired)."""
-    yield _site(live_server, settings, ALL_PAST)
+    """The live server with the shipped catalogue, on 1 June 2028, every shutdown past: the
+    dates the vendors gave as "not before" a day are made firm, as if confirmed (a passed
+    "not before" day is not a shutdown: the entry may still shut down any day)."""
+    server = _site(live_server, settings, ALL_PAST)
+    Deprecation.objects.filter(shutdown_tentative=True).update(shutdown_tentative=False)
+    changes.refresh_statuses(today=ALL_PAST)
+    yield server
     cache.clear()
 
 
