@@ -167,6 +167,56 @@ class Due:
 
 # SQL fragments. Aliases: s subscriber, d deprecation, o offering, v vendor.
 
+def _names_of(offering: str) -> str:
+    """SQL: the lowercased identifier and aliases of offering ``offering``, as rows ``n``."""
+    return (f"SELECT LOWER(i.identifier) AS n FROM {T['offering']} i WHERE i.id = {offering} "
+            f"UNION SELECT LOWER(a.name) FROM {T['alias']} a WHERE a.offering_id = {offering}")
+
+
+def keys_sql(offering: str = "o.id") -> str:
+    """SQL: the array of every model name that selects offering ``offering`` (lowercased): its
+    identifier and aliases, and each of their prefixes that a family separator follows
+    (``gpt-4o-2024-05-13`` gives ``gpt``, ``gpt-4o``, ``gpt-4o-2024``, ...). A followed name
+    selects the offering when it is one of these, which makes the model rule an equality."""
+    seps = ", ".join(f"'{sep}'" for sep in FAMILY_SEPARATORS)
+    return (f"ARRAY(SELECT names.n FROM ({_names_of(offering)}) names "
+            f"UNION SELECT SUBSTR(names.n, 1, k - 1) FROM ({_names_of(offering)}) names, "
+            f"generate_series(1, LENGTH(names.n)) k WHERE SUBSTR(names.n, k, 1) IN ({seps}))")
+
+
+def _followed(kind: str) -> str:
+    return (f"(SELECT ARRAY_AGG(f.value::text) FROM {T['follow']} f "
+            f"WHERE f.subscriber_id = s.id AND f.kind = '{kind}')")
+
+
+# What each subscriber follows, one row per subscriber who follows anything (arrays are NULL
+# when none of a kind): what the due queries join once instead of looking up each pair.
+FOLLOWED = (f"SELECT subscriber_id, "
+            f"ARRAY_AGG(value::text) FILTER (WHERE kind = 'vendor') AS vendors, "
+            f"ARRAY_AGG(value::text) FILTER (WHERE kind = 'model') AS models "
+            f"FROM {T['follow']} GROUP BY subscriber_id")
+
+
+def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
+    """True when subscriber s follows entry d of offering o and vendor v (vendors by slug;
+    models by identifier, alias or family prefix; no rows of a kind = all): the one rule the
+    ledger and the messages use. On PostgreSQL, ``followed`` names a joined ``FOLLOWED`` row
+    of s and ``keys`` a column holding ``keys_sql()`` of o, where a query has them once for
+    all pairs; by default they are looked up for each pair.
+
+    The site's filters (``queries.filter_entries``, the private calendar) match the same way
+    and a test keeps the two in step. They stay two texts because this one must decide
+    millions of (subscriber, entry) pairs in one statement: it compares arrays made once,
+    where the ORM's filter tests one list of names against the entries. SQLite, which has no
+    arrays (and serves small sites), tests the same rule with a lookup per pair."""
+    if not _postgres():
+        return _follows_per_pair()
+    vendors = f"{followed}.vendors" if followed else _followed("vendor")
+    models = f"{followed}.models" if followed else _followed("model")
+    return (f"({vendors} IS NULL OR v.slug::text = ANY(CAST({vendors} AS text[]))) "
+            f"AND ({models} IS NULL OR {models} && {keys or keys_sql()})")
+
+
 def _name_match(column: str) -> str:
     """``column`` (lowercased) equals f.value or starts with it plus a family separator."""
     seps = ", ".join(f"'{sep}'" for sep in FAMILY_SEPARATORS)
@@ -174,11 +224,7 @@ def _name_match(column: str) -> str:
             f"AND SUBSTR({column}, LENGTH(f.value) + 1, 1) IN ({seps})))")
 
 
-def follows_sql() -> str:
-    """True when subscriber s follows entry d (vendors by slug; models by identifier, alias or
-    family prefix; no rows of a kind = all): what the ledger and the messages use. The site's
-    filters (``queries.filter_entries``, the private calendar) match the same way; a test
-    keeps the two in step."""
+def _follows_per_pair() -> str:
     mine = f"SELECT 1 FROM {T['follow']} f WHERE f.subscriber_id = s.id"
     alias = (f"EXISTS (SELECT 1 FROM {T['alias']} a WHERE a.offering_id = o.id "
              f"AND {_name_match('LOWER(a.name)')})")
@@ -191,8 +237,37 @@ def follows_sql() -> str:
     )
 
 
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
 ENTRY_JOIN = (f"JOIN {T['offering']} o ON o.id = d.offering_id "
               f"JOIN {T['vendor']} v ON v.id = o.vendor_id")
+
+
+def _keyed_entry_join() -> str:
+    """ENTRY_JOIN with o.keys (``keys_sql``) made once per offering, on PostgreSQL: OFFSET 0
+    keeps it from folding the subquery into the join, which would make the keys again for
+    every row."""
+    if not _postgres():
+        return ENTRY_JOIN
+    return (f"JOIN (SELECT o.id, o.vendor_id, {keys_sql()} AS keys "
+            f"FROM {T['offering']} o OFFSET 0) o ON o.id = d.offering_id "
+            f"JOIN {T['vendor']} v ON v.id = o.vendor_id")
+
+
+def _followed_join() -> str:
+    """``FOLLOWED`` joined to s as fl, on PostgreSQL; fl.subscriber_id is NULL (or, without
+    arrays, looked up) when s follows nothing."""
+    if not _postgres():
+        return (f"LEFT JOIN (SELECT DISTINCT subscriber_id FROM {T['follow']}) fl "
+                f"ON fl.subscriber_id = s.id")
+    return f"LEFT JOIN ({FOLLOWED}) fl ON fl.subscriber_id = s.id"
+
+
+def _follows() -> str:
+    """``follows_sql`` over the joins above."""
+    return follows_sql("fl", "o.keys")
 
 
 def followed_entries(subscriber: Subscriber):
@@ -251,16 +326,21 @@ def _alerts_select(today: date, now: datetime, replay: bool,
             params += [lead, lead_bit(lead), _date(alert_day),
                        _date(alert_day + timedelta(days=lead))]
     cols, col_params = _mention_columns("alert", "w.lead_days", "d.shutdown_on", now=now)
+    # Each window with every lead mask that has its bit: subscribers then join on an
+    # equality (a hash join) rather than testing each subscriber against each window.
+    every_mask = ", ".join(f"({m})" for m in range(1, 1 << len(LEAD_TIME_CHOICES)))
+    masks = (f"SELECT w.*, m.column1 AS mask FROM ({' UNION ALL '.join(windows)}) w "
+             f"JOIN (VALUES {every_mask}) m ON (m.column1 & w.bit) <> 0")
     sql = (
         f"SELECT {cols} "
-        f"FROM {T['subscriber']} s "
-        f"JOIN ({' UNION ALL '.join(windows)}) w ON (s.lead_mask & w.bit) <> 0 "
+        f"FROM ({masks}) w "
         f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on "
-        f"{ENTRY_JOIN} "
+        f"{_keyed_entry_join()} "
+        f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
         f"WHERE s.status = '{CONFIRMED}' AND d.published = %s AND d.status <> '{WITHDRAWN}' "
         f"AND (%s OR s.confirmed_on < w.alert_day) "
         f"{_not_recorded(ALERT_RECORDED, counting)}"
-        f"AND {follows_sql()}"
+        f"AND {_follows()}"
     )
     return sql, col_params + params + [True, replay]
 
@@ -280,14 +360,16 @@ def _changes_select(today: date, now: datetime) -> tuple[str, list]:
     )
     sql = (
         f"SELECT {cols} "
-        f"FROM ({recent}) r JOIN {T['deprecation']} d ON d.id = r.deprecation_id {ENTRY_JOIN} "
-        f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' "
+        f"FROM ({recent}) r JOIN {T['deprecation']} d ON d.id = r.deprecation_id "
+        f"{_keyed_entry_join()} "
+        f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' {_followed_join()} "
         f"WHERE d.published = %s AND (d.shutdown_on IS NULL OR d.shutdown_on >= %s) "
+        # A new entry is told to those who follow something (fl: any follow row).
         f"AND (r.changed_at > s.confirmed_at OR (r.created_at > s.confirmed_at "
-        f"AND EXISTS (SELECT 1 FROM {T['follow']} f0 WHERE f0.subscriber_id = s.id))) "
+        f"AND fl.subscriber_id IS NOT NULL)) "
         f"AND NOT EXISTS (SELECT 1 FROM {T['mention']} x WHERE x.subscriber_id = s.id "
         f"AND x.deprecation_id = d.id AND x.kind = 'change' AND x.revision >= r.revision) "
-        f"AND {follows_sql()}"
+        f"AND {_follows()}"
     )
     return sql, col_params + [_moment(since), True, _date(today)]
 
@@ -303,16 +385,16 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
     cols, col_params = _delivery_columns("s.id", "'digest'", "%s", today=today, now=now)
     sql = (
         f"SELECT {cols} "
-        f"FROM {T['subscriber']} s "
+        f"FROM {T['subscriber']} s {_followed_join()} "
         f"WHERE s.status = '{CONFIRMED}' AND s.digest = %s AND (%s OR s.confirmed_on < %s) "
         f"{_not_recorded(DIGEST_RECORDED.format(period.toordinal()), counting)}"
-        f"AND (EXISTS (SELECT 1 FROM {T['deprecation']} d {ENTRY_JOIN} "
+        f"AND (EXISTS (SELECT 1 FROM {T['deprecation']} d {_keyed_entry_join()} "
         f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
-        f"AND d.shutdown_on >= %s AND d.shutdown_on <= %s AND {follows_sql()}) "
+        f"AND d.shutdown_on >= %s AND d.shutdown_on <= %s AND {_follows()}) "
         f"OR EXISTS (SELECT 1 FROM {T['change']} c JOIN {T['deprecation']} d "
-        f"ON d.id = c.deprecation_id {ENTRY_JOIN} "
+        f"ON d.id = c.deprecation_id {_keyed_entry_join()} "
         f"WHERE d.published = %s AND c.changed_at > %s AND c.changed_at > s.confirmed_at "
-        f"AND ({_notable()} OR {NEW_SQL}) AND {follows_sql()}))"
+        f"AND ({_notable()} OR {NEW_SQL}) AND {_follows()}))"
     )
     horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
     length = timedelta(days=7 if cadence == Subscriber.Digest.WEEKLY else 1)
