@@ -12,8 +12,9 @@ on the catalogue's busiest alert day (history made old, three dates moved just n
   subscriber and kind), committed, as the hourly task does;
 - ``alerts.record_digests`` for that week's Monday, committed;
 
-then the EXPLAIN (ANALYZE) plan of every statement the two recording functions run (a second
-pass, rolled back). Prints timings, row counts and plans; writes bench/results/due.json.
+with the EXPLAIN (ANALYZE) plan of each counting statement (a second pass). Inserting is
+measured up to ``--insert-up-to`` subscribers. Prints timings, row counts and plans; writes
+bench/results/due.json.
 ``--sizes 100000,1000000`` chooses the sizes (each one grows the subscribers of the one
 before). BENCH_POSTGRES_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres).
 """
@@ -111,54 +112,46 @@ def _timed(fn) -> tuple[float, object]:
     return time.perf_counter() - t0, result
 
 
-def _plans(fn) -> list[dict]:
-    """Run ``fn`` with every statement replaced by its EXPLAIN (ANALYZE), rolled back."""
-    from django.db import connection, transaction
+def _plans(day: date) -> list[dict]:
+    """The EXPLAIN (ANALYZE) plans of the statements ``record_alerts(dry_run=True)`` runs."""
+    from django.db import connection
+    from django.utils import timezone
 
-    plans = []
+    from notifier import alerts
 
-    def explain(execute, sql, params, many, context):
-        if not sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")) \
-                or "pg_advisory" in sql:
-            return execute(sql, params, many, context)
-        result = execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params, many, context)
-        lines = [row[0] for row in context["cursor"].fetchall()]
-        plans.append({"statement": " ".join(sql.split())[:90], "plan": lines})
-        return result
-
-    with transaction.atomic(), connection.execute_wrapper(explain):
-        fn()
-        transaction.set_rollback(True)
+    now, plans = timezone.now(), []
+    for name, (sql, params) in (
+            ("lead-time alerts", alerts._alerts_select(day, now, True, True)),
+            ("change emails", alerts._changes_select(day, now))):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT COUNT(*) FROM ({sql}) due", params)
+            plans.append({"statement": name, "plan": [row[0] for row in cursor.fetchall()]})
     return plans
 
 
-def measure(size: int, day: date, monday: date) -> dict:
+def measure(size: int, day: date, monday: date, insert: bool) -> dict:
     from notifier import alerts
 
     _vacuum()
     progress(f"{size:,}: alerts + changes, count")
     count_s, counted = _timed(lambda: alerts.record_alerts(day, replay=True, dry_run=True))
-    progress(f"{size:,}: alerts + changes, insert")
-    insert_s, inserted = _timed(lambda: alerts.record_alerts(day, replay=True))
-    progress(f"{size:,}: digests, insert")
-    digest_s, digests = _timed(lambda: alerts.record_digests(monday, replay=True))
-    _clear_ledger()
-    progress(f"{size:,}: plans")
-    plans = _plans(lambda: (alerts.record_alerts(day, replay=True),
-                            alerts.record_digests(monday, replay=True)))
-    _vacuum()
-    return {
-        "subscribers": size,
-        "count_s": round(count_s, 2), "alerts_due": counted.alerts,
-        "changes_due": counted.changes,
-        "insert_s": round(insert_s, 2), "mentions_inserted": inserted.total,
-        "messages_inserted": inserted.messages,
-        "digests_s": round(digest_s, 2), "digests_inserted": digests.digests,
-        "plans": plans,
-    }
+    result = {"subscribers": size, "count_s": round(count_s, 2), "alerts_due": counted.alerts,
+              "changes_due": counted.changes}
+    progress(f"{size:,}: plans of the count")
+    result["plans"] = _plans(day)
+    if insert:
+        progress(f"{size:,}: alerts + changes, insert")
+        insert_s, inserted = _timed(lambda: alerts.record_alerts(day, replay=True))
+        progress(f"{size:,}: digests, insert")
+        digest_s, digests = _timed(lambda: alerts.record_digests(monday, replay=True))
+        result.update({"insert_s": round(insert_s, 2), "mentions_inserted": inserted.total,
+                       "messages_inserted": inserted.messages, "digests_s": round(digest_s, 2),
+                       "digests_inserted": digests.digests})
+        _clear_ledger()
+    return result
 
 
-def child(sizes: list[int]) -> None:
+def child(sizes: list[int], insert_up_to: int) -> None:
     import django
 
     django.setup()
@@ -182,7 +175,7 @@ def child(sizes: list[int]) -> None:
         progress(f"seeding subscribers {made + 1:,}..{size:,}")
         seed_s, _ = _timed(lambda first=made + 1, last=size: seed(first, last))
         made = size
-        result = measure(size, day, monday)
+        result = measure(size, day, monday, size <= insert_up_to)
         result["seed_s"] = round(seed_s, 2)
         results.append(result)
     print("RESULT " + json.dumps({"alert_day": day.isoformat(), "entry_windows": windows,
@@ -214,14 +207,16 @@ def _print(result: dict, report: dict) -> None:
         print(f"  {size['subscribers']:>9,} subscribers (made in {size['seed_s']} s)")
         print(f"    alerts + changes, count   {size['count_s']:7.2f} s  "
               f"({size['alerts_due']:,} alerts, {size['changes_due']:,} changes)")
+        if "insert_s" not in size:
+            continue
         print(f"    alerts + changes, insert  {size['insert_s']:7.2f} s  "
               f"({size['mentions_inserted']:,} mentions -> {size['messages_inserted']:,} "
               f"messages)")
         print(f"    digests, insert           {size['digests_s']:7.2f} s  "
               f"({size['digests_inserted']:,} messages)")
     for size in result["sizes"]:
-        print(f"plans for {size['subscribers']:,} subscribers (EXPLAIN ANALYZE, second pass, "
-              f"rolled back):")
+        print(f"plans of the count for {size['subscribers']:,} subscribers (EXPLAIN ANALYZE, "
+              f"second pass):")
         for plan in size["plans"]:
             print(f"  -- {plan['statement']}")
             for line in plan["plan"]:
@@ -232,6 +227,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench due")
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES),
                         help="numbers of subscribers, comma-separated (default %(default)s)")
+    parser.add_argument("--insert-up-to", type=int, default=100_000,
+                        help="insert into the ledger only for sizes up to this (default "
+                             "%(default)s; a million subscribers' busiest day is tens of "
+                             "millions of rows)")
     args = parser.parse_args(argv or [])
     sizes = [int(s) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
@@ -246,7 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
             "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
         })
         done = subprocess.run([sys.executable, "-m", "bench.bench_due", "--child",
-                               *map(str, sizes)], cwd=ROOT, env=env,
+                               str(args.insert_up_to), *map(str, sizes)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, text=True, timeout=CHILD_TIMEOUT)
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
         if done.returncode or not lines:
@@ -272,6 +271,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        child([int(s) for s in sys.argv[2:]])
+        child([int(s) for s in sys.argv[3:]], int(sys.argv[2]))
     else:
         main(sys.argv[1:])
