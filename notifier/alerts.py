@@ -184,11 +184,6 @@ def keys_sql(offering: str = "o.id") -> str:
             f"generate_series(1, LENGTH(names.n)) k WHERE SUBSTR(names.n, k, 1) IN ({seps}))")
 
 
-def _followed(kind: str) -> str:
-    return (f"(SELECT ARRAY_AGG(f.value::text) FROM {T['follow']} f "
-            f"WHERE f.subscriber_id = s.id AND f.kind = '{kind}')")
-
-
 # What each subscriber follows, one row per subscriber who follows anything (arrays are NULL
 # when none of a kind): what the due queries join once instead of looking up each pair.
 FOLLOWED = (f"SELECT subscriber_id, "
@@ -200,21 +195,20 @@ FOLLOWED = (f"SELECT subscriber_id, "
 def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
     """True when subscriber s follows entry d of offering o and vendor v (vendors by slug;
     models by identifier, alias or family prefix; no rows of a kind = all): the one rule the
-    ledger and the messages use. On PostgreSQL, ``followed`` names a joined ``FOLLOWED`` row
-    of s and ``keys`` a column holding ``keys_sql()`` of o, where a query has them once for
-    all pairs; by default they are looked up for each pair.
+    ledger and the messages use. By default each pair is looked up in the follow table. On
+    PostgreSQL, a query that decides millions of pairs at once passes ``followed``, a joined
+    ``FOLLOWED`` row of s, and ``keys``, a column holding ``keys_sql()`` of o: the same rule
+    as array comparisons, both arrays made once per statement (a test keeps the two forms
+    in step; SQLite, which has no arrays and serves small sites, always looks up).
 
     The site's filters (``queries.filter_entries``, the private calendar) match the same way
-    and a test keeps the two in step. They stay two texts because this one must decide
-    millions of (subscriber, entry) pairs in one statement: it compares arrays made once,
-    where the ORM's filter tests one list of names against the entries. SQLite, which has no
-    arrays (and serves small sites), tests the same rule with a lookup per pair."""
-    if not _postgres():
+    and a test keeps them in step with this. They stay two texts because this one must
+    decide every (subscriber, entry) pair in one statement, where the ORM's filter tests one
+    list of names against the entries."""
+    if followed is None or not _postgres():
         return _follows_per_pair()
-    vendors = f"{followed}.vendors" if followed else _followed("vendor")
-    models = f"{followed}.models" if followed else _followed("model")
-    return (f"({vendors} IS NULL OR v.slug::text = ANY(CAST({vendors} AS text[]))) "
-            f"AND ({models} IS NULL OR {models} && {keys or keys_sql()})")
+    return (f"({followed}.vendors IS NULL OR v.slug::text = ANY({followed}.vendors)) "
+            f"AND ({followed}.models IS NULL OR {followed}.models && {keys})")
 
 
 def _name_match(column: str) -> str:
@@ -385,16 +379,18 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
     cols, col_params = _delivery_columns("s.id", "'digest'", "%s", today=today, now=now)
     sql = (
         f"SELECT {cols} "
-        f"FROM {T['subscriber']} s {_followed_join()} "
+        f"FROM {T['subscriber']} s "
         f"WHERE s.status = '{CONFIRMED}' AND s.digest = %s AND (%s OR s.confirmed_on < %s) "
         f"{_not_recorded(DIGEST_RECORDED.format(period.toordinal()), counting)}"
-        f"AND (EXISTS (SELECT 1 FROM {T['deprecation']} d {_keyed_entry_join()} "
+        # One EXISTS per subscriber that stops at the first entry: the rule per pair is
+        # cheaper here than making the joined arrays (``_follows``) for every subscriber.
+        f"AND (EXISTS (SELECT 1 FROM {T['deprecation']} d {ENTRY_JOIN} "
         f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
-        f"AND d.shutdown_on >= %s AND d.shutdown_on <= %s AND {_follows()}) "
+        f"AND d.shutdown_on >= %s AND d.shutdown_on <= %s AND {follows_sql()}) "
         f"OR EXISTS (SELECT 1 FROM {T['change']} c JOIN {T['deprecation']} d "
-        f"ON d.id = c.deprecation_id {_keyed_entry_join()} "
+        f"ON d.id = c.deprecation_id {ENTRY_JOIN} "
         f"WHERE d.published = %s AND c.changed_at > %s AND c.changed_at > s.confirmed_at "
-        f"AND ({_notable()} OR {NEW_SQL}) AND {_follows()}))"
+        f"AND ({_notable()} OR {NEW_SQL}) AND {follows_sql()}))"
     )
     horizon = today + timedelta(days=DIGEST_HORIZON_DAYS)
     length = timedelta(days=7 if cadence == Subscriber.Digest.WEEKLY else 1)
