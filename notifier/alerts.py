@@ -430,21 +430,28 @@ def group(today: date, *, now: datetime) -> int:
     attach them; returns how many messages. Its key is the subscriber's next number for the
     kind. Called inside a recording run (``_exclusive``), so the newest message of each
     (subscriber, kind) is the one just made."""
-    cols, params = _delivery_columns(
-        "g.subscriber_id", "g.kind",
-        f"COALESCE((SELECT MAX(x.revision) FROM {T['delivery']} x "
-        f"WHERE x.subscriber_id = g.subscriber_id AND x.kind = g.kind), 0) + 1",
-        today=today, now=now)
+    # The newest number and message of each (subscriber, kind) that has ungrouped mentions,
+    # found by one join, not a lookup per row: a lookup per row turns into a scan per row
+    # when the planner believes the ledger small (a new site's first big day).
+    ungrouped = (f"SELECT DISTINCT m.subscriber_id, m.kind FROM {T['mention']} m "
+                 f"WHERE m.delivery_id IS NULL")
+    newest = (f"SELECT x.subscriber_id, x.kind, MAX(x.revision) AS revision, MAX(x.id) AS id "
+              f"FROM {T['delivery']} x JOIN ({ungrouped}) u "
+              f"ON u.subscriber_id = x.subscriber_id AND u.kind = x.kind "
+              f"GROUP BY x.subscriber_id, x.kind")
+    cols, params = _delivery_columns("g.subscriber_id", "g.kind",
+                                     "COALESCE(r.revision, 0) + 1", today=today, now=now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} FROM "
-            f"(SELECT DISTINCT m.subscriber_id, m.kind FROM {T['mention']} m "
-            f"WHERE m.delivery_id IS NULL) g", params)
+            f"({ungrouped}) g LEFT JOIN ({newest}) r "
+            f"ON r.subscriber_id = g.subscriber_id AND r.kind = g.kind", params)
         made = max(cursor.rowcount, 0)
         cursor.execute(
-            f"UPDATE {T['mention']} SET delivery_id = (SELECT MAX(x.id) FROM {T['delivery']} x "
-            f"WHERE x.subscriber_id = {T['mention']}.subscriber_id "
-            f"AND x.kind = {T['mention']}.kind) WHERE delivery_id IS NULL")
+            f"UPDATE {T['mention']} SET delivery_id = r.id FROM ({newest}) r "
+            f"WHERE {T['mention']}.delivery_id IS NULL "
+            f"AND r.subscriber_id = {T['mention']}.subscriber_id "
+            f"AND r.kind = {T['mention']}.kind")
     return made
 
 
