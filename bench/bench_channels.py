@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import secrets
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bench import shared
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "channels.json"
@@ -96,20 +96,16 @@ def measure(port: int) -> dict:
                                       sent_at=None, next_attempt_at=timezone.now())
 
     def real_path():
-        reset()
-        t = time.perf_counter()
-        report = deliver.send_pending(policy=policy)
-        elapsed = time.perf_counter() - t
-        assert report.sent == SEND_COUNT, report
-        return elapsed
+        return shared.seconds_to_send(reset, lambda: deliver.send_pending(policy=policy),
+                                      SEND_COUNT)
 
     _progress("composing")
     t0 = time.perf_counter()
     now = timezone.now()
-    prepared, shared = [], {}
+    prepared, in_common = [], {}
     for row in rows:
         row.message_id = content.message_id(row)
-        body = content.for_row(row).body(shared)
+        body = content.for_row(row).body(in_common)
         prepared.append((body.encode(), webhook.headers(row.channel.secret, row.message_id,
                                                         body, now=now)))
     compose_s = time.perf_counter() - t0
@@ -149,19 +145,6 @@ def child(port: int) -> None:
     print("RESULT " + json.dumps(measure(port)), flush=True)
 
 
-def _admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def _database(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if action == "create":
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
 def main() -> dict:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
@@ -171,32 +154,15 @@ def main() -> dict:
         ready = receiver.stdout.readline().split()
         assert ready[:1] == ["ready"], "the receiver did not start"
         port = int(ready[1])
-        _database("create")
-        env = {k: v for k, v in os.environ.items() if k != "DEPCAL_TODAY"}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "depcal.settings",
-            "DATABASE_URL": _admin_url().rsplit("/", 1)[0] + f"/{BENCH_DB}",
-            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
-            "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING",
-            "DEPCAL_CHANNELS_ALLOW_PRIVATE": "true", "PYTHONPATH": str(ROOT),
-        })
-        done = subprocess.run([sys.executable, "-m", "bench.bench_channels", "--child",
-                               str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              text=True, timeout=CHILD_TIMEOUT)
-        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-        if done.returncode or not lines:
-            raise RuntimeError(f"bench child failed:\n{done.stdout[-3000:]}")
-        result = json.loads(lines[-1].removeprefix("RESULT "))
+        shared.database(BENCH_DB, "create")
+        env = shared.environment(BENCH_DB, DEPCAL_CHANNELS_ALLOW_PRIVATE="true")
+        result = shared.run("bench.bench_channels", port, env, CHILD_TIMEOUT)
     finally:
         receiver.terminate()
         receiver.wait(10)
-        _database("drop")
+        shared.database(BENCH_DB, "drop")
     report = {
-        "benchmark": "channels",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_before_after": [round(load_before, 2),
-                                                       round(os.getloadavg()[0], 2)]},
+        **shared.header("channels", load_before),
         "database": "PostgreSQL (a throwaway database)",
         "receiver": "http.server in another process, 127.0.0.1, answers 204 (HTTP/1.0: a "
                     "connection per request, for both senders)",

@@ -1,17 +1,19 @@
-"""How fast the full calendar feed answers: cold, cached and 304, next to a static file.
+"""How fast the full calendar feed answers, next to a bare Django view of the same bytes.
 
 Starts, on 127.0.0.1 and free ports, with a temporary SQLite database holding the shipped
-catalogue (or ~300 generated entries when it is absent):
-- ``cached``: gunicorn (2 sync workers) running depcal with a local-memory cache;
-- ``cold``:   the same app with Django's DummyCache, so every request renders the feed (the
-              same as clearing the cache before each request, without racing the clearing);
-- ``static``: gunicorn (2 sync workers) running ``static_app`` below, a tiny WSGI app that
-              serves a file holding the very bytes of the feed (open + sendfile per request).
-A Python thread pool (CONCURRENCY threads, one new connection per request: gunicorn's sync
-workers do not keep connections alive) sends a bounded number of requests per round, within
-a time limit. Medians of ROUNDS rounds are printed and written to bench/results/feeds.json.
-The load generator runs on the same two cores as the servers, so absolute figures are low
-for every mode alike; the ratios are the point.
+catalogue (or ~300 generated entries when it is absent), under the same gunicorn config (2 sync
+workers):
+- ``bare``:   ``bench.bare_django``: Django with no middleware and one view returning the
+              feed's bytes from memory (the baseline);
+- ``cached``: depcal with a local-memory cache, every middleware in place;
+- ``not_modified``: the same depcal server asked with the feed's ETag (If-None-Match);
+- ``cold``:   depcal with Django's DummyCache, so every request renders the feed (wrk with
+              two connections for 12 s: renders are slow).
+wrk (2 threads, 16 connections, 6 s; gunicorn's sync workers close every connection) loads
+each in turn, ROUNDS rounds alternating the modes, so a busy moment on the machine hurts every
+mode alike. Medians are printed with their ratios and written to bench/results/feeds.json,
+with the load average. wrk runs on the same two cores as the servers, so absolute figures are
+low for every mode alike; the ratios are the point.
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,21 +39,12 @@ CATALOGUE = ROOT / "deprecations" / "data" / "catalogue.json"
 SITE_URL = "https://depcal.bench"  # the same on every server, so the bytes are the same
 FEED_PATH = "/calendar.ics"
 WORKERS = 2
-CONCURRENCY = 8
+WRK = ("wrk", "--threads", "2", "--connections", "16", "--duration", "6s", "--timeout", "10s")
+# Renders take a second or more of a busy machine: two clients, one per worker, for longer.
+WRK_COLD = ("wrk", "--threads", "2", "--connections", "2", "--duration", "12s",
+            "--timeout", "30s")
 ROUNDS = 5
-REQUESTS = {"cold": 60, "cached": 600, "not_modified": 600, "static": 600}
-ROUND_SECONDS = 20.0  # a round stops early at this limit, whatever it has sent
 START_SECONDS = 60.0
-
-
-def static_app(environ, start_response):
-    """WSGI: the file named by BENCH_STATIC_FILE, as a static server would send it."""
-    path = os.environ["BENCH_STATIC_FILE"]
-    size = os.path.getsize(path)
-    start_response("200 OK", [("Content-Type", "text/calendar; charset=utf-8"),
-                              ("Content-Length", str(size))])
-    handle = open(path, "rb")  # noqa: SIM115 (closed by the server through the file wrapper)
-    return environ["wsgi.file_wrapper"](handle, 65536)
 
 
 def seed(count: int = 300) -> None:
@@ -108,41 +100,15 @@ def fetch(port: int, path: str, headers: dict[str, str] | None = None):
         conn.close()
 
 
-def run_round(port: int, path: str, *, count: int, headers: dict[str, str],
-              expect_status: int, expect_length: int) -> dict:
-    """Send ``count`` requests from CONCURRENCY threads; stop early at ROUND_SECONDS."""
-    lock = threading.Lock()
-    state = {"next": 0, "errors": 0}
-    latencies: list[float] = []
-    started = time.perf_counter()
-    deadline = started + ROUND_SECONDS
-
-    def worker():
-        while True:
-            with lock:
-                if state["next"] >= count or time.perf_counter() > deadline:
-                    return
-                state["next"] += 1
-            t0 = time.perf_counter()
-            try:
-                status, _, body = fetch(port, path, headers)
-                ok = status == expect_status and len(body) == expect_length
-            except OSError:
-                ok = False
-            elapsed = time.perf_counter() - t0
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    state["errors"] += 1
-
-    with ThreadPoolExecutor(CONCURRENCY) as pool:
-        for _ in range(CONCURRENCY):
-            pool.submit(worker)
-    wall = time.perf_counter() - started
-    return {"requests": len(latencies), "errors": state["errors"], "seconds": round(wall, 3),
-            "rps": round(len(latencies) / wall, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None}
+def run_wrk(port: int, path: str, headers: dict[str, str], wrk=WRK) -> dict:
+    """One wrk run; requests per second and the count of errors it reports."""
+    command = [*wrk, *(a for k, v in headers.items() for a in ("--header", f"{k}: {v}")),
+               f"http://{HOST}:{port}{path}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": round(rps, 1), "errors": errors + (int(bad.group(1)) if bad else 0)}
 
 
 def main() -> dict:
@@ -162,39 +128,42 @@ def main() -> dict:
         status, headers, body = fetch(cached.port, FEED_PATH)
         assert status == 200, status
         assert fetch(cold.port, FEED_PATH)[2] == body, "cold and cached servers differ"
-        static_file = work / "calendar.ics"
-        static_file.write_bytes(body)
-        static_env = {**_env(work, "dummycache://"), "BENCH_STATIC_FILE": str(static_file)}
-        static = GunicornServer("bench.bench_feeds:static_app", static_env,
-                                work / "static.log", workers=WORKERS)
-        servers.append(static)
-        static.wait("/", START_SECONDS)
-        assert fetch(static.port, "/")[2] == body
+        feed_file = work / "calendar.ics"
+        feed_file.write_bytes(body)
+        bare_env = {**_env(work, "dummycache://"), "BENCH_STATIC_FILE": str(feed_file)}
+        bare = GunicornServer("bench.bare_django:application", bare_env, work / "bare.log",
+                              workers=WORKERS)
+        servers.append(bare)
+        bare.wait(FEED_PATH, START_SECONDS)
+        assert fetch(bare.port, FEED_PATH)[2] == body
         etag = headers["ETag"]
-        for _ in range(4 * WORKERS):  # every worker renders once before "cached" counts
+        for _ in range(4 * WORKERS):  # every worker answers once before "cached" counts
             fetch(cached.port, FEED_PATH)
+        not_modified = fetch(cached.port, FEED_PATH, {"If-None-Match": etag})
+        assert not_modified[0] == 304 and not not_modified[2], not_modified[0]
 
         modes = {
-            "cold": (cold.port, FEED_PATH, {}, 200, len(body)),
-            "cached": (cached.port, FEED_PATH, {}, 200, len(body)),
-            "not_modified": (cached.port, FEED_PATH, {"If-None-Match": etag}, 304, 0),
-            "static": (static.port, "/", {}, 200, len(body)),
+            "bare": (bare.port, {}),
+            "cached": (cached.port, {}),
+            "not_modified": (cached.port, {"If-None-Match": etag}),
+            "cold": (cold.port, {}),
         }
+        settings = {"cold": WRK_COLD}
+        loads: list[float] = []
         rounds: dict[str, list[dict]] = {mode: [] for mode in modes}
-        for n in range(ROUNDS):  # interleaved, so a slow moment hurts every mode alike
-            for mode, (port, path, extra, expect, length) in modes.items():
-                result = run_round(port, path, count=REQUESTS[mode], headers=extra,
-                                   expect_status=expect, expect_length=length)
+        for n in range(ROUNDS):  # alternating, so a busy moment hurts every mode alike
+            loads.append(os.getloadavg()[0])
+            for mode, (port, extra) in modes.items():
+                result = run_wrk(port, FEED_PATH, extra, settings.get(mode, WRK))
                 rounds[mode].append(result)
-                print(f"  round {n + 1} {mode:>12}: {result['rps']:8.1f} req/s "
-                      f"p50 {result['p50_ms']} ms, {result['errors']} errors", flush=True)
+                print(f"  round {n + 1} {mode:>12}: {result['rps']:8.1f} req/s, "
+                      f"{result['errors']} errors (load {os.getloadavg()[0]:.2f})", flush=True)
 
         median = {mode: statistics.median(r["rps"] for r in rs) for mode, rs in rounds.items()}
         ratios = {
-            "cached_over_cold": round(median["cached"] / median["cold"], 1),
-            "not_modified_over_cached": round(median["not_modified"] / median["cached"], 2),
-            "cached_over_static": round(median["cached"] / median["static"], 2),
-            "not_modified_over_static": round(median["not_modified"] / median["static"], 2),
+            "cached_over_bare": round(median["cached"] / median["bare"], 2),
+            "not_modified_over_bare": round(median["not_modified"] / median["bare"], 2),
+            "cached_over_cold": round(median["cached"] / max(median["cold"], 0.1), 1),
         }
         events = body.count(b"BEGIN:VEVENT")
         report = {
@@ -202,18 +171,19 @@ def main() -> dict:
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             # Other work on the machine skews every mode; the load average says how much.
             "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                        "load_average_1min": [load_before, os.getloadavg()[0]]},
+                        "load_average_1min": {"before": load_before,
+                                              "rounds": loads, "after": os.getloadavg()[0]}},
             "data": data, "feed_bytes": len(body), "events": events,
             "server": f"gunicorn, {WORKERS} sync workers, 127.0.0.1",
-            "static_server": "gunicorn, 2 sync workers, bench.bench_feeds:static_app (sendfile)",
-            "load": f"Python threads, concurrency {CONCURRENCY}, new connection per request",
-            "requests_per_round": REQUESTS, "rounds": ROUNDS,
+            "baseline": "bench.bare_django: no middleware, the bytes from memory",
+            "load": " ".join(WRK), "load_cold": " ".join(WRK_COLD), "rounds": ROUNDS,
             "median_rps": median, "ratios": ratios, "per_round": rounds,
         }
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(report, indent=2) + "\n")
         print(f"\nfull feed: {len(body):,} bytes, {events} events ({data}); load average "
-              f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+              f"{load_before:.2f} before, median {statistics.median(loads):.2f} over the "
+              f"rounds, {os.getloadavg()[0]:.2f} after; {' '.join(WRK)}")
         print(f"{'mode':>14} {'median req/s':>13}")
         for mode, rps in median.items():
             print(f"{mode:>14} {rps:13.1f}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import random
 import re
 import signal
@@ -40,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from bench import shared
 from bench.app_server import HOST, ROOT, GunicornServer, app_env, free_port
 
 RESULTS = ROOT / "bench" / "results" / "freshness.json"
@@ -278,11 +278,7 @@ def main() -> dict:
         figures[name] = {"mean_min": round(mean / 60, 1), "worst_min": round(worst / 60, 1)}
     figures["peers_publishing_daily"] = {"mean_min": 720.0, "worst_min": 1440.0}
     report = {
-        "benchmark": "freshness",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_before_after": [round(load_before, 2),
-                                                       round(os.getloadavg()[0], 2)]},
+        **shared.header("freshness", load_before),
         "setup": "make run's stack: SQLite, embedded broker, gunicorn, one worker, beat; "
                  f"beat tick {TICK_SECONDS} s; source interval {INTERVAL_MINUTES} min",
         "samples": samples, **figures,

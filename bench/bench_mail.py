@@ -12,7 +12,9 @@
 (b) Sending: ``send.send_pending`` - the function a Celery worker runs: claim, compose from
     templates, one SMTP connection, mark sent - for SEND_COUNT due alerts, to an aiosmtpd
     server in another process on 127.0.0.1, next to a plain ``smtplib`` loop sending the
-    very same (pre-composed) messages over one connection; composing alone is timed too.
+    very same (pre-composed) messages over one connection, the two alternated for
+    SEND_RUNS rounds (medians, with the load average at each round); composing each
+    message alone (nothing shared across a batch) is timed too.
 
 Prints medians and ratios and writes bench/results/mail.json. BENCH_POSTGRES_URL names the
 server (default postgres://postgres@127.0.0.1:5432/postgres). About 2.5 minutes on an idle
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import secrets
 import socket
 import statistics
@@ -33,14 +34,19 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench import shared
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "mail.json"
 BENCH_DB = f"depcal_bench_mail_{os.getpid()}"  # unique: runs may overlap
 SUBSCRIBERS = 100_000
 SEND_COUNT = 500
 DUE_RUNS = 3
-SEND_RUNS = 3
-CHILD_TIMEOUT = 280
+SEND_RUNS = 5
+CHILD_TIMEOUT = 900  # the shared machine may be busy
+# BENCH_MAIL_PARTS=send times the sending part alone (a quicker loop while working on it);
+# BENCH_MAIL_PROFILE=1 adds a profile of one more run of the real path (to stderr).
+PARTS = os.environ.get("BENCH_MAIL_PARTS", "due,send").split(",")
 
 
 # The SMTP server, in its own process so it does not share the sender's interpreter.
@@ -94,9 +100,10 @@ def _seed_subscribers(count: int) -> dict:
     extra = [f for f in Subscriber._meta.concrete_fields
              if f.column not in known and not f.null and f.has_default()]
     extra_columns = "".join(f", {f.column}" for f in extra)
-    extra_tail = "".join("\t" + str(f.get_default()) for f in extra)
     kinds = {"everything": 0, "vendors": 0, "models": 0}
     for n in range(1, count + 1):
+        # Per row: a default may be a fresh random value under a unique constraint.
+        extra_tail = "".join("\t" + str(f.get_default()) for f in extra)
         if rng.random() < 0.6:
             mask = lead_mask(DEFAULT_LEAD_TIMES)
         else:
@@ -273,12 +280,7 @@ def measure_send(port: int) -> dict:
            for m in composed]
 
     def real_path():
-        reset()
-        t = time.perf_counter()
-        report = send.send_pending(policy=policy)
-        elapsed = time.perf_counter() - t
-        assert report.sent == SEND_COUNT, report
-        return elapsed
+        return shared.seconds_to_send(reset, lambda: send.send_pending(policy=policy), SEND_COUNT)
 
     def plain_smtplib():
         t = time.perf_counter()
@@ -287,17 +289,30 @@ def measure_send(port: int) -> dict:
                 smtp.sendmail(sender, to, body)
         return time.perf_counter() - t
 
-    progress("send: real path")
-    real = statistics.median(real_path() for _ in range(SEND_RUNS))
-    progress("send: smtplib")
-    plain = statistics.median(plain_smtplib() for _ in range(SEND_RUNS))
+    # Alternated, so that both see the same load on a shared machine.
+    real_s, plain_s, loads = [], [], []
+    for n in range(SEND_RUNS):
+        progress(f"send: round {n + 1} of {SEND_RUNS}")
+        loads.append(os.getloadavg()[0])
+        real_s.append(real_path())
+        plain_s.append(plain_smtplib())
+    real, plain = statistics.median(real_s), statistics.median(plain_s)
+    if os.environ.get("BENCH_MAIL_PROFILE"):
+        import cProfile
+        import pstats
+        prof = cProfile.Profile()
+        prof.runcall(real_path)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     assert Subscriber.objects.filter(status="confirmed").count() == SEND_COUNT
     return {
-        "messages": SEND_COUNT, "batch_size": policy.batch_size,
+        "messages": SEND_COUNT, "batch_size": policy.batch_size, "rounds": SEND_RUNS,
         "real_path_msgs_per_s": round(SEND_COUNT / real, 1),
         "plain_smtplib_msgs_per_s": round(SEND_COUNT / plain, 1),
+        "real_path_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in real_s],
+        "plain_smtplib_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in plain_s],
         "compose_only_msgs_per_s": round(SEND_COUNT / compose_s, 1),
-        "plain_over_real": round(plain and real / plain, 2),
+        "real_over_plain": round(plain / real, 2),
+        "load_average_1min_during": [round(x, 2) for x in loads],
         "message_bytes_median": int(statistics.median(len(b) for _, _, b in raw)),
     }
 
@@ -311,75 +326,18 @@ def child(port: int) -> None:
     progress("migrating")
     call_command("migrate", verbosity=0)
     call_command("load_catalogue", verbosity=0)
-    result = {"due": measure_due(), "send": measure_send(port)}
+    result = {}
+    if "due" in PARTS:
+        result["due"] = measure_due()
+    else:  # enough subscribers for the sending part alone
+        _seed_subscribers(SEND_COUNT * 6)
+    result["send"] = measure_send(port)
     print("RESULT " + json.dumps(result), flush=True)
 
 
 # The orchestrating process.
 
-def _admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def _bench_url() -> str:
-    base = _admin_url().rsplit("/", 1)[0]
-    return f"{base}/{BENCH_DB}"
-
-
-def _database(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if action == "create":
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
-def main() -> dict:
-    started = time.perf_counter()
-    load_before = os.getloadavg()[0]
-    port = _free_port()
-    sink = subprocess.Popen([sys.executable, "-m", "bench.bench_mail", "--sink", str(port)],
-                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
-        _database("create")
-        env = {k: v for k, v in os.environ.items() if k not in ("DEPCAL_TODAY",)}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "depcal.settings", "DATABASE_URL": _bench_url(),
-            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
-            "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "PYTHONPATH": str(ROOT),
-        })
-        done = subprocess.run([sys.executable, "-m", "bench.bench_mail", "--child", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
-                              timeout=CHILD_TIMEOUT)
-        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-        if done.returncode or not lines:
-            raise RuntimeError(f"bench child failed:\n{done.stdout[-3000:]}")
-        result = json.loads(lines[-1].removeprefix("RESULT "))
-    finally:
-        sink.stdin.close()
-        try:
-            sink.wait(10)
-        except subprocess.TimeoutExpired:
-            sink.kill()
-        _database("drop")
-    report = {
-        "benchmark": "mail",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_before_after": [round(load_before, 2),
-                                                       round(os.getloadavg()[0], 2)]},
-        "database": "PostgreSQL (a throwaway database)",
-        "smtp_server": "aiosmtpd in another process, 127.0.0.1, counts and answers 250",
-        **result,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    due, send = result["due"], result["send"]
+def _print_due(due: dict) -> None:
     print(f"due computation, {due['subscribers']:,} subscribers x the catalogue, PostgreSQL "
           f"(busiest alert day {due['alert_day']}: {due['entry_windows_that_day']} entry "
           f"windows; 3 dates moved just now), median of {DUE_RUNS}:")
@@ -392,13 +350,49 @@ def main() -> dict:
     print(f"  worst case, change emails when every entry is new: "
           f"{due['worst_case_change_query_s']:.3f} s "
           f"({due['worst_case_change_emails_when_every_entry_is_new']:,} due; one run)")
-    print(f"sending {send['messages']} alerts over one connection, median of {SEND_RUNS}:")
+
+
+def main() -> dict:
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    port = _free_port()
+    sink = subprocess.Popen([sys.executable, "-m", "bench.bench_mail", "--sink", str(port)],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
+        shared.database(BENCH_DB, "create")
+        env = shared.environment(
+            BENCH_DB, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
+        result = shared.run("bench.bench_mail", port, env, CHILD_TIMEOUT)
+    finally:
+        sink.stdin.close()
+        try:
+            sink.wait(10)
+        except subprocess.TimeoutExpired:
+            sink.kill()
+        shared.database(BENCH_DB, "drop")
+    report = {
+        **shared.header("mail", load_before),
+        "database": "PostgreSQL (a throwaway database)",
+        "smtp_server": "aiosmtpd in another process, 127.0.0.1, counts and answers 250",
+        **result,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    if "due" in result:
+        _print_due(result["due"])
+    send = result["send"]
+    print(f"sending {send['messages']} alerts over one connection, median of {send['rounds']} "
+          f"alternated rounds (load average {send['load_average_1min_during']}):")
     print(f"  depcal send_pending {send['real_path_msgs_per_s']:8.1f} msg/s "
           f"(claim + compose + send + mark sent)")
     print(f"  plain smtplib loop  {send['plain_smtplib_msgs_per_s']:8.1f} msg/s "
           f"(the same bytes, composed beforehand)")
-    print(f"  composing only      {send['compose_only_msgs_per_s']:8.1f} msg/s")
-    print(f"  the real path takes {send['plain_over_real']}x the time of bare smtplib; wrote "
+    print(f"  composing alone     {send['compose_only_msgs_per_s']:8.1f} msg/s "
+          f"(one message at a time, nothing shared)")
+    print(f"  depcal / smtplib: {send['real_over_plain']}x; wrote "
           f"{RESULTS.relative_to(ROOT)} in {report['seconds']} s")
     return report
 

@@ -32,9 +32,12 @@ NOT_CARRIED = {"DEPCAL_VAR_DIR", "DEPCAL_ADMIN_PASSWORD", "DEPCAL_PORT"}
 
 
 def prepare(var_dir: Path) -> None:
-    """Create ``var_dir`` for its owner only, and take group and other access away from what
-    an older version left readable in it."""
+    """Create ``var_dir`` for its owner only (with ``static/``, where collectstatic writes and
+    WhiteNoise looks), and take group and other access away from what an older version left
+    readable in it. manage.py, ``make run`` and the tests' setup call it; the settings only
+    read ``var_dir``."""
     var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (var_dir / "static").mkdir(exist_ok=True)
     _owner_only(var_dir, 0o700)
     for path in var_dir.iterdir():
         if path.is_file() and not path.is_symlink():
@@ -92,6 +95,7 @@ def secret_key(var_dir: Path, *, create: bool) -> str:
     except FileNotFoundError:
         if not create:
             return ""
+    prepare(var_dir)
     try:  # O_EXCL: two processes starting at once keep the same key
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

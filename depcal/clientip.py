@@ -15,7 +15,7 @@ from django.conf import settings
 def client_address(request) -> str:
     """The client's IP address as text ('' when there is none that parses)."""
     remote = _address(request.META.get("REMOTE_ADDR", ""))
-    proxies = getattr(settings, "DEPCAL_TRUSTED_PROXIES", 0)
+    proxies = settings.DEPCAL_TRUSTED_PROXIES
     if proxies <= 0:
         return remote
     forwarded = [a for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]

@@ -5,6 +5,7 @@ import re
 
 from django.conf import settings
 from django.http import QueryDict
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -51,5 +52,25 @@ class PageLocaleMiddleware(LocaleMiddleware):
 
     def process_response(self, request, response):
         if UNTRANSLATED.match(request.path_info):
+            return response
+        return super().process_response(request, response)
+
+
+class HtmlGZipMiddleware(GZipMiddleware):
+    """Pages compressed (Django's GZipMiddleware: random bytes in the gzip header against
+    BREACH, and CSRF tokens are masked anew on every request). Left alone: everything but
+    HTML (feeds keep their ETags byte for byte; static files come compressed from WhiteNoise),
+    answers that are private or not to be stored (the admin, forms behind a login), and pages
+    reached by a secret token in the URL (subscription management), which show that token next
+    to text a visitor may choose: compressed, their length could betray it."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        control = response.get("Cache-Control", "").lower()
+        if "private" in control or "no-store" in control:
+            return response
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "token" in match.kwargs:
             return response
         return super().process_response(request, response)

@@ -9,7 +9,6 @@ CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see README).
 """
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,10 +18,15 @@ from django.core.exceptions import ImproperlyConfigured
 from depcal import checkout
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Reading the settings creates nothing: var/ is made (owner-only: it holds the key, addresses
+# and password hashes) by manage.py, `make run` and the tests' setup (checkout.prepare); only a
+# DEBUG process's first start, with no key on file, writes one there (checkout.secret_key).
 VAR_DIR = checkout.var_dir()
-checkout.prepare(VAR_DIR)  # owner-only: it holds the key, addresses and password hashes
 env = environ.Env()
-env.ENVIRON = {**checkout.read_config(VAR_DIR), **os.environ}  # the environment wins
+# What `make run` chose for this checkout, under the environment (which wins). The test suite
+# (tests/settings.py) makes its own environment and ignores the file.
+_CHOSEN = {} if os.environ.get("DEPCAL_IGNORE_CHECKOUT_CONFIG") else checkout.read_config(VAR_DIR)
+env.ENVIRON = {**_CHOSEN, **os.environ}
 
 DEBUG = env.bool("DEBUG", default=True)
 # No key anybody else knows: from the environment, else this checkout's own (made at random
@@ -59,7 +63,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a repeated request for a public feed is answered from this process's copy of the
+    # full answer (headers included) without the rest (depcal/fastpath.py).
+    "depcal.fastpath.FeedFastPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Pages compressed, above everything that writes a body (depcal/middleware.py).
+    "depcal.middleware.HtmlGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that may answer by itself
     "depcal.middleware.QueryStringMiddleware",  # no control characters in query strings
@@ -189,14 +198,13 @@ USE_TZ = True
 
 # Static files: WhiteNoise serves them from gunicorn, no CDN. With DEBUG off (`make run`,
 # production) they come from `collectstatic`: hashed names, gzip copies, and a Cache-Control of
-# ten years, immutable. With DEBUG on, and always under pytest (pytest-django turns DEBUG off
-# but the tests have no collectstatic step), names are plain and files come straight from
-# static/ through the finders.
+# ten years, immutable. With DEBUG on names are plain and files come straight from static/
+# through the finders; the tests, which have no collectstatic step, always serve them so
+# (tests/conftest.py).
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_MANIFEST = not DEBUG and "pytest" not in sys.modules
+STATIC_MANIFEST = not DEBUG
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -325,6 +333,9 @@ REST_FRAMEWORK = {
 # (the costly part, ~200 ms each) per client. Calendar apps poll every few hours.
 DEPCAL_FEED_RATE = env.str("DEPCAL_FEED_RATE", default="60/minute")
 DEPCAL_FEED_RENDER_RATE = env.str("DEPCAL_FEED_RENDER_RATE", default="10/minute")
+# Seconds a web process keeps the catalogue version it read (deprecations/version.py): a change
+# made by another process shows in feeds within this time, by the same process at once.
+DEPCAL_CATALOGUE_VERSION_MEMO = env.float("DEPCAL_CATALOGUE_VERSION_MEMO", default=2.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "depcal API",
     "DESCRIPTION": "Read-only retirement dates of hosted AI models and APIs. Every GET answers "

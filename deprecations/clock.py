@@ -12,7 +12,7 @@ from django.utils import timezone
 
 
 def _pinned() -> date | None:
-    pinned = getattr(settings, "DEPCAL_TODAY", None)
+    pinned = settings.DEPCAL_TODAY
     return date.fromisoformat(pinned) if pinned else None
 
 

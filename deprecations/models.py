@@ -20,6 +20,38 @@ from deprecations.weburl import is_web_url, validate_source_url, validate_web_ur
 ENTRY_NAMESPACE = uuid.UUID("0b9a3f4e-6f1c-5a57-9c31-6d6570636171")
 
 
+class CatalogueQuerySet(models.QuerySet):
+    """Bulk writes that send no ``post_save``/``post_delete`` still change the catalogue
+    version (``deprecations.version``), like single saves do through the signals."""
+
+    def update(self, **kwargs):
+        from deprecations import version
+
+        rows = super().update(**kwargs)
+        if rows:
+            version.changed()
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from deprecations import version
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            version.changed()
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        from deprecations import version
+
+        rows = super().bulk_update(objs, *args, **kwargs)
+        if rows:
+            version.changed()
+        return rows
+
+
+CatalogueManager = models.Manager.from_queryset(CatalogueQuerySet)
+
+
 class Vendor(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
@@ -28,6 +60,8 @@ class Vendor(models.Model):
     # different dates, so a separate entry per platform.
     is_platform = models.BooleanField(default=False)
 
+
+    objects = CatalogueManager()
     class Meta:
         ordering = ["name"]
 
@@ -55,6 +89,8 @@ class Offering(models.Model):
     # derived on save, indexed, so an entry page finds its siblings in one query.
     family = models.CharField(max_length=200, db_index=True, editable=False, blank=True)
 
+
+    objects = CatalogueManager()
     class Meta:
         ordering = ["vendor__name", "identifier"]
         constraints = [
@@ -91,6 +127,8 @@ class Alias(models.Model):
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
 
+
+    objects = CatalogueManager()
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "aliases"
@@ -102,7 +140,7 @@ class Alias(models.Model):
         return self.name
 
 
-class DeprecationQuerySet(models.QuerySet):
+class DeprecationQuerySet(CatalogueQuerySet):
     def published(self):
         return self.filter(published=True)
 
@@ -175,9 +213,9 @@ class Deprecation(models.Model):
     def get_absolute_url(self):
         """``/vendors/openai/chatgpt-4o-latest/``: the same on every install, unlike the id.
         The identifier goes in as the vendor spells it (``.``, ``:``, ``@`` and ``/`` stay,
-        anything else is percent-encoded) and comes back out of the URL unchanged."""
+        anything else is percent-encoded), less the empty parts ``url_key`` drops."""
         return reverse("deprecations:entry", args=[self.offering.vendor.slug,
-                                                   self.offering.identifier])
+                                                   url_key(self.offering.identifier)])
 
     @property
     def vendor(self):
@@ -201,6 +239,13 @@ class Deprecation(models.Model):
         return (self.shutdown_on - today).days if self.shutdown_on else None
 
 
+def url_key(identifier: str) -> str:
+    """An identifier as its entry's address spells it: without empty ``/``-separated parts
+    (``/v1/answers`` is ``v1/answers``), which would put ``//`` in the path, where proxies
+    and browsers merge or drop them. ``views.entry`` maps the key back to the entry."""
+    return "/".join(part for part in identifier.split("/") if part)
+
+
 class Citation(models.Model):
     """Where a fact about an entry comes from."""
 
@@ -210,6 +255,8 @@ class Citation(models.Model):
     retrieved_on = models.DateField(null=True, blank=True)
     quote = models.TextField(blank=True, help_text="The text the facts were taken from.")
 
+
+    objects = CatalogueManager()
     class Meta:
         ordering = ["retrieved_on", "url"]
         constraints = [
@@ -258,6 +305,8 @@ class Change(models.Model):
     via = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)
 
+
+    objects = CatalogueManager()
     class Meta:
         ordering = ["changed_at", "id"]
 
@@ -428,3 +477,14 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.identifier} ({self.vendor_name}) from {self.source}"
+
+
+class CatalogueVersion(models.Model):
+    """One row: a value that changes with every write to the catalogue (``deprecations.version``),
+    the key of rendered feeds and their ETags."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.token

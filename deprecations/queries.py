@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from deprecations.models import Alias, Change, Citation, Deprecation, Vendor
+from deprecations import version
+from deprecations.models import Alias, Change, Deprecation, Vendor
 
 # What may follow a family prefix: gpt-4o matches gpt-4o-2024-05-13 and gpt-4o:latest.
 FAMILY_SEPARATORS = ("-", ":", ".", "@", "/")
@@ -134,17 +135,9 @@ def urgency(days_left: int | None) -> str:
 
 
 def catalogue_version() -> str:
-    """A short key that changes whenever anything a feed shows changes (for caches, ETags).
-
-    Every change function saves the entry (``updated_at``); counts catch deletions, and the
-    alias and citation tables are included because filters and descriptions read them.
-    """
-    entries = Deprecation.objects.aggregate(n=Count("id"), at=Max("updated_at"))
-    aliases = Alias.objects.aggregate(n=Count("id"), top=Max("id"))
-    citations = Citation.objects.aggregate(n=Count("id"), top=Max("id"))
-    return "{}-{}-{}-{}-{}-{}".format(
-        entries["n"], entries["at"].timestamp() if entries["at"] else 0,
-        aliases["n"], aliases["top"] or 0, citations["n"], citations["top"] or 0)
+    """A short key that changes whenever anything a feed shows changes (for caches, ETags):
+    one row kept current by every write to the catalogue (``deprecations.version``)."""
+    return version.current()
 
 
 def public_changes(*, vendors: Iterable[str] = (), models: Iterable[str] = ()) -> QuerySet[Change]:

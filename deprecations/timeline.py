@@ -22,9 +22,10 @@ LABEL = 240
 ROW = 40
 TOP = 40  # room for the month axis (tick labels sit on y=30, grid lines start at y=36)
 BOTTOM = 28  # room for the "today" label under the last row
-# Marks closer than this (in viewBox units, about 46 days on the 25-month window) would touch
-# on a phone, where the CSS draws them bigger: they are drawn as one mark with a count.
-CLUSTER_GAP = 46
+# Marks closer than this (in viewBox units, about 57 days on the 25-month window) would touch
+# on a phone, where the CSS draws them bigger: they are drawn as one mark with a count. A
+# cluster's mark is 50 units wide there (r: 25px in depcal.css), room for a two-digit count.
+CLUSTER_GAP = 56
 # The "today" label is written leftwards of its line when less room than this is left.
 TODAY_LABEL_ROOM = 200
 BANDS = ("within-7", "within-30", "within-90")  # most urgent first

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 
 from deprecations import clock, freshness, queries, timeline
-from deprecations.models import Change, Deprecation, Source, Vendor
+from deprecations.models import Change, Deprecation, Source, Vendor, url_key
 
 ARCHIVE_PAGE_SIZE = 50
 RECENT_MONTHS = 12
@@ -171,11 +171,14 @@ def vendor(request, slug):
 def entry(request, slug, identifier):
     today = clock.today()
     at_vendor = queries.public_entries().filter(offering__vendor__slug=slug)
-    entry = at_vendor.prefetch_related(
+    entry = _entry_at(at_vendor.prefetch_related(
         "citations", Prefetch("changes", Change.objects.select_related("changed_by")),
-    ).filter(offering__identifier=identifier).first()
+    ), identifier)
     if entry is None:
         return _redirect_to_entry(at_vendor, identifier)
+    if url_key(entry.offering.identifier) != identifier:
+        # reached by the identifier itself (``//v1/answers``): its address has one spelling
+        return redirect(entry, permanent=True)
     elsewhere = []
     if entry.offering.family:
         elsewhere = list(queries.public_entries().filter(offering__family=entry.offering.family)
@@ -195,6 +198,18 @@ def entry(request, slug, identifier):
                       models=[entry.offering.identifier]),
     }
     return render(request, "deprecations/entry.html", context)
+
+
+def _entry_at(at_vendor, key: str):
+    """The entry whose address spells its identifier ``key`` (``models.url_key``): the
+    identifier itself, or one with empty parts (``/v1/answers``), found among those that
+    end the same way; its identifier exactly as typed comes first."""
+    exact = at_vendor.filter(offering__identifier=key).first()
+    if exact is not None or not key:
+        return exact
+    last = key.rsplit("/", 1)[-1]
+    return next((e for e in at_vendor.filter(offering__identifier__contains=last)
+                 if url_key(e.offering.identifier) == key), None)
 
 
 def _redirect_to_entry(at_vendor, name):

@@ -4,8 +4,8 @@ The public feed (``notifier.feeds``) and the private feeds of subscriptions both
 ``serve``: it renders a feed once per (filter, catalogue version, day), keeps the bytes in
 Django's cache, and answers polls with 304 when the client already has them. Rendering takes
 its date as ``today=`` and never reads the clock, so the same catalogue gives the same bytes
-(DTSTAMP is the entry's ``updated_at``, not "now"). STANDARDS.md, "iCalendar feeds", lists
-the rules followed here, numbered as rows 1-13.
+(DTSTAMP is the entry's ``updated_at``, not "now"). docs/standards.md, "iCalendar feeds",
+lists the rules followed here, numbered as rows 1-13.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ Each kind of message has a small function that gathers what it says (``KINDS``),
 that it is no longer wanted (None: the row is skipped). A message is its content (subject and
 body, ``email/<kind>_subject.txt``, ``email/<kind>.txt``, ``email/<kind>.html``) framed with
 the parts that are the subscriber's own (the footer's signed links, the headers). For alerts,
-changes and digests the content depends only on the entries, the day and the language, so it
-can be rendered once for everyone who is told the same thing.
+changes and digests the content depends only on the entries, the day and the language, so a
+batch renders and encodes it once for everyone who is told the same thing (``Composer``), to
+the same text and HTML as each row composed alone (``compose``).
 
 Dates: a tentative shutdown ("not sooner than") reads "not before DATE" and is never counted
 down; a change tells the dates recorded with it, not the entry's current ones.
@@ -13,25 +14,30 @@ down; a change tells the dates recorded with it, not the entry's current ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formatdate
 from itertools import groupby
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from deprecations.models import Change, Deprecation, Vendor
 from notifier import alerts, tokens
-from notifier.models import Channel, Delivery, Subscriber
-from notifier.outbox import message_id
+from notifier.models import Channel, Delivery, Mention, Subscriber
+from notifier.outbox import mail_domain, message_id
 
 DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
 
@@ -50,9 +56,14 @@ class Kind:
     context: Callable[[Delivery, Subscriber], dict | None]
     status: str = Subscriber.Status.CONFIRMED  # the subscriber's status it is sent in
     footer: str = "list"  # "list": manage, calendar and unsubscribe links; "site": a link home
-    # The content says the same to everyone told the same entries on the same day in the same
-    # language (no address, no signed link in it): it may be rendered once for all of them.
-    shared: bool = False
+    # For content that says the same to everyone told the same things on the same day in the
+    # same language (no address, no signed link in it): what it depends on besides the day and
+    # the language, from its context. Rows with equal keys share one rendering.
+    key: Callable[[dict], Hashable] | None = None
+
+    @property
+    def shared(self) -> bool:
+        return self.key is not None
 
 
 def absolute(path: str) -> str:
@@ -159,7 +170,7 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
     """Every entry that reached a lead time, grouped by shutdown date. An entry withdrawn or
     moved since is left out: the change email says so."""
     entries = []
-    for mention in row.mentions.select_related("deprecation__offering__vendor"):
+    for mention in row.mentions.all():  # with their entries (``prepare``)
         entry = mention.deprecation
         if alerts.alert_stands(mention):
             entry.lead_days = mention.lead_days
@@ -216,19 +227,41 @@ def _paused(row: Delivery, s: Subscriber) -> dict | None:
     return {"channels": paused} if paused else None
 
 
+# What each shared kind's content depends on, besides the day and the language.
+
+def _alerts_key(ctx: dict) -> Hashable:
+    return tuple((e.pk, e.lead_days) for e in ctx["entries"])
+
+
+def _changes_key(ctx: dict) -> Hashable:
+    return tuple((i["entry"].pk, tuple(c.pk for c in i["changes"])) for i in ctx["items"])
+
+
+def _digest_key(ctx: dict) -> Hashable:
+    return (tuple(e.pk for e in ctx["entries"]), tuple(c.pk for c in ctx["changes"]),
+            ctx["since"], ctx["cadence"])
+
+
 KINDS: dict[str, Kind] = {
     Delivery.Kind.CONFIRM: Kind(_confirm, status=Subscriber.Status.PENDING, footer="site"),
     Delivery.Kind.LINKS: Kind(_links, footer="site"),
     Delivery.Kind.WELCOME: Kind(_welcome),
-    Delivery.Kind.ALERT: Kind(_alerts, shared=True),
-    Delivery.Kind.CHANGE: Kind(_changes, shared=True),
-    Delivery.Kind.DIGEST: Kind(_digest, shared=True),
+    Delivery.Kind.ALERT: Kind(_alerts, key=_alerts_key),
+    Delivery.Kind.CHANGE: Kind(_changes, key=_changes_key),
+    Delivery.Kind.DIGEST: Kind(_digest, key=_digest_key),
     Delivery.Kind.PAUSED: Kind(_paused),
 }
 
 
+def prepare(rows: list[Delivery]) -> None:
+    """Load the mentions of a batch's rows, with their entries, in one query."""
+    prefetch_related_objects(rows, Prefetch(
+        "mentions", queryset=Mention.objects.select_related("deprecation__offering__vendor")))
+
+
 def context_for(row: Delivery) -> dict | None:
-    """The template context of a row's content, or None when the message is no longer wanted.
+    """The template context of a row's content, or None when the message is no longer wanted:
+    the one place that decides it (the subscriber's status, then the kind's own test).
     Only the kinds that are not ``shared`` see the subscriber and their links."""
     kind = KINDS[row.kind]
     s = row.subscriber
@@ -263,19 +296,30 @@ def frame(content: Content, kind: str, personal: dict) -> tuple[str, str]:
     return text.rstrip() + "\n", html
 
 
-def headers(row: Delivery, personal: dict) -> dict[str, str]:
-    mid = message_id(row)
+def headers(kind: str, mid: str, unsubscribe_url: str) -> dict[str, str]:
     values = {"Message-ID": mid, "Auto-Submitted": "auto-generated"}
-    if KINDS[row.kind].footer == "list":
-        values["List-Unsubscribe"] = f"<{personal['unsubscribe_url']}>"
+    if KINDS[kind].footer == "list":
+        values["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         values["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         values["List-Id"] = f"depcal alerts <alerts.{mid.rpartition('@')[2][:-1]}>"
     return values
 
 
+def message(row: Delivery, subject: str, text: str, html: str, personal: dict, *,
+            connection=None) -> EmailMultiAlternatives:
+    msg = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.subscriber.email], connection=connection,
+        headers=headers(row.kind, message_id(row), personal["unsubscribe_url"]))
+    msg.attach_alternative(html, "text/html")
+    return msg
+
+
 def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     """The message for a ledger row (text/plain, then text/html), or None to skip it; in the
-    language the subscriber chose."""
+    language the subscriber chose. Renders everything for this one row (``Composer`` shares
+    what it can across a batch, to the same bytes)."""
+    prepare([row])
     with translation.override(row.subscriber.language):
         ctx = context_for(row)
         if ctx is None:
@@ -283,8 +327,107 @@ def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
         content = render(row.kind, ctx)
         personal = links(row.subscriber)
         text, html = frame(content, row.kind, personal)
-    msg = EmailMultiAlternatives(
-        subject=content.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[row.subscriber.email], headers=headers(row, personal), connection=connection)
-    msg.attach_alternative(html, "text/html")
-    return msg
+    return message(row, content.subject, text, html, personal, connection=connection)
+
+
+def _plain(address: str) -> bool:
+    """The address goes into a header as it is (an address that cannot be encoded fails
+    later, when the backend builds its message, as a failure of that address)."""
+    try:
+        return sanitize_address(address, settings.DEFAULT_CHARSET) == address
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Framed:
+    """A shared content framed once, with markers where each subscriber's own parts go; and,
+    when every marker came through the MIME encoding intact, the message's bytes as sent
+    (``wire``), to be filled in the same way."""
+
+    subject: str
+    text: str
+    html: str
+    wire: bytes | None = None
+
+
+class Composer:
+    """Composes the messages of one batch: a shared content (``Kind.key``) is rendered,
+    framed and encoded once per (kind, day, language, key), then each subscriber's own parts
+    are put in where the markers are: links in the text as the footer's template writes
+    them, in the HTML escaped as the template would escape them, and the address, the
+    Message-ID, the date and the List-Unsubscribe link in the encoded message.
+
+    A message so filled also carries its bytes (``wire``), which ``notifier.send`` hands to
+    the SMTP connection as they are; any other backend builds them from the message as
+    usual. A subscriber whose parts would not read the same raw and escaped, or whose address
+    needs encoding, gets the message built afresh (``wire`` None)."""
+
+    PERSONAL = ("manage_url", "unsubscribe_url", "feed_url")
+    WIRED = ("to", "message_id", "date")
+
+    def __init__(self, connection=None):
+        self.connection = connection
+        self.framed: dict[Hashable, Framed] = {}
+        tag = secrets.token_hex(8)  # not anything a content could say
+        self.markers = {name: f"depcal-{name}-{tag}" for name in self.PERSONAL + self.WIRED}
+        self.markers["to"] += "@example.invalid"
+        # In the Message-ID's own domain, which the List-Id header repeats.
+        self.markers["message_id"] = f"<{self.markers['message_id']}@{mail_domain()}>"
+
+    def compose(self, row: Delivery) -> EmailMultiAlternatives | None:
+        kind = KINDS[row.kind]
+        if not kind.shared:
+            return compose(row, connection=self.connection)
+        language = row.subscriber.language
+        with translation.override(language):
+            ctx = context_for(row)
+            if ctx is None:
+                return None
+            key = (row.kind, row.as_of, language, kind.key(ctx))
+            framed = self.framed.get(key)
+            if framed is None:
+                framed = self.framed[key] = self._frame(row.kind, ctx)
+            personal = links(row.subscriber)
+        text, html = framed.text, framed.html
+        for name in self.PERSONAL:
+            text = text.replace(self.markers[name], personal[name])
+            html = html.replace(self.markers[name], escape(personal[name]))
+        msg = message(row, framed.subject, text, html, personal, connection=self.connection)
+        msg.wire = self._fill(framed.wire, row, personal)
+        return msg
+
+    def _frame(self, kind: str, ctx: dict) -> Framed:
+        content = render(kind, ctx)
+        text, html = frame(content, kind, {**self.markers, "site_url": settings.SITE_URL})
+        return Framed(content.subject, text, html, self._encode(kind, content.subject,
+                                                                text, html))
+
+    def _encode(self, kind: str, subject: str, text: str, html: str) -> bytes | None:
+        """The framed message's bytes with its markers, or None if the encoding split or
+        hid any of them (a body encoded as quoted-printable, say)."""
+        m = self.markers
+        values = {**headers(kind, m["message_id"], m["unsubscribe_url"]), "Date": m["date"]}
+        msg = EmailMultiAlternatives(subject=subject, body=text, to=[m["to"]],
+                                     from_email=settings.DEFAULT_FROM_EMAIL, headers=values)
+        msg.attach_alternative(html, "text/html")
+        wire = msg.message().as_bytes(linesep="\r\n")
+        expected = {name: text.count(marker) + html.count(marker)
+                    for name, marker in m.items()}
+        expected.update(to=1, message_id=1, date=1)
+        if KINDS[kind].footer == "list":
+            expected["unsubscribe_url"] += 1
+        intact = all(wire.count(marker.encode()) == expected[name]
+                     for name, marker in m.items())
+        return wire if intact else None
+
+    def _fill(self, wire: bytes | None, row: Delivery, personal: dict) -> bytes | None:
+        address = row.subscriber.email
+        values = {name: personal[name] for name in self.PERSONAL}
+        if wire is None or not _plain(address) or any(escape(v) != v for v in values.values()):
+            return None
+        values.update(to=address, message_id=message_id(row),
+                      date=formatdate(localtime=settings.EMAIL_USE_LOCALTIME))
+        for name, value in values.items():
+            wire = wire.replace(self.markers[name].encode(), value.encode())
+        return wire

@@ -14,10 +14,13 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 
 from notifier import outbox, subscriptions
-from notifier.compose import compose
+from notifier.compose import Composer, prepare
 from notifier.models import Delivery
 from notifier.outbox import SendPolicy
 
@@ -64,21 +67,42 @@ def address_failure(exc: OSError, address: str) -> int | None:
 
 
 class _Batch:
-    """One batch of claimed rows over one connection, and what became of each."""
+    """One batch of claimed rows over one connection, and what became of each.
+
+    A message the server accepted is marked sent by the statement that starts the next one
+    (``outbox.start_after_sent``), or on its own (``flush``) before anything else is written
+    and when the batch ends: one statement per message, and never more than one message
+    accepted but not marked."""
 
     def __init__(self, token: str, policy: SendPolicy, connection):
         self.token, self.policy, self.connection = token, policy, connection
         self.report = SendReport()
         self.opened = False
         self.stopped: set[int] = set()  # addresses that bounced or were suppressed meanwhile
+        self.composer = Composer(connection)
+        self.accepted: Delivery | None = None  # sent, not yet marked
+        self.sender: str | None = None  # the envelope sender, as the backend would write it
+
+    def flush(self) -> None:
+        if self.accepted is not None:
+            outbox.finish(self.accepted, self.token, Delivery.Status.SENT)
+            self.accepted = None
+
+    def start(self, row: Delivery) -> bool:
+        if self.accepted is None:
+            return outbox.start(row, self.token, self.policy)
+        sent, self.accepted = self.accepted, None
+        return outbox.start_after_sent(row, sent, self.token, self.policy)
 
     def skip(self, row: Delivery, why: str) -> None:
+        self.flush()
         outbox.finish(row, self.token, Delivery.Status.SKIPPED, why)
         self.report.skipped += 1
 
     def retry(self, row: Delivery, error: str, *, address: bool = True) -> None:
         """A failure of this message: retried with backoff, or failed at the last attempt
         (then the address is suppressed, when the failure was the address's)."""
+        self.flush()
         if outbox.retry_later(row, self.token, self.policy, error):
             self.report.retrying += 1
             return
@@ -105,28 +129,39 @@ class _Batch:
             except Exception:  # a dead connection may fail to QUIT; nothing is lost
                 log.debug("notifier: closing the SMTP connection failed", exc_info=True)
 
+    def transmit(self, msg) -> None:
+        """Over SMTP, a message composed with its bytes (``Composer``) goes as they are;
+        anything else through the backend, which builds them."""
+        wire = getattr(msg, "wire", None)
+        if wire is None or not isinstance(self.connection, SMTPBackend):
+            self.connection.send_messages([msg])
+            return
+        if self.sender is None:
+            self.sender = sanitize_address(msg.from_email, settings.DEFAULT_CHARSET)
+        self.connection.connection.sendmail(self.sender, msg.to, wire)
+
     def send(self, row: Delivery) -> bool:
         """Send one row; False when the connection failed and the batch must end."""
         if row.subscriber_id in self.stopped:
             self.skip(row, "address stopped")
             return True
         try:
-            msg = compose(row, connection=self.connection)
+            msg = self.composer.compose(row)
         except Exception as exc:  # a bad row must not stop the others, nor loop forever
             log.exception("notifier: cannot compose delivery %s", row.pk)
-            if outbox.start(row, self.token, self.policy):
+            if self.start(row):
                 self.retry(row, f"compose: {exc!r}", address=False)
             return True
         if msg is None:
             self.skip(row, "no longer wanted")
             return True
-        if not outbox.start(row, self.token, self.policy):
+        if not self.start(row):
             return True  # another sender took it over after our lease ran out
         try:
             if not self.opened:
                 self.connection.open()
                 self.opened = True
-            self.connection.send_messages([msg])
+            self.transmit(msg)
         except OSError as exc:  # smtplib's exceptions are OSErrors too
             code = address_failure(exc, row.subscriber.email)
             if code is None:  # the connection or our side: retry later, end the batch
@@ -142,7 +177,7 @@ class _Batch:
             self.close()  # the SMTP transaction may be half-way: start the next one afresh
             self.retry(row, f"message: {exc!r}")
         else:
-            outbox.finish(row, self.token, Delivery.Status.SENT)
+            self.accepted = row  # marked by the next statement
             self.report.sent += 1
             self.report.message_ids.append(row.message_id)
         return True
@@ -152,13 +187,16 @@ def send_batch(token: str, rows: list[Delivery], *, policy: SendPolicy,
                connection=None) -> SendReport:
     """Send claimed rows over one connection; stops early if the connection fails."""
     batch = _Batch(token, policy, connection or get_connection(fail_silently=False))
-    try:
-        for row in rows:
-            if not batch.send(row):
-                break
-    finally:
-        outbox.release(token)
-        batch.close()
+    prepare(rows)
+    with outbox.quick_marks():
+        try:
+            for row in rows:
+                if not batch.send(row):
+                    break
+        finally:
+            batch.flush()
+            outbox.release(token)
+            batch.close()
     return batch.report
 
 

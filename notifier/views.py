@@ -7,6 +7,7 @@ CSRF-exempt on purpose: mail providers POST to it with no cookie and no form tok
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urlencode
 
@@ -67,6 +68,22 @@ def _bad_token(request, error: tokens.BadToken):
                   {"message": str(error), "expired": error.expired}, status=400)
 
 
+def _by_link(purpose: str):
+    """A page reached by an emailed link: the view gets the subscriber the link's token names
+    (and speaks their language); a tampered or expired token gets the bad-link page."""
+    def decorate(view):
+        @functools.wraps(view)
+        def by_token(request, token):
+            try:
+                subscriber = tokens.read(token, purpose)
+            except tokens.BadToken as error:
+                return _bad_token(request, error)
+            _in_their_language(request, subscriber)
+            return view(request, subscriber)
+        return by_token
+    return decorate
+
+
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
     form = SubscribeForm(request.POST or None,
@@ -94,12 +111,8 @@ def _manage_url(subscriber) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def confirm(request, token):
-    try:
-        subscriber = tokens.read(token, tokens.CONFIRM)
-    except tokens.BadToken as error:
-        return _bad_token(request, error)
-    _in_their_language(request, subscriber)
+@_by_link(tokens.CONFIRM)
+def confirm(request, subscriber):
     if request.method == "POST":
         _send_soon(subscriptions.confirm_subscription(subscriber, now=timezone.now(),
                                                       today=clock.today()))
@@ -112,12 +125,8 @@ def confirm(request, token):
 
 
 @require_http_methods(["GET", "POST"])
-def manage(request, token):
-    try:
-        subscriber = tokens.read(token, tokens.MANAGE)
-    except tokens.BadToken as error:
-        return _bad_token(request, error)
-    _in_their_language(request, subscriber)
+@_by_link(tokens.MANAGE)
+def manage(request, subscriber):
     action = request.POST.get("action", "save")
     form = ManageForm(initial=ManageForm.initial_for(subscriber))
     shown = {}  # what is shown once: a new webhook's secret, a new API token
@@ -215,14 +224,10 @@ CHANNEL_ACTIONS = {"add-channel": _add_channel, "test-channel": _test_channel,
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request, token):
+@_by_link(tokens.UNSUBSCRIBE)
+def unsubscribe(request, subscriber):
     """GET shows a confirm page and changes nothing (link scanners GET every URL); POST,
     with or without ``List-Unsubscribe=One-Click``, unsubscribes and answers 200."""
-    try:
-        subscriber = tokens.read(token, tokens.UNSUBSCRIBE)
-    except tokens.BadToken as error:
-        return _bad_token(request, error)
-    _in_their_language(request, subscriber)
     if request.method == "POST":
         subscriptions.unsubscribe(subscriber, now=timezone.now())
         return render(request, "notifier/unsubscribed.html", {"subscriber": subscriber})

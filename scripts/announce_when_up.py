@@ -41,7 +41,7 @@ class Relay(threading.Thread):
 
 def answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False

@@ -5,7 +5,8 @@ set -euo pipefail
 src=$(git rev-parse --show-toplevel)
 work=$(mktemp -d)
 port=${SMOKE_PORT:-18765}
-trap 'kill -- -$pid 2>/dev/null || true; sleep 2; rm -rf "$work"' EXIT
+# Ctrl-C, as a person stops it; the clone is removed once everything has exited.
+trap 'kill -INT -- -$pid 2>/dev/null; for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done; rm -rf "$work"' EXIT
 
 git clone -q "$src" "$work/depcal"
 cd "$work/depcal"

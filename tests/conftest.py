@@ -15,6 +15,21 @@ from django.conf import settings
 REQUIRE_SERVICES = os.environ.get("DEPCAL_REQUIRE_SERVICES") == "1"
 
 
+# Static files straight from static/ through the finders, whatever DEBUG the checkout's
+# var/depcal.env says: the tests have no collectstatic step for the manifest storage.
+PLAIN_STATIC = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+
+def pytest_configure(config):
+    """This checkout's var/ (the test databases and broker files of SQLite runs go there),
+    and static files served as DEBUG serves them."""
+    from depcal import checkout
+
+    checkout.prepare(settings.VAR_DIR)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": PLAIN_STATIC}
+    settings.WHITENOISE_USE_FINDERS = True
+
+
 def _db_engine() -> str:
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
 

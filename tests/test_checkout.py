@@ -65,6 +65,20 @@ def test_make_run_writes_what_every_later_command_reads(tmp_path):
     assert (again["site"], again["port"]) == ("https://depcal.example.org", 2525)
 
 
+def test_the_test_suite_ignores_what_make_run_wrote(tmp_path):
+    """A `make run` in the same checkout leaves DEBUG=false and its port in var/depcal.env; the
+    suite's settings (tests.settings) read the project's defaults instead."""
+    var = tmp_path / "var"
+    env = {"PATH": os.environ["PATH"], "DEPCAL_VAR_DIR": str(var)}
+    done = subprocess.run([sys.executable, "-m", "depcal.checkout", "18156"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert shown(var)["debug"] is False
+    as_tests = shown(var, DJANGO_SETTINGS_MODULE="tests.settings")
+    assert as_tests["debug"] is True
+    assert as_tests["site"] == "http://127.0.0.1:8000"
+
+
 def test_the_secret_key_is_this_checkouts_own_and_production_must_give_one(tmp_path):
     """Finding 16: no development key anyone else knows; DEBUG off without a key refuses."""
     first, second = shown(tmp_path / "a"), shown(tmp_path / "b")

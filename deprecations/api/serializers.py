@@ -216,18 +216,18 @@ class ErrorSerializer(serializers.Serializer):
 
 # Query parameters. Blank values are allowed and ignored, as on the calendar's own pages.
 
+def repeated_text(max_length: int, help_text: str) -> serializers.ListField:
+    """A query parameter that may be given several times, each value text."""
+    return serializers.ListField(
+        child=serializers.CharField(max_length=max_length, allow_blank=True,
+                                    validators=[usable]), required=False,
+        max_length=MAX_VALUES, help_text=help_text)
+
+
 class RetirementFilters(serializers.Serializer):
-    vendor = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True,
-                                    validators=[usable]), required=False,
-        max_length=MAX_VALUES,
-        help_text="Vendor slug (repeatable: vendor=openai&vendor=anthropic).")
-    model = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True,
-                                    validators=[usable]), required=False,
-        max_length=MAX_VALUES,
-        help_text="Model identifier or alias, or a family prefix: gpt-4o also matches "
-                  "gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
+    vendor = repeated_text(100, "Vendor slug (repeatable: vendor=openai&vendor=anthropic).")
+    model = repeated_text(200, "Model identifier or alias, or a family prefix: gpt-4o also "
+                               "matches gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=Deprecation.Status.choices), required=False,
         max_length=MAX_VALUES,
@@ -250,13 +250,5 @@ class ChangeFilters(serializers.Serializer):
         required=False, input_formats=["iso-8601", "%Y-%m-%d"],
         help_text="Only changes recorded after this instant (ISO 8601; a date means its "
                   "midnight UTC). Keep the newest recorded_at you have seen and pass it back.")
-    vendor = serializers.ListField(
-        child=serializers.CharField(max_length=100, allow_blank=True,
-                                    validators=[usable]), required=False,
-        max_length=MAX_VALUES,
-        help_text="Vendor slug (repeatable).")
-    model = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True,
-                                    validators=[usable]), required=False,
-        max_length=MAX_VALUES,
-        help_text="Model identifier, alias or family prefix (repeatable).")
+    vendor = repeated_text(100, "Vendor slug (repeatable).")
+    model = repeated_text(200, "Model identifier, alias or family prefix (repeatable).")

@@ -48,7 +48,7 @@ class ClientRateThrottle(SimpleRateThrottle):
     scope = "api"
 
     def get_rate(self):
-        return getattr(settings, "DEPCAL_API_RATE", None) or None
+        return settings.DEPCAL_API_RATE or None
 
     def get_ident(self, request):
         return client_key(request)  # the one rule for every limit (DEPCAL_TRUSTED_PROXIES)

@@ -20,9 +20,9 @@ only functions that change a channel (add, test, pause, remove).
 
 from __future__ import annotations
 
+from notifier.channels.errors import BadChannel
 
-class BadChannel(ValueError):
-    """Not a URL depcal can send alerts to; the message says why and what would do."""
+__all__ = ["BadChannel", "kind_of", "transport"]
 
 
 def kind_of(url: str) -> str:

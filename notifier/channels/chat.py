@@ -29,7 +29,8 @@ from django.conf import settings
 from deprecations import weburl
 from deprecations.sources import fetch
 from deprecations.weburl import RefusedURL
-from notifier.channels import BadChannel, http
+from notifier.channels import http
+from notifier.channels.errors import BadChannel
 
 # Apprise's plugin modules (under ``apprise.plugins``) that may be used, with the service's
 # name as pages show it.

@@ -20,7 +20,8 @@ from standardwebhooks import Webhook
 from deprecations import weburl
 from deprecations.sources import fetch
 from deprecations.weburl import RefusedURL
-from notifier.channels import BadChannel, http
+from notifier.channels import http
+from notifier.channels.errors import BadChannel
 
 SECRET_PREFIX = "whsec_"
 

@@ -7,7 +7,7 @@ tests are skipped, with the reason; with ``CI=true`` that is a failure instead.
 
 Pages are served by the live server from a transactional test database (the server thread
 has its own connection), static files straight from ``static/`` (no collectstatic: see
-``STATIC_MANIFEST`` in the settings). Mail goes to Django's in-memory outbox, which the server
+``pytest_configure`` in tests/conftest.py). Mail goes to Django's in-memory outbox, which the server
 thread shares with the test.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import sync_playwright
 
 from deprecations import catalogue
 
@@ -56,10 +57,6 @@ def browser():
     if path is None:
         _unavailable("Chromium not found (apt-get install chromium, or `make browser`; or "
                      "set DEPCAL_CHROMIUM to its path)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -119,3 +116,11 @@ def open_page(browser):
 @pytest.fixture
 def page(open_page):
     return open_page()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test of this folder drives a real Chromium: all are ``slow``."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.slow)

@@ -125,6 +125,26 @@ def test_timeline_marks_never_overlap_and_each_is_named(site, open_page):
     assert page.locator("svg text.tl-count").count() > 0  # the shipped catalogue has clusters
 
 
+def test_a_clusters_count_fits_inside_its_mark_and_can_be_read(site, open_page):
+    for viewport in (PHONE, DESKTOP):
+        page = open_page(viewport)
+        for path in ("/", "/vendors/azure/", "/vendors/google-gemini/"):
+            page.goto(site.url + path)
+            spilling = page.evaluate("""() => [...document.querySelectorAll('text.tl-count')]
+                .map(t => [t.textContent, t.getBoundingClientRect(),
+                           t.previousElementSibling.getBoundingClientRect()])
+                .filter(([, text, mark]) => text.left < mark.left || text.right > mark.right)
+                .map(([count]) => count)""")
+            assert spilling == [], f"{path} at {viewport['width']}px"
+            # a count on a hollow (tentative) mark is drawn in the text colour, not the
+            # background's, which it would lie on
+            hollow = page.evaluate("""() => [...document.querySelectorAll(
+                    'circle.tl-tentative + text.tl-count')]
+                .map(t => [getComputedStyle(t).fill,
+                           getComputedStyle(document.body).backgroundColor])""")
+            assert all(fill != background for fill, background in hollow), path
+
+
 def test_french_pages_cells_and_the_subscribers_own_pages(site, open_page):
     page = open_page(PHONE, locale="fr-FR")
     page.goto(site.url + "/")

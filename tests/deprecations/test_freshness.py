@@ -3,6 +3,7 @@ may be out of date once they have failed for more than a day (or were never read
 shipped catalogue is older than a day). ``now`` is passed in or pinned, never the wall clock."""
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -123,26 +124,38 @@ def test_the_home_page_says_when_the_sources_were_last_read(client, pinned):
     assert 'class="notice stale"' not in html
 
 
+def notice(html: str) -> str:
+    """The stale notice of a page, its markup included ("" when there is none)."""
+    match = re.search(r'<p class="notice stale".*?</p>', html, re.S)
+    return match.group(0) if match else ""
+
+
 def test_the_home_page_warns_when_nothing_could_be_read(client, pinned):
     shipped(date(2026, 8, 6))
     source("a", read=None, health="unreachable")
     html = client.get("/").content.decode()
-    assert ("The sources have not been read here yet: the dates are those of the catalogue "
-            "shipped with depcal, as of 6 August 2026.") in html
-    assert 'class="notice stale"' in html and "Dates may be out of date." in html
-    assert ("The vendors' pages could not be read: the newest dates here are from "
-            "6 August 2026, 114 days ago.") in html
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "114 jours" in html and "6 août 2026" in html
+    line = notice(html)
+    assert "Dates may be out of date:" in line
+    assert ("the vendors' pages could not be read; the newest dates here are from "
+            "6 August 2026 (114 days ago).") in line
+    # said once: the lede's own sentence about the shipped catalogue gives way to the notice
+    assert "The sources have not been read here yet" not in html
+    line = notice(client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert "114 jours" in line and "6 août 2026" in line
 
 
-def test_the_home_page_names_the_sources_that_fail(client, pinned):
+def test_the_notice_is_one_short_line_that_links_to_the_sources_page(client, pinned):
+    vendor = factories.vendor("aws-bedrock", "Amazon Bedrock")
     source("a", read=NOW - timedelta(hours=2))
-    source("bedrock", name="Amazon Bedrock model lifecycle", read=NOW - timedelta(days=3),
-           health="blocked", vendor=factories.vendor("aws-bedrock", "Amazon Bedrock"))
-    html = client.get("/").content.decode()
-    assert "Some dates may be out of date." in html
-    assert "Amazon Bedrock model lifecycle (Amazon Bedrock): not read for 3 days" in html
+    for i in range(30):
+        source(f"lagging-{i}", name=f"Lagging source {i}", read=NOW - timedelta(days=3),
+               health="blocked", vendor=vendor)
+    line = notice(client.get("/").content.decode())
+    assert "Some dates may be out of date:" in line
+    assert "30 of 31 sources not read for more than a day." in line
+    assert 'href="/sources/"' in line
+    assert "<li" not in line and "Lagging source" not in line
+    assert len(re.sub(r"<[^>]+>", "", line).split()) < 40
 
 
 def test_the_api_root_reports_the_same(client, pinned):
@@ -162,6 +175,30 @@ def test_the_api_root_reports_the_same(client, pinned):
             "good_as_of": "2026-11-26T12:00:00Z", "age_days": 2}],
     }
     assert body["vendors"].endswith("/api/v1/vendors")
+
+
+@pytest.mark.parametrize("reads", [
+    [timedelta(hours=3)],  # fresh
+    [timedelta(days=3), timedelta(days=5)],  # all failing
+    [timedelta(hours=2), timedelta(days=4)],  # one failing
+    [None],  # never read, the shipped catalogue old
+])
+def test_the_page_and_the_api_agree(client, pinned, reads):
+    shipped(date(2026, 8, 6))
+    for i, ago in enumerate(reads):
+        source(f"s{i}", read=NOW - ago if ago else None, health="ok" if ago else "unknown")
+    fresh = client.get("/api/v1/").json()["freshness"]
+    html = client.get("/").content.decode()
+    line = notice(html)
+    assert bool(line) == fresh["stale"]
+    as_of = datetime.fromisoformat(fresh["data_as_of"])
+    if fresh["stale"] and len(fresh["lagging_sources"]) == fresh["sources"]:
+        assert f"from {as_of:%-d %B %Y} ({fresh['age_days']} days ago)" in line
+    elif fresh["stale"]:
+        assert f"{len(fresh['lagging_sources'])} of {fresh['sources']} sources" in line
+    else:
+        read = datetime.fromisoformat(fresh["sources_read_at"])
+        assert f"Sources last read on {read:%-d %B %Y at %H:%M} UTC." in html
 
 
 # With the real collector: a source read, then unreachable

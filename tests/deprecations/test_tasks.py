@@ -19,6 +19,7 @@ def test_refresh_statuses_task_uses_the_pinned_today(settings):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_a_real_worker_runs_the_periodic_task_from_the_broker():
     factories.entry("gpt-4-0314", shutdown=date(2026, 3, 26), announced=None)
     with CeleryWorker(extra_env={"DEPCAL_TODAY": "2026-11-25"}) as worker:

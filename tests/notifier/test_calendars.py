@@ -1,6 +1,6 @@
-"""Rendering iCalendar feeds: what strict parsers accept, and STANDARDS.md's iCalendar rows.
+"""Rendering iCalendar feeds: what strict parsers accept, and the rules of docs/standards.md.
 
-Row numbers in the test names' docstrings refer to STANDARDS.md, "iCalendar feeds".
+"Row N" in the tests' docstrings is rule N of docs/standards.md, "iCalendar feeds".
 """
 
 import re

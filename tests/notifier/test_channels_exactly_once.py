@@ -23,7 +23,8 @@ from tests.notifier.people import subscriber
 from tests.notifier.receiver import HOOK, Receiver, accept
 from tests.worker import CeleryWorker, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 1, 18)
 
 

@@ -3,7 +3,9 @@
 Each test records a batch of due alerts, lets real senders work on it while something goes
 wrong (the worker is SIGKILLed, two senders race, the SMTP server goes away), then checks the
 sink: every due message arrived exactly once; at most the message in flight when the worker
-was killed arrived twice, and then with the same Message-ID.
+was killed arrived twice, and then with the same Message-ID. In flight: a row "sending" with
+its attempt started, either not yet answered by the server or answered but not yet marked
+(its mark goes with the next message's start).
 
 Run with DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...; skipped on SQLite.
 """
@@ -22,7 +24,8 @@ from tests.deprecations import factories
 from tests.notifier.smtp import SMTPSink
 from tests.worker import CeleryWorker, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 1, 18)  # the 30-day alert day of chatgpt-4o-latest
 
 

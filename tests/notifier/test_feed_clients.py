@@ -25,6 +25,7 @@ from tests.deprecations import factories
 JS_DIR = Path(__file__).resolve().parent / "js"
 PARSERS = ("ical.js", "node-ical")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+pytestmark = pytest.mark.slow  # node and npm processes
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,8 @@ def links(text: str) -> list[str]:
 
 def test_subscribe_confirm_alert_and_one_click_unsubscribe(
         smtp, django_capture_on_commit_callbacks):
-    """The issue's "done when", end to end over SMTP."""
+    """Subscribe, confirm, receive an alert and unsubscribe in one click, end to end over
+    SMTP (docs/standards.md, "Email")."""
     factories.entry()  # chatgpt-4o-latest, 17 Feb 2026
     browser = Client(enforce_csrf_checks=True)
     form = browser.get("/subscribe/")
@@ -303,3 +304,30 @@ def test_a_row_whose_sender_died_during_its_last_attempt_ends_failed(smtp):
     assert [m.message_id for m in smtp.messages()] == [first.message_id]
     assert (last.status, last.attempts) == ("failed", 2)
     assert "stopped during each of 2 attempts" in last.last_error
+
+
+def test_the_next_start_marks_the_previous_message_sent_in_the_same_statement():
+    """Between two messages of a batch the ledger holds at most one accepted but unmarked
+    row; the statement that starts the next one marks it; a row taken over meanwhile (its
+    lease ran out, another sender claimed it) is neither started nor marked by this one."""
+    factories.entry()
+    for name in ("a", "b", "c"):
+        subscriber(f"{name}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    policy = outbox.SendPolicy.from_settings(batch_size=10)
+    token, (first, second, third) = outbox.claim(policy=policy)
+    assert outbox.start(first, token, policy)
+    assert outbox.start_after_sent(second, first, token, policy)
+    first_now, second_now = (Delivery.objects.get(pk=r.pk) for r in (first, second))
+    assert (first_now.status, first_now.claim_token, first_now.lease_until) == ("sent", "", None)
+    assert first_now.sent_at is not None and first_now.attempts == 1
+    assert (second_now.status, second_now.attempts) == ("sending", 1)
+    assert second_now.send_started_at is not None and second_now.lease_until is not None
+    assert second_now.message_id == outbox.message_id(second) == second.message_id
+    # The third row is taken over by another sender before this one starts it.
+    Delivery.objects.filter(pk=third.pk).update(claim_token="another")
+    assert not outbox.start_after_sent(third, second, token, policy)
+    assert Delivery.objects.get(pk=second.pk).status == "sent"
+    third_now = Delivery.objects.get(pk=third.pk)
+    assert (third_now.claim_token, third_now.attempts, third_now.send_started_at) == (
+        "another", 0, None)

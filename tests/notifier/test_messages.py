@@ -64,7 +64,8 @@ def test_one_email_names_every_entry_due_that_day_grouped_by_shutdown_date():
 
 
 def test_one_day_of_the_shipped_catalogue_makes_one_email_for_an_openai_follower(settings):
-    """The issue's case: the OpenAI entries due on 2026-02-24 at any default lead time."""
+    """A follower of OpenAI gets one email for all the OpenAI entries due on 2026-02-24 at
+    any default lead time, not one per entry."""
     catalogue.load(catalogue.read(), today=date(2026, 2, 24))
     Change.objects.update(changed_at=datetime(2025, 6, 1, tzinfo=UTC))  # old news
     subscriber(vendors=["openai"])

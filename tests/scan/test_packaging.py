@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +59,7 @@ def test_the_scanner_imports_no_django():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_pip_install_of_the_scanner_in_an_empty_venv_brings_no_django(tmp_path):
     source = tmp_path / "scanner"  # a copy: building writes into the source tree
     shutil.copytree(ROOT / "scanner", source,

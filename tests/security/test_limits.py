@@ -148,6 +148,7 @@ def test_feed_requests_are_limited_per_client(client, settings):
 
 # One count for every process: gunicorn with two workers, as `make run` serves.
 
+@pytest.mark.slow
 def test_limits_hold_across_gunicorn_workers(tmp_path):
     env = app_env(tmp_path, DEPCAL_API_RATE="5/minute", DEPCAL_FEED_RATE="6/minute",
                   DEPCAL_FEED_RENDER_RATE="100/minute")

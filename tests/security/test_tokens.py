@@ -112,6 +112,7 @@ def test_redaction(line, expected):
     assert redact(line) == expected
 
 
+@pytest.mark.slow
 def test_tokens_stay_out_of_gunicorn_and_django_logs(tmp_path):
     env = app_env(tmp_path, LOG_LEVEL="INFO")
     for command in (["migrate", "--no-input"], ["createcachetable"],

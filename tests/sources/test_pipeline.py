@@ -60,6 +60,7 @@ def run_cycle(n_runs_before):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_a_cycle_lands_the_entries_a_second_costs_304s_and_an_outage_loses_nothing(
         server, settings):
     make_sources(server)
