@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponseNotAllowed
@@ -38,6 +39,19 @@ from deprecations.sources.parsers import registry
 URL_FIELD = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
 
 
+class WebURLs:
+    """Admin forms whose URL fields are judged by the model's own rules (``weburl``: http(s)
+    only, no private address...), whose errors say why, instead of Django's broader pattern
+    and its one message, "Enter a valid URL."."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.URLField) and field is not None:
+            field.validators = [v for v in (*field.validators, *db_field.validators)
+                                if not isinstance(v, URLValidator)]
+        return field
+
+
 class LinesField(forms.CharField):
     """A list of names edited one per line (replacements: "gpt-5.1", "Responses API"), kept in
     order, without blanks or repeats."""
@@ -63,7 +77,7 @@ def lines(value) -> str:
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(WebURLs, admin.ModelAdmin):
     formfield_overrides = URL_FIELD
     list_display = ["name", "slug", "is_platform", "website"]
     search_fields = ["name", "slug"]
@@ -83,7 +97,7 @@ class OfferingAdmin(admin.ModelAdmin):
     inlines = [AliasInline]
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(WebURLs, admin.TabularInline):
     model = Citation
     formfield_overrides = URL_FIELD
     extra = 0
@@ -243,7 +257,7 @@ HEALTH_COLOURS = {"ok": "#1e7d32", "unknown": "#595959", "unreachable": "#8a5a00
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(WebURLs, admin.ModelAdmin):
     formfield_overrides = URL_FIELD
     list_display = ["slug", "vendor", "authority", "parser", "enabled", "health_badge",
                     "last_success_at", "last_row_count", "next_fetch_at"]

@@ -2,8 +2,9 @@
 
 Loading is idempotent: an entry that is already there with the same facts is left alone, so
 loading twice changes nothing. A date that differs from the file is moved through
-``changes.move_date`` (history + revision) unless a curator has edited the entry, in which
-case the curator wins and the difference is reported.
+``changes.move_date`` (history + revision) only when that date came from the file in the
+first place: a date a collector, a review or a curator set since is newer knowledge than the
+file and is kept, and the difference reported. An entry a curator edited is kept whole.
 
 The shipped entries are a baseline, not news: an entry's "created" history row is dated from
 when its source made it known (``known_since``), not from the day of the load, so a fresh
@@ -36,6 +37,8 @@ class LoadReport:
     moved: int = 0
     unchanged: int = 0
     kept_curated: list[str] = field(default_factory=list)
+    # "vendor/identifier: field (who set it)" for dates set since by other means than the file
+    kept_set_elsewhere: list[str] = field(default_factory=list)
     as_of: date | None = None
 
 
@@ -134,15 +137,38 @@ def _update(entry: Deprecation, row: dict, report: LoadReport, *, now: datetime)
         differs.append("shutdown_on")
     if not differs:
         return False
+    key = f"{row['vendor']}/{row['identifier']}"
     if entry.curated:
-        report.kept_curated.append(f"{row['vendor']}/{row['identifier']}")
+        report.kept_curated.append(key)
         return False
-    changes.move_dates(entry, {f: wanted[f] for f in differs}, via=VIA, now=now,
+    setters = last_setters(entry)
+    ours = [f for f in differs if setters.get(f, VIA) == VIA]
+    report.kept_set_elsewhere += [f"{key}: {f} (set by {setters[f]})"
+                                  for f in dict.fromkeys(differs) if f not in ours]
+    if not ours:
+        return False
+    changes.move_dates(entry, {f: wanted[f] for f in ours}, via=VIA, now=now,
                        precision=row.get("shutdown_precision"),
                        tentative=bool(row.get("tentative")))
     for citation in _citations(row):
         changes.add_citation(entry, **citation)
     return True
+
+
+def last_setters(entry: Deprecation) -> dict[str, str]:
+    """Who last set each of the entry's dates, from its history: the file (``VIA``), a
+    source, a review or a person (their user name). A date with no history is absent."""
+    setters: dict[str, str] = {}
+    for change in entry.changes.select_related("changed_by").order_by("-recorded_at", "-id"):
+        if change.kind == Change.Kind.MOVED:
+            fields = [change.field]
+        elif change.kind == Change.Kind.CREATED:
+            fields = list(changes.DATE_FIELDS)
+        else:
+            continue
+        for name in fields:
+            setters.setdefault(name, change.who)
+    return setters
 
 
 def dump(*, as_of: date, vendors: list[dict], documents: list[dict] = ()) -> dict:

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from deprecations import signals
+from deprecations import signals, status
 from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
+from deprecations.status import status_on
 from deprecations.weburl import is_web_url
 
 DATE_FIELDS = ("announced_on", "deprecated_on", "shutdown_on")
@@ -65,7 +66,8 @@ def create_entry(
         notes=notes,
         published=published,
         revision=0,
-        status=status_on(shutdown_on, today) if today else Deprecation.Status.SCHEDULED,
+        status=(status_on(shutdown_on, today, tentative=shutdown_tentative) if today
+                else Deprecation.Status.SCHEDULED),
     )
     entry.full_clean(exclude=["offering"])
     entry.save()
@@ -179,7 +181,7 @@ def withdraw(entry: Deprecation, *, by=None, via: str = "", note: str = "",
 def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: str = "",
               now: datetime | None = None) -> bool:
     """Undo a withdrawal."""
-    status = status_on(entry.shutdown_on, today)
+    status = status_on(entry.shutdown_on, today, tentative=entry.shutdown_tentative)
     return _set_status(entry, status, Change.Kind.REINSTATED, by=by, via=via, note=note, now=now)
 
 
@@ -199,25 +201,16 @@ def publish(entry: Deprecation, *, by=None, via: str = "", note: str = "",
     return True
 
 
-def status_on(shutdown_on: date | None, today: date) -> str:
-    """The status a non-withdrawn entry has on ``today``."""
-    if shutdown_on and shutdown_on < today:
-        return Deprecation.Status.RETIRED
-    return Deprecation.Status.SCHEDULED
-
-
 def refresh_statuses(today: date) -> int:
-    """Mark entries whose shutdown date has passed as retired (and moved-out ones scheduled).
+    """Bring every non-withdrawn entry's status to what ``status.status_on`` says for ``today``
+    (retired once its date has passed, "may shut down any day" once a "not before" day has).
 
     Retiring on schedule is what an entry says will happen, not a change of it: no history row
     and no new revision. Returns how many entries changed status.
     """
-    live = Deprecation.objects.exclude(status=Deprecation.Status.WITHDRAWN)
-    retired = live.filter(status=Deprecation.Status.SCHEDULED, shutdown_on__lt=today).update(
-        status=Deprecation.Status.RETIRED, updated_at=timezone.now())
-    revived = live.filter(status=Deprecation.Status.RETIRED, shutdown_on__gte=today).update(
-        status=Deprecation.Status.SCHEDULED, updated_at=timezone.now())
-    return retired + revived
+    values = (Deprecation.Status.RETIRED, Deprecation.Status.DUE, Deprecation.Status.SCHEDULED)
+    return sum(Deprecation.objects.filter(status.rule(value, today)).exclude(status=value)
+               .update(status=value, updated_at=timezone.now()) for value in values)
 
 
 def _set_status(entry, status, kind, *, by, via, note, now) -> bool:

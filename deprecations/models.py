@@ -145,10 +145,16 @@ class DeprecationQuerySet(CatalogueQuerySet):
         return self.filter(published=True)
 
     def upcoming(self, today):
-        return self.filter(shutdown_on__gte=today)
+        """A shutdown still to come, including a "not before" day that has passed."""
+        from deprecations import status  # it reads this module's Status
+
+        return self.filter(status.ahead(today))
 
     def past(self, today):
-        return self.filter(shutdown_on__lt=today)
+        """Shut down before ``today`` (a passed "not before" day is not: it may come any day)."""
+        from deprecations import status
+
+        return self.filter(status.shut_down(today))
 
     def with_related(self):
         return self.select_related("offering__vendor").prefetch_related("offering__aliases")
@@ -160,6 +166,8 @@ class Deprecation(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", pgettext_lazy("status of a retirement", "scheduled")
         RETIRED = "retired", pgettext_lazy("status of a retirement", "retired")
+        # The vendor's "not before" day has passed: it may shut down any day (deprecations.status).
+        DUE = "due", pgettext_lazy("status of a retirement", "may shut down any day")
         WITHDRAWN = "withdrawn", pgettext_lazy("status of a retirement", "withdrawn")
 
     class Precision(models.TextChoices):

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from deprecations import version
-from deprecations.models import Alias, Change, Deprecation, Vendor
+from deprecations.models import Alias, Change, Deprecation, Notice, Source, Vendor
 
 # What may follow a family prefix: gpt-4o matches gpt-4o-2024-05-13 and gpt-4o:latest.
 FAMILY_SEPARATORS = ("-", ":", ".", "@", "/")
@@ -145,3 +145,15 @@ def public_changes(*, vendors: Iterable[str] = (), models: Iterable[str] = ()) -
     entries = filter_entries(public_entries(), vendors=vendors, models=models)
     return Change.objects.filter(deprecation__in=entries).select_related(
         "deprecation__offering__vendor")
+
+
+def with_agreement(trackers: QuerySet[Source]) -> QuerySet[Source]:
+    """Trackers with how many published entries each gives the same shutdown date as the
+    catalogue (``agrees``) and a different one (``disagrees``), counting what it says now (its
+    notices still standing, not those superseded or rejected)."""
+    standing = (Q(notices__deprecation__published=True, notices__shutdown_on__isnull=False)
+                & ~Q(notices__review__in=[Notice.Review.SUPERSEDED, Notice.Review.REJECTED]))
+    same = Q(notices__shutdown_on=F("notices__deprecation__shutdown_on"))
+    return trackers.annotate(
+        agrees=Count("notices__deprecation", filter=standing & same, distinct=True),
+        disagrees=Count("notices__deprecation", filter=standing & ~same, distinct=True))

@@ -13,6 +13,8 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext, pgettext
 
+from deprecations import status
+from deprecations.models import Deprecation
 from deprecations.queries import urgency
 
 WIDTH = 1000
@@ -134,9 +136,12 @@ def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
                     gettext("%(identifier)s (%(vendor)s): shutdown not before %(date)s"))
             name = text % {"identifier": e.offering.identifier, "vendor": label,
                            "date": _short(e.shutdown_on)}
+            gone = (status.status_on(e.shutdown_on, today, tentative=e.shutdown_tentative)
+                    == Deprecation.Status.RETIRED)
             marks.append(Mark(_x(e.shutdown_on, start, end), y, name, e.get_absolute_url(),
-                              days < 0, urgency(days), tentative=e.shutdown_tentative,
-                              anchor=f"{'past' if days < 0 else 'up'}-{e.shutdown_on:%Y-%m}"))
+                              gone, urgency(max(days, 0) if not gone else days),
+                              tentative=e.shutdown_tentative,
+                              anchor=f"{'past' if gone else 'up'}-{e.shutdown_on:%Y-%m}"))
         built.append(Row(label, url, y, _clustered(marks, url=url)))
     height = TOP + ROW * max(len(built), 1) + BOTTOM
     return Timeline(start, end, _x(today, start, end), WIDTH, height, built, _ticks(start, end),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 
-from deprecations import clock, freshness, queries, timeline
+from deprecations import clock, freshness, queries, status, timeline
 from deprecations.models import Change, Deprecation, Source, Vendor, url_key
 
 ARCHIVE_PAGE_SIZE = 50
@@ -29,7 +29,10 @@ def _decorate(entries, today):
     entries = list(entries)
     for e in entries:
         e.days = e.days_left(today)
-        e.band = queries.urgency(e.days)
+        e.state = status.of(e, today)
+        e.due = e.state == Deprecation.Status.DUE  # "not before" a day that has passed
+        # A day to be ready by that has passed: as urgent as one due today.
+        e.band = queries.urgency(0 if e.due else e.days)
         e.days_ago = -e.days if e.days is not None and e.days < 0 else None
     return entries
 
@@ -99,19 +102,20 @@ def home(request):
         vendors=filters["vendors"], models=filters["models"],
     )
     recent_from = queries.months_before(today, RECENT_MONTHS - 1)
-    upcoming = _decorate(live.filter(shutdown_on__gte=today), today)
+    upcoming = _decorate(live.upcoming(today), today)
     start, end = timeline.window(today)
-    past = _decorate(live.filter(shutdown_on__lt=today, shutdown_on__gte=recent_from)
+    past = _decorate(live.past(today).filter(shutdown_on__gte=recent_from)
                      .order_by("-shutdown_on", "offering__identifier"), today)
     undated = list(live.filter(shutdown_on=None))
-    older_count = live.filter(shutdown_on__lt=recent_from).count()
+    older_count = live.past(today).filter(shutdown_on__lt=recent_from).count()
     nothing = not (upcoming or past or undated or older_count)
     context = {
         "today": today,
         **_list_context(request, filters),
         "upcoming_groups": queries.group_by_month(upcoming),
         "upcoming_count": len(upcoming),
-        "soon": {band: sum(1 for e in upcoming if 0 <= e.days <= band) for band in (7, 30, 90)},
+        "soon": {band: sum(1 for e in upcoming if e.due or 0 <= e.days <= band)
+                 for band in (7, 30, 90)},
         "undated": undated,
         "past_groups": queries.group_by_month(past),
         "older_count": older_count,
@@ -131,7 +135,7 @@ def archive(request):
     filters = _filters(request)
     past = queries.filter_entries(
         queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN)
-        .filter(shutdown_on__lt=today).order_by("-shutdown_on", "offering__identifier"),
+        .past(today).order_by("-shutdown_on", "offering__identifier"),
         vendors=filters["vendors"], models=filters["models"],
     )
     page = Paginator(past, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -149,8 +153,8 @@ def vendor(request, slug):
     today = clock.today()
     vendor = get_object_or_404(Vendor, slug=slug)
     entries = queries.public_entries().filter(offering__vendor=vendor)
-    upcoming = _decorate(entries.filter(shutdown_on__gte=today), today)
-    past = _decorate(entries.filter(shutdown_on__lt=today).order_by("-shutdown_on"), today)
+    upcoming = _decorate(entries.upcoming(today), today)
+    past = _decorate(entries.past(today).order_by("-shutdown_on"), today)
     start, end = timeline.window(today)
     context = {
         "today": today,
@@ -234,7 +238,7 @@ def sources(request):
     vendors = Vendor.objects.prefetch_related(Prefetch("sources", watched, to_attr="watched"))
     return render(request, "deprecations/sources.html", {
         "vendors": vendors,
-        "trackers": watched.filter(vendor=None),
+        "trackers": queries.with_agreement(watched.filter(vendor=None)),
     })
 
 

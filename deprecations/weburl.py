@@ -26,6 +26,11 @@ _AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 _NOT_PUBLIC = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
+# The code of these validators' errors: not Django's "invalid", which forms replace with their
+# own "Enter a valid URL." and so would hide the reason.
+REFUSED = "refused_url"
+
+
 class RefusedURL(ValueError):
     """Not a URL depcal may store as a link or fetch (scheme, form, or a private address)."""
 
@@ -104,18 +109,25 @@ def validate_web_url(value: str) -> None:
     try:
         parse(value)
     except RefusedURL as exc:
-        raise ValidationError(str(exc), code="invalid") from exc
+        raise ValidationError(str(exc), code=REFUSED) from exc
 
 
 def validate_source_url(value: str) -> None:
     """Model field validator for what collectors fetch: ``validate_web_url``, and no private
-    address written literally (unless DEPCAL_FETCH_ALLOW_PRIVATE)."""
+    address written literally, nor localhost (unless DEPCAL_FETCH_ALLOW_PRIVATE)."""
     from django.conf import settings
 
     validate_web_url(value)
-    address = literal_address(parse(value).host)
-    if address is not None and not settings.DEPCAL_FETCH_ALLOW_PRIVATE:
+    host = parse(value).host
+    if settings.DEPCAL_FETCH_ALLOW_PRIVATE:
+        return
+    if host.rstrip(".").lower().split(".")[-1] == "localhost":  # always loopback (RFC 6761)
+        raise ValidationError(f"{host} is this machine (loopback), not a public address; "
+                              "DEPCAL_FETCH_ALLOW_PRIVATE=true allows it (tests, an intranet)",
+                              code=REFUSED)
+    address = literal_address(host)
+    if address is not None:
         try:
             check_address(str(address))
         except RefusedURL as exc:
-            raise ValidationError(str(exc), code="invalid") from exc
+            raise ValidationError(str(exc), code=REFUSED) from exc

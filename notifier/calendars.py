@@ -27,7 +27,7 @@ from django.utils.http import http_date
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from depcal import limits
-from deprecations import clock, queries
+from deprecations import clock, queries, status
 from deprecations.models import Deprecation, Vendor
 
 PRODID = "-//depcal//deprecation calendar//EN"
@@ -145,11 +145,13 @@ def entry_url(entry: Deprecation) -> str:
     return settings.SITE_URL + entry.get_absolute_url()
 
 
-def event_description(entry: Deprecation, *, page_url: str = "") -> str:
+def event_description(entry: Deprecation, *, page_url: str = "", today=None) -> str:
     """Plain text: the date, the replacement, the other dates, the sources, the page."""
     lines = []
     if entry.status == Deprecation.Status.WITHDRAWN:
         lines.append("Withdrawn: the vendor called this retirement off.")
+    elif today and status.of(entry, today) == Deprecation.Status.DUE:
+        lines.append("May shut down any day: the earliest possible date has passed.")
     shutdown = entry.shutdown_on.isoformat()
     if entry.shutdown_precision == Deprecation.Precision.MONTH:
         shutdown = f"{entry.shutdown_on:%B %Y} {MONTH_ONLY}"
@@ -202,7 +204,7 @@ def _event(entry: Deprecation, *, alarms: tuple[int, ...], today: date) -> Event
     event.add("dtstart", entry.shutdown_on)  # a DATE, no TZID (row 3)
     event.add("dtend", entry.shutdown_on + timedelta(days=1))  # exclusive
     event.add("summary", event_summary(entry))
-    event.add("description", event_description(entry, page_url=page_url))
+    event.add("description", event_description(entry, page_url=page_url, today=today))
     event.add("categories", [entry.offering.vendor.name])
     event.add("url", page_url)
     event.add("sequence", entry.revision)

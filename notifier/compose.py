@@ -34,6 +34,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
+from deprecations import status
 from deprecations.models import Change, Deprecation, Vendor
 from notifier import alerts, tokens
 from notifier.models import Channel, Delivery, Mention, Subscriber
@@ -108,6 +109,10 @@ def entry_view(entry: Deprecation, today) -> Deprecation:
     entry.when = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month)
     entry.when_long = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month,
                            long=True)
+    if status.of(entry, today) == Deprecation.Status.DUE:  # never "not before" a past day
+        entry.when = entry.when_long = gettext(
+            "may shut down any day (the earliest possible date was %(date)s)") % {
+            "date": date_format(entry.shutdown_on, "F Y" if month else "j F Y")}
     entry.replacements_text = get_text_list(entry.replacements, gettext("or"))
     entry.url = absolute(entry.get_absolute_url())
     return entry
@@ -160,8 +165,8 @@ def _welcome(row: Delivery, s: Subscriber) -> dict | None:
     return {
         "lead_times": [str(d) for d in s.lead_times],  # join needs strings in text
         "entries": [entry_view(e, today) for e in alerts.followed_entries(s).exclude(
-            status=Deprecation.Status.WITHDRAWN).filter(
-            shutdown_on__gte=today, shutdown_on__lte=today + timedelta(days=horizon))],
+            status=Deprecation.Status.WITHDRAWN).upcoming(today).filter(
+            shutdown_on__lte=today + timedelta(days=horizon))],
         "vendors": [names.get(v, v) for v in vendors], "models": models,
     }
 
@@ -208,8 +213,8 @@ def _digest(row: Delivery, s: Subscriber) -> dict | None:
     since = previous or s.confirmed_at
     mine = alerts.followed_entries(s)
     entries = [entry_view(e, today) for e in mine.exclude(
-        status=Deprecation.Status.WITHDRAWN).filter(
-        shutdown_on__gte=today, shutdown_on__lte=today + timedelta(days=DIGEST_DAYS))]
+        status=Deprecation.Status.WITHDRAWN).upcoming(today).filter(
+        shutdown_on__lte=today + timedelta(days=DIGEST_DAYS))]
     changes = alerts.told_changes(Change.objects.filter(
         deprecation__in=mine.values("pk"), changed_at__gt=since,
         changed_at__lte=row.created_at))

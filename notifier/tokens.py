@@ -25,9 +25,10 @@ _SALT = "depcal.notifier.{}"
 class BadToken(Exception):
     """The token was tampered with, made for another purpose, or has expired."""
 
-    def __init__(self, message: str, *, expired: bool = False):
+    def __init__(self, message: str, *, expired: bool = False, used: bool = False):
         super().__init__(message)
         self.expired = expired
+        self.used = used
 
 
 def make(subscriber: Subscriber, purpose: str) -> str:
@@ -60,6 +61,11 @@ def read(token: str, purpose: str) -> Subscriber:
         subscriber = Subscriber.objects.filter(link_key=payload[0]).first()
     else:
         subscriber = None
+    if subscriber is None and purpose == CONFIRM:
+        # Signed by us and unexpired, but confirming gave the address a new key: a second
+        # click, or a mail client's preview that opened the link after the button was pressed.
+        raise BadToken(_("This link was already used: the address is confirmed. The welcome "
+                         "email holds the link to manage your alerts."), used=True)
     if subscriber is None:
         raise BadToken(_("This link is not valid."))
     if purpose == CONFIRM and payload[1:] != [subscriber.confirm_requests]:

@@ -65,7 +65,8 @@ def _unmatched(request) -> list[tuple[str, list[str]]]:
 
 def _bad_token(request, error: tokens.BadToken):
     return render(request, "notifier/bad_link.html",
-                  {"message": str(error), "expired": error.expired}, status=400)
+                  {"message": str(error), "expired": error.expired, "used": error.used},
+                  status=410 if error.used else 400)
 
 
 def _by_link(purpose: str):

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from depcal.querytext import usable
+from deprecations import status
 from deprecations.ambiguity import ambiguous_names
 from deprecations.models import Change, Citation, Deprecation, Offering, Vendor
 
@@ -76,6 +77,10 @@ class RetirementSerializer(serializers.ModelSerializer):
         source="shutdown_tentative", read_only=True,
         help_text="True when the vendor gives shutdown_on as the earliest possible day (\"not "
                   "sooner than\"): the shutdown may come later, never sooner.")
+    status = serializers.SerializerMethodField(
+        help_text="scheduled; retired (shut down before today); due (the vendor's \"not "
+                  "before\" day has passed: it may shut down any day, nothing says it has); "
+                  "or withdrawn.")
     days_left = serializers.SerializerMethodField(
         help_text="Days from today to the shutdown (negative once past); null if undated. "
                   "For a tentative date, days to the earliest possible day.")
@@ -96,6 +101,10 @@ class RetirementSerializer(serializers.ModelSerializer):
     def get_ambiguous_names(self, entry: Deprecation) -> dict[str, str]:
         offering = entry.offering
         return ambiguous_names([offering.identifier, *(a.name for a in offering.aliases.all())])
+
+    @extend_schema_field({"type": "string", "enum": Deprecation.Status.values})
+    def get_status(self, entry: Deprecation) -> str:
+        return status.of(entry, self.context["today"])
 
     def get_days_left(self, entry: Deprecation) -> int | None:
         return entry.days_left(self.context["today"])
@@ -231,11 +240,11 @@ class RetirementFilters(serializers.Serializer):
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=Deprecation.Status.choices), required=False,
         max_length=MAX_VALUES,
-        help_text="scheduled, retired or withdrawn (repeatable).")
+        help_text="scheduled, retired, due or withdrawn (repeatable).")
     upcoming = serializers.BooleanField(
         required=False, allow_null=True, default=None,
-        help_text="true: not withdrawn and shutting down today or later; "
-                  "false: shut down before today.")
+        help_text="true: not withdrawn and shutting down today or later, or due (a \"not "
+                  "before\" day that has passed); false: shut down before today.")
     shutdown_before = serializers.DateField(
         required=False, help_text="Shutdown strictly before this date (YYYY-MM-DD).")
     shutdown_after = serializers.DateField(

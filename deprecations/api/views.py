@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from depcal.clientip import client_key
-from deprecations import clock, freshness, queries
+from deprecations import clock, freshness, queries, status
 from deprecations.api import serializers as s
 from deprecations.models import Deprecation, Vendor
 
@@ -242,11 +242,14 @@ def filtered_retirements(filters: dict, today):
     qs = queries.filter_entries(queries.public_entries(), vendors=filters.get("vendor", ()),
                                 models=filters.get("model", ()), search=filters.get("q", ""))
     if filters.get("status"):
-        qs = qs.filter(status__in=filters["status"])
+        wanted = Q()
+        for value in filters["status"]:
+            wanted |= status.rule(value, today)
+        qs = qs.filter(wanted)
     if filters.get("upcoming") is True:
-        qs = qs.exclude(status=Deprecation.Status.WITHDRAWN).filter(shutdown_on__gte=today)
+        qs = qs.exclude(status=Deprecation.Status.WITHDRAWN).upcoming(today)
     elif filters.get("upcoming") is False:
-        qs = qs.filter(shutdown_on__lt=today)
+        qs = qs.past(today)
     if filters.get("shutdown_before"):
         qs = qs.filter(shutdown_on__lt=filters["shutdown_before"])
     if filters.get("shutdown_after"):

@@ -41,20 +41,12 @@ class DryRun(Exception):
 
 
 def collect(source: Source, *, today: date, now: datetime | None = None,
-            dry_run: bool = False) -> FetchRun:
-    """Fetch and reconcile one source; returns the (saved, unless dry run) ``FetchRun``."""
+            dry_run: bool = False, fetched: fetch.FetchResult | None = None) -> FetchRun:
+    """Fetch and reconcile one source; returns the (saved, unless dry run) ``FetchRun``.
+    ``fetched``: the source's document already fetched by ``download`` (the command fetches
+    several at once, then reconciles them one by one)."""
     now = now or timezone.now()
-    try:
-        result = fetch.fetch(
-            source.url, etag=source.etag, last_modified=source.last_modified,
-            timeout=settings.DEPCAL_FETCH_TIMEOUT, deadline=settings.DEPCAL_FETCH_DEADLINE,
-            max_bytes=settings.DEPCAL_FETCH_MAX_BYTES,
-            allow_private=settings.DEPCAL_FETCH_ALLOW_PRIVATE,
-            user_agent=settings.DEPCAL_USER_AGENT, retries=settings.DEPCAL_FETCH_RETRIES,
-        )
-    except Exception as exc:  # fetch() should not raise; if it does, the run still counts
-        log.exception("fetch failed on %s", source.slug)
-        result = fetch.FetchResult(fetch.ERROR, error=f"fetch failed: {exc!r}"[:2000])
+    result = fetched or download(source)
     run = FetchRun(source=source, started_at=now, duration_ms=result.duration_ms,
                    http_status=result.http_status, bytes=len(result.body), error=result.error)
     if result.outcome == fetch.OK:
@@ -67,6 +59,22 @@ def collect(source: Source, *, today: date, now: datetime | None = None,
     if not dry_run:
         _finish(source, run, result, now)
     return run
+
+
+def download(source: Source) -> fetch.FetchResult:
+    """Fetch the source's document (network only, no database: safe in a thread)."""
+    try:
+        result = fetch.fetch(
+            source.url, etag=source.etag, last_modified=source.last_modified,
+            timeout=settings.DEPCAL_FETCH_TIMEOUT, deadline=settings.DEPCAL_FETCH_DEADLINE,
+            max_bytes=settings.DEPCAL_FETCH_MAX_BYTES,
+            allow_private=settings.DEPCAL_FETCH_ALLOW_PRIVATE,
+            user_agent=settings.DEPCAL_USER_AGENT, retries=settings.DEPCAL_FETCH_RETRIES,
+        )
+    except Exception as exc:  # fetch() should not raise; if it does, the run still counts
+        log.exception("fetch failed on %s", source.slug)
+        result = fetch.FetchResult(fetch.ERROR, error=f"fetch failed: {exc!r}"[:2000])
+    return result
 
 
 def parser_for(source: Source, body: bytes) -> parsers.Parser:

@@ -147,6 +147,35 @@ def test_a_sources_parser_is_chosen_from_the_registry(admin_client):
     assert response.status_code == 302 and Source.objects.get().parser == "openai"
 
 
+
+@pytest.mark.parametrize("url, reason", [
+    ("ftp://example.com/deprecations", "only http(s) URLs with a host"),
+    ("http://10.0.0.7/deprecations", "a private, loopback or otherwise non-public address"),
+    ("http://169.254.169.254/latest", "a private, loopback or otherwise non-public address"),
+    ("http://[::1]:8000/", "a private, loopback or otherwise non-public address"),
+    ("http://localhost:8000/deprecations", "localhost is this machine (loopback)"),
+    ("https://user:secret@example.com/", "may not carry a user name or password"),
+    ("https://example.com/a page", "may not contain backslashes, spaces or control"),
+])
+def test_a_refused_source_url_says_why(admin_client, settings, url, reason):
+    settings.DEPCAL_FETCH_ALLOW_PRIVATE = False
+    data = {"slug": "x", "name": "X", "url": url, "authority": "primary",
+            "interval_minutes": 360, "parser": ""}
+    response = admin_client.post(reverse("admin:deprecations_source_add"), data)
+    errors = response.context["adminform"].form.errors["url"]
+    assert len(errors) == 1 and reason in errors[0], errors
+    assert "Enter a valid URL" not in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_a_public_source_url_without_a_scheme_is_taken_as_https(admin_client):
+    data = {"slug": "x", "name": "X", "url": "example.com/deprecations", "authority": "primary",
+            "interval_minutes": 360, "parser": ""}
+    response = admin_client.post(reverse("admin:deprecations_source_add"), data)
+    assert response.status_code == 302
+    assert Source.objects.get().url == "https://example.com/deprecations"
+
+
 # The review queue.
 
 @pytest.fixture

@@ -178,6 +178,22 @@ def test_the_confirm_link_shows_a_page_and_only_its_button_confirms(
     assert outbox.outbox[-1].subject.startswith("Your depcal alerts are on")
 
 
+def test_a_confirm_link_opened_again_says_the_address_is_confirmed(
+        browser, django_capture_on_commit_callbacks):
+    subscribe(browser, commit=django_capture_on_commit_callbacks)
+    path = confirm_path(outbox.outbox[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(path, {"csrfmiddlewaretoken": browser.token})
+    sent = len(outbox.outbox)
+    again = browser.get(path)  # a second click, or a mail preview opening it later
+    assert again.status_code == 410
+    assert b"already used: the address is confirmed" in again.content
+    with django_capture_on_commit_callbacks(execute=True):
+        assert browser.post(path, {"csrfmiddlewaretoken": browser.token}).status_code == 410
+    assert len(outbox.outbox) == sent  # no second welcome
+    assert Subscriber.objects.get().confirmations == 1
+
+
 def test_an_expired_or_tampered_confirm_link_changes_nothing(
         browser, django_capture_on_commit_callbacks):
     subscribe(browser, commit=django_capture_on_commit_callbacks)

@@ -18,7 +18,7 @@ from datetime import date
 import pytest
 
 from deprecations.sources import parsers
-from deprecations.sources.parsers import changelog, feed, gemini
+from deprecations.sources.parsers import changelog, feed, gemini, tables
 
 # SYNTHETIC: a Foundry-style retirement schedule (Markdown twin), a lifecycle column, lower
 # bounds, and a table of models already retired.
@@ -175,6 +175,63 @@ def test_a_short_table_with_deprecated_and_removed_columns():
         ("acme/base-8b", date(2026, 7, 1), date(2026, 10, 1), False, ("acme/base-9b",)),
         ("acme/base-70b", date(2026, 7, 1), date(2027, 1, 15), True, ("acme/base-72b",)),
     }
+
+
+
+# SYNTHETIC: the dates in a list, what to move to in an undated table further down.
+DATES_IN_A_LIST_REPLACEMENTS_IN_A_TABLE = """# Acme model retirement on June 1, 2027
+
+**Effective June 1, 2027**, the following models will be retired from the Acme API:
+
+* `acme-fast-2`
+* `acme-code-1`
+* `acme-draw-1`
+
+## Recommended replacements
+
+| Model being retired | Redirect target after June 1 |
+|---|---|
+| `acme-fast-2` | `acme-4.1` with `low` reasoning effort |
+| `acme-code-1` | `acme-build-0.2` |
+| `acme-chat-9` | `acme-4.1` |
+"""
+
+
+def test_an_undated_table_of_replacements_names_what_to_move_to():
+    text = DATES_IN_A_LIST_REPLACEMENTS_IN_A_TABLE
+    assert parsers.detect(text.encode()).name == "changelog"
+    # the identifiers of a cell, not the settings beside them ("with `low` reasoning effort")
+    assert tables.replacement_tables(text) == {"acme-fast-2": ["acme-4.1"],
+                                               "acme-code-1": ["acme-build-0.2"],
+                                               "acme-chat-9": ["acme-4.1"]}
+    found = {(r.model, r.shutdown, r.replacements) for r in parsers.parse(
+        text.encode(), vendor="Acme")}
+    assert found == {("acme-fast-2", date(2027, 6, 1), ("acme-4.1",)),
+                     ("acme-code-1", date(2027, 6, 1), ("acme-build-0.2",)),
+                     ("acme-draw-1", date(2027, 6, 1), ())}  # nothing made of the table alone
+
+
+
+# SYNTHETIC release notes: the retirement in one sentence, what to move to in a list below.
+RETIRED_THEN_PAIRED = """# Changelog
+
+## 2026-06-26
+
+**Acme Fast 2** and **Acme Draw 1** will be removed from serverless on July 30, 2026.
+
+### Recommended migrations
+
+* **Acme Fast 2** — migrate to **Acme Fast 3**
+* **Acme Draw 1** — migrate to **Acme Draw 2**
+* **Acme Chat 9** — migrate to **Acme Chat 10**
+"""
+
+
+def test_a_sentence_pairing_a_retired_model_with_its_replacement_names_it():
+    found = {(r.model, r.shutdown, r.replacements) for r in parsers.parse(
+        RETIRED_THEN_PAIRED.encode(), parser="changelog", vendor="Acme")}
+    assert found == {("Acme Fast 2", date(2026, 7, 30), ("Acme Fast 3",)),
+                     ("Acme Draw 1", date(2026, 7, 30), ("Acme Draw 2",))}
 
 
 # ------------------------------------------------------- an entry's date is not a shutdown

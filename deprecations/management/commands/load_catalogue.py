@@ -30,5 +30,7 @@ class Command(BaseCommand):
         for key in sources.kept_edited:
             self.stdout.write(self.style.WARNING(f"kept source setting edited in the admin: "
                                                  f"{key}"))
+        for what in report.kept_set_elsewhere:
+            self.stdout.write(self.style.WARNING(f"kept a date set since the file: {what}"))
         for key in report.kept_curated:
             self.stdout.write(self.style.WARNING(f"kept curated entry {key} (file differs)"))

@@ -168,9 +168,11 @@ def extract(sections: list[Section], *, vendor: str, url: str = "",
     reading = _Reading(vendor, url, entry_date_ends)
     records: list[Record] = []
     for section in sections:
+        found: list[Record] = []
         for block in section.blocks:
-            records.extend(_block_records(block, section, reading))
-        records.extend(_group_records(section, reading))
+            found.extend(_block_records(block, section, reading))
+        found.extend(_group_records(section, reading))
+        records.extend(_paired_replacements(found, section))
     records = _named_by_links(records, sections[0].links if sections else {})
     records = _series_members(records, _listed_ids(sections))
     return merge_deprecation_then_removal(_dedupe(records))
@@ -204,7 +206,10 @@ def parse(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Reco
     """Generic changelog / release notes: retirements in prose under dated headings."""
     text = decode(data)
     check_text(text)
-    return extract_records(text, vendor=vendor or guess_vendor(text, url), url=url)
+    from deprecations.sources.parsers import tables  # it reads prose through this module
+
+    records = extract_records(text, vendor=vendor or guess_vendor(text, url), url=url)
+    return tables.with_replacements(records, text)
 
 
 # ---------------------------------------------------------------- HTML to sections and blocks
@@ -717,6 +722,34 @@ def _list_item(sentence: str, node: Node) -> tuple[list[tuple[str, str]], list[s
 
 
 # -------------------------------------------------------------------------- post-processing
+
+
+def _paired_replacements(records: list[Record], section: Section) -> list[Record]:
+    """Records of a section given the replacement a sentence of their own pairs with them
+    elsewhere in it ("Kimi K2.5 — migrate to Kimi K2.6" under "Recommended migrations"):
+    the sentence names one model and what to move to, and says nothing is retired."""
+    if not any(not r.replacements for r in records):
+        return records
+    pairs: dict[str, list[str]] = {}
+    for node in _nodes(section.blocks):
+        for sentence in _sentences(node.text):
+            spans = _replacement_spans(sentence, node)
+            if not spans or _keywords(sentence):
+                continue
+            (start, _), names = min(spans)  # the first phrase of the sentence
+            subject = _sentence_models(sentence[:start], node, [])
+            if len(subject) == 1:
+                for key in filter(None, subject[0]):
+                    pairs.setdefault(key, names)
+    return [replace(r, replacements=tuple(n for n in pairs[r.model] if n != r.model))
+            if not r.replacements and r.model in pairs else r for r in records]
+
+
+def _nodes(nodes: list[Node]):
+    for node in nodes:
+        if not node.table_row:
+            yield node
+            yield from _nodes(node.children)
 
 
 def _named_by_links(records: list[Record], links: dict[str, str]) -> list[Record]:

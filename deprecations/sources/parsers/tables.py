@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from deprecations.sources.parsers import changelog
@@ -162,8 +162,11 @@ def split_replacements(cell: Cell) -> list[str]:
     text = strip_footnote(clean_text(cell.text))
     if _EMPTY.match(text):
         return []
-    if _code_names(cell):
-        return _dedupe(_code_names(cell))
+    codes = _code_names(cell)
+    if codes:
+        # "`grok-4.3` with `low` reasoning effort": the identifiers, not the settings beside
+        ids = [c for c in codes if _is_ident(c)]
+        return _dedupe(ids or codes)
     out = []
     for part in _ALTERNATIVE_SPLIT.split(_drop_remarks(text)):
         part = strip_footnote(part.strip(" .:"))
@@ -184,7 +187,8 @@ _IGNORED = re.compile(r"price|cost|pricing|token|modalit|region|context|input|ou
                       r"description|notes?\b|comment|provider|vendor|publisher", re.IGNORECASE)
 _STATUS = re.compile(r"status|state\b|lifecycle|stage", re.IGNORECASE)
 _REPLACEMENT = re.compile(r"replac|recommend|alternativ|upgrade|successor|migrat|instead|"
-                          r"suggest|substitut|new model|move to|switch to", re.IGNORECASE)
+                          r"suggest|substitut|new model|move to|switch to|redirect",
+                          re.IGNORECASE)
 _SHUTDOWN = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_COLUMN})", re.IGNORECASE)
 _DEPRECATED = re.compile(rf"\b(?:{DEPRECATION_COLUMN})", re.IGNORECASE)
 _ANNOUNCED = re.compile(rf"\b(?:{ANNOUNCEMENT_COLUMN})", re.IGNORECASE)
@@ -203,6 +207,12 @@ def classify_header(header: list[str], rows: list[list[Cell]] = ()) -> Columns |
     ``rows`` (the table's body) tell an identifier column from a display-name column where
     the headers do not ("Model" | "API": ``Mistral Medium 3.1`` | ``mistral-medium-2508``).
     """
+    cols = _columns(header, rows)
+    return cols if cols and cols.dated else None
+
+
+def _columns(header: list[str], rows: list[list[Cell]] = ()) -> Columns | None:
+    """What each column of a table holds, dated or not; None without a model column."""
     header = [clean_text(h) for h in header]
     roles: dict[str, list[int]] = {}
     for i, text in enumerate(header):
@@ -219,7 +229,7 @@ def classify_header(header: list[str], rows: list[list[Cell]] = ()) -> Columns |
                    replacement=_pick_replacement(roles.get("replacement", []), header),
                    status=first.get("status"),
                    other_dates=tuple(roles.get("date", []) + shutdown[1:] + deprecated[1:]))
-    return cols if cols.dated else None
+    return cols
 
 
 def _role(text: str) -> str | None:
@@ -570,9 +580,35 @@ def parse_tables(data: bytes, *, url: str = "", vendor: str | None = None) -> li
     try:
         ctx = Context(vendor or guess_vendor(text, url), url, "auto")
         records = records_from_text(text, ctx)
-        return records + notices_beside_tables(text, ctx, records)
+        return with_replacements(records + notices_beside_tables(text, ctx, records), text)
     except RecursionError:
         return []  # absurdly nested markup: nothing we can read
+
+
+def replacement_tables(text: str) -> dict[str, list[str]]:
+    """Model -> replacements, from undated tables that pair a retiring model with what takes
+    its place ("Model being retired" | "Redirect target"): the dates are elsewhere on the page
+    (a list, a notice), the table only says what to move to."""
+    found: dict[str, list[str]] = {}
+    for table in document_tables(text):
+        cols = _columns(table.header, table.rows)
+        if cols is None or cols.dated or cols.replacement is None:
+            continue
+        for row in table.rows:
+            cell = _cell(row, cols.replacement)
+            replacements = split_replacements(cell) if cell else []
+            for model in _row_models(row, cols) if replacements else ():
+                found.setdefault(model, replacements)
+    return found
+
+
+def with_replacements(records: list[Record], text: str) -> list[Record]:
+    """``records`` whose replacement the text gives only in an undated table, given it."""
+    missing = [r for r in records if not r.replacements]
+    has_table = "|" in text or "<table" in text.lower()
+    found = replacement_tables(text) if missing and has_table else {}
+    return [replace(r, replacements=tuple(found[r.model]))
+            if not r.replacements and r.model in found else r for r in records]
 
 
 def notices_beside_tables(text: str, ctx: Context, records: list[Record]) -> list[Record]:
