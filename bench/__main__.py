@@ -1,6 +1,8 @@
 """Run the benchmarks: ``python -m bench`` runs them all, ``python -m bench feeds`` one.
 
-Discovers the modules named ``bench/bench_*.py`` and calls each one's ``main()``.
+Discovers the modules named ``bench/bench_*.py`` and calls each one's ``main()``; options
+after the names (``python -m bench scale --messages 10000``) go to the ``main`` of the one
+benchmark named.
 """
 
 import importlib
@@ -17,7 +19,14 @@ def discover() -> list[str]:
 
 def main(argv: list[str]) -> int:
     names = discover()
+    options = [a for a in argv if a.startswith("-")]
+    if options:
+        first = argv.index(options[0])
+        argv, options = argv[:first], argv[first:]
     wanted = {a.removeprefix("bench_") for a in argv}
+    if options and len(wanted) != 1:
+        print("bench: options go to one benchmark, named before them", file=sys.stderr)
+        return 2
     unknown = wanted - {n.removeprefix("bench_") for n in names}
     if unknown:
         print(f"bench: no module bench/bench_{sorted(unknown)[0]}.py; have {names}",
@@ -29,7 +38,8 @@ def main(argv: list[str]) -> int:
             continue
         print(f"== bench.{name}", flush=True)
         try:
-            importlib.import_module(f"bench.{name}").main()
+            module = importlib.import_module(f"bench.{name}")
+            module.main(options) if options else module.main()
         except Exception:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed.append(name)

@@ -167,6 +167,50 @@ class Due:
 
 # SQL fragments. Aliases: s subscriber, d deprecation, o offering, v vendor.
 
+def _names_of(offering: str) -> str:
+    """SQL: the lowercased identifier and aliases of offering ``offering``, as rows ``n``."""
+    return (f"SELECT LOWER(i.identifier) AS n FROM {T['offering']} i WHERE i.id = {offering} "
+            f"UNION SELECT LOWER(a.name) FROM {T['alias']} a WHERE a.offering_id = {offering}")
+
+
+def keys_sql(offering: str = "o.id") -> str:
+    """SQL: the array of every model name that selects offering ``offering`` (lowercased): its
+    identifier and aliases, and each of their prefixes that a family separator follows
+    (``gpt-4o-2024-05-13`` gives ``gpt``, ``gpt-4o``, ``gpt-4o-2024``, ...). A followed name
+    selects the offering when it is one of these, which makes the model rule an equality."""
+    seps = ", ".join(f"'{sep}'" for sep in FAMILY_SEPARATORS)
+    return (f"ARRAY(SELECT names.n FROM ({_names_of(offering)}) names "
+            f"UNION SELECT SUBSTR(names.n, 1, k - 1) FROM ({_names_of(offering)}) names, "
+            f"generate_series(1, LENGTH(names.n)) k WHERE SUBSTR(names.n, k, 1) IN ({seps}))")
+
+
+# What each subscriber follows, one row per subscriber who follows anything (arrays are NULL
+# when none of a kind): what the due queries join once instead of looking up each pair.
+FOLLOWED = (f"SELECT subscriber_id, "
+            f"ARRAY_AGG(value::text) FILTER (WHERE kind = 'vendor') AS vendors, "
+            f"ARRAY_AGG(value::text) FILTER (WHERE kind = 'model') AS models "
+            f"FROM {T['follow']} GROUP BY subscriber_id")
+
+
+def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
+    """True when subscriber s follows entry d of offering o and vendor v (vendors by slug;
+    models by identifier, alias or family prefix; no rows of a kind = all): the one rule the
+    ledger and the messages use. By default each pair is looked up in the follow table. On
+    PostgreSQL, a query that decides millions of pairs at once passes ``followed``, a joined
+    ``FOLLOWED`` row of s, and ``keys``, a column holding ``keys_sql()`` of o: the same rule
+    as array comparisons, both arrays made once per statement (a test keeps the two forms
+    in step; SQLite, which has no arrays and serves small sites, always looks up).
+
+    The site's filters (``queries.filter_entries``, the private calendar) match the same way
+    and a test keeps them in step with this. They stay two texts because this one must
+    decide every (subscriber, entry) pair in one statement, where the ORM's filter tests one
+    list of names against the entries."""
+    if followed is None or not _postgres():
+        return _follows_per_pair()
+    return (f"({followed}.vendors IS NULL OR v.slug::text = ANY({followed}.vendors)) "
+            f"AND ({followed}.models IS NULL OR {followed}.models && {keys})")
+
+
 def _name_match(column: str) -> str:
     """``column`` (lowercased) equals f.value or starts with it plus a family separator."""
     seps = ", ".join(f"'{sep}'" for sep in FAMILY_SEPARATORS)
@@ -174,11 +218,7 @@ def _name_match(column: str) -> str:
             f"AND SUBSTR({column}, LENGTH(f.value) + 1, 1) IN ({seps})))")
 
 
-def follows_sql() -> str:
-    """True when subscriber s follows entry d (vendors by slug; models by identifier, alias or
-    family prefix; no rows of a kind = all): what the ledger and the messages use. The site's
-    filters (``queries.filter_entries``, the private calendar) match the same way; a test
-    keeps the two in step."""
+def _follows_per_pair() -> str:
     mine = f"SELECT 1 FROM {T['follow']} f WHERE f.subscriber_id = s.id"
     alias = (f"EXISTS (SELECT 1 FROM {T['alias']} a WHERE a.offering_id = o.id "
              f"AND {_name_match('LOWER(a.name)')})")
@@ -191,8 +231,37 @@ def follows_sql() -> str:
     )
 
 
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
 ENTRY_JOIN = (f"JOIN {T['offering']} o ON o.id = d.offering_id "
               f"JOIN {T['vendor']} v ON v.id = o.vendor_id")
+
+
+def _keyed_entry_join() -> str:
+    """ENTRY_JOIN with o.keys (``keys_sql``) made once per offering, on PostgreSQL: OFFSET 0
+    keeps it from folding the subquery into the join, which would make the keys again for
+    every row."""
+    if not _postgres():
+        return ENTRY_JOIN
+    return (f"JOIN (SELECT o.id, o.vendor_id, {keys_sql()} AS keys "
+            f"FROM {T['offering']} o OFFSET 0) o ON o.id = d.offering_id "
+            f"JOIN {T['vendor']} v ON v.id = o.vendor_id")
+
+
+def _followed_join() -> str:
+    """``FOLLOWED`` joined to s as fl, on PostgreSQL; fl.subscriber_id is NULL (or, without
+    arrays, looked up) when s follows nothing."""
+    if not _postgres():
+        return (f"LEFT JOIN (SELECT DISTINCT subscriber_id FROM {T['follow']}) fl "
+                f"ON fl.subscriber_id = s.id")
+    return f"LEFT JOIN ({FOLLOWED}) fl ON fl.subscriber_id = s.id"
+
+
+def _follows() -> str:
+    """``follows_sql`` over the joins above."""
+    return follows_sql("fl", "o.keys")
 
 
 def followed_entries(subscriber: Subscriber):
@@ -251,16 +320,21 @@ def _alerts_select(today: date, now: datetime, replay: bool,
             params += [lead, lead_bit(lead), _date(alert_day),
                        _date(alert_day + timedelta(days=lead))]
     cols, col_params = _mention_columns("alert", "w.lead_days", "d.shutdown_on", now=now)
+    # Each window with every lead mask that has its bit: subscribers then join on an
+    # equality (a hash join) rather than testing each subscriber against each window.
+    every_mask = ", ".join(f"({m})" for m in range(1, 1 << len(LEAD_TIME_CHOICES)))
+    masks = (f"SELECT w.*, m.column1 AS mask FROM ({' UNION ALL '.join(windows)}) w "
+             f"JOIN (VALUES {every_mask}) m ON (m.column1 & w.bit) <> 0")
     sql = (
         f"SELECT {cols} "
-        f"FROM {T['subscriber']} s "
-        f"JOIN ({' UNION ALL '.join(windows)}) w ON (s.lead_mask & w.bit) <> 0 "
+        f"FROM ({masks}) w "
         f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on "
-        f"{ENTRY_JOIN} "
+        f"{_keyed_entry_join()} "
+        f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
         f"WHERE s.status = '{CONFIRMED}' AND d.published = %s AND d.status <> '{WITHDRAWN}' "
         f"AND (%s OR s.confirmed_on < w.alert_day) "
         f"{_not_recorded(ALERT_RECORDED, counting)}"
-        f"AND {follows_sql()}"
+        f"AND {_follows()}"
     )
     return sql, col_params + params + [True, replay]
 
@@ -280,14 +354,16 @@ def _changes_select(today: date, now: datetime) -> tuple[str, list]:
     )
     sql = (
         f"SELECT {cols} "
-        f"FROM ({recent}) r JOIN {T['deprecation']} d ON d.id = r.deprecation_id {ENTRY_JOIN} "
-        f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' "
+        f"FROM ({recent}) r JOIN {T['deprecation']} d ON d.id = r.deprecation_id "
+        f"{_keyed_entry_join()} "
+        f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' {_followed_join()} "
         f"WHERE d.published = %s AND (d.shutdown_on IS NULL OR d.shutdown_on >= %s) "
+        # A new entry is told to those who follow something (fl: any follow row).
         f"AND (r.changed_at > s.confirmed_at OR (r.created_at > s.confirmed_at "
-        f"AND EXISTS (SELECT 1 FROM {T['follow']} f0 WHERE f0.subscriber_id = s.id))) "
+        f"AND fl.subscriber_id IS NOT NULL)) "
         f"AND NOT EXISTS (SELECT 1 FROM {T['mention']} x WHERE x.subscriber_id = s.id "
         f"AND x.deprecation_id = d.id AND x.kind = 'change' AND x.revision >= r.revision) "
-        f"AND {follows_sql()}"
+        f"AND {_follows()}"
     )
     return sql, col_params + [_moment(since), True, _date(today)]
 
@@ -306,6 +382,8 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
         f"FROM {T['subscriber']} s "
         f"WHERE s.status = '{CONFIRMED}' AND s.digest = %s AND (%s OR s.confirmed_on < %s) "
         f"{_not_recorded(DIGEST_RECORDED.format(period.toordinal()), counting)}"
+        # One EXISTS per subscriber that stops at the first entry: the rule per pair is
+        # cheaper here than making the joined arrays (``_follows``) for every subscriber.
         f"AND (EXISTS (SELECT 1 FROM {T['deprecation']} d {ENTRY_JOIN} "
         f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
         f"AND d.shutdown_on >= %s AND d.shutdown_on <= %s AND {follows_sql()}) "
@@ -352,21 +430,28 @@ def group(today: date, *, now: datetime) -> int:
     attach them; returns how many messages. Its key is the subscriber's next number for the
     kind. Called inside a recording run (``_exclusive``), so the newest message of each
     (subscriber, kind) is the one just made."""
-    cols, params = _delivery_columns(
-        "g.subscriber_id", "g.kind",
-        f"COALESCE((SELECT MAX(x.revision) FROM {T['delivery']} x "
-        f"WHERE x.subscriber_id = g.subscriber_id AND x.kind = g.kind), 0) + 1",
-        today=today, now=now)
+    # The newest number and message of each (subscriber, kind) that has ungrouped mentions,
+    # found by one join, not a lookup per row: a lookup per row turns into a scan per row
+    # when the planner believes the ledger small (a new site's first big day).
+    ungrouped = (f"SELECT DISTINCT m.subscriber_id, m.kind FROM {T['mention']} m "
+                 f"WHERE m.delivery_id IS NULL")
+    newest = (f"SELECT x.subscriber_id, x.kind, MAX(x.revision) AS revision, MAX(x.id) AS id "
+              f"FROM {T['delivery']} x JOIN ({ungrouped}) u "
+              f"ON u.subscriber_id = x.subscriber_id AND u.kind = x.kind "
+              f"GROUP BY x.subscriber_id, x.kind")
+    cols, params = _delivery_columns("g.subscriber_id", "g.kind",
+                                     "COALESCE(r.revision, 0) + 1", today=today, now=now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} FROM "
-            f"(SELECT DISTINCT m.subscriber_id, m.kind FROM {T['mention']} m "
-            f"WHERE m.delivery_id IS NULL) g", params)
+            f"({ungrouped}) g LEFT JOIN ({newest}) r "
+            f"ON r.subscriber_id = g.subscriber_id AND r.kind = g.kind", params)
         made = max(cursor.rowcount, 0)
         cursor.execute(
-            f"UPDATE {T['mention']} SET delivery_id = (SELECT MAX(x.id) FROM {T['delivery']} x "
-            f"WHERE x.subscriber_id = {T['mention']}.subscriber_id "
-            f"AND x.kind = {T['mention']}.kind) WHERE delivery_id IS NULL")
+            f"UPDATE {T['mention']} SET delivery_id = r.id FROM ({newest}) r "
+            f"WHERE {T['mention']}.delivery_id IS NULL "
+            f"AND r.subscriber_id = {T['mention']}.subscriber_id "
+            f"AND r.kind = {T['mention']}.kind")
     return made
 
 

@@ -214,6 +214,30 @@ def test_the_follow_rule_in_sql_is_the_same_as_the_site_filter():
         assert got == expected, chosen
 
 
+def test_the_follow_rule_joined_once_is_the_rule_looked_up_per_pair():
+    # The due queries join each subscriber's follows and each offering's names once; the
+    # same rule looked up per pair (what the test above compares with the site) must agree.
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None)
+    factories.entry("gpt-4", shutdown=date(2026, 7, 2), announced=None, aliases=["gpt-4-0613"])
+    factories.entry("claude-3-opus-20240229", vendor_slug="anthropic", shutdown=date(2026, 1, 5),
+                    announced=None, aliases=["claude-3-opus-latest"])
+    for n, chosen in enumerate([{}, {"vendors": ["openai"]}, {"models": ["gpt-4o"]},
+                                {"models": ["gpt-4-0613", "claude-3-opus"]},
+                                {"vendors": ["anthropic"], "models": ["gpt-4o", "claude-3"]}]):
+        subscriber(f"s{n}@example.com", **chosen)
+    pairs = {}
+    for name, joins, rule in (
+            ("per pair", alerts.ENTRY_JOIN, alerts.follows_sql()),
+            ("joined", alerts._keyed_entry_join() + " " + alerts._followed_join(),
+             alerts._follows())):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT s.id, d.id FROM {alerts.T['subscriber']} s "
+                           f"CROSS JOIN {alerts.T['deprecation']} d {joins} WHERE {rule}")
+            pairs[name] = set(cursor.fetchall())
+    assert pairs["per pair"] == pairs["joined"]
+    assert 0 < len(pairs["joined"]) < 5 * 3
+
+
 def test_the_due_computation_takes_the_same_queries_for_any_number_of_subscribers():
     factories.entry(shutdown=date(2026, 2, 17))
     factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
