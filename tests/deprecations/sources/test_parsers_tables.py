@@ -36,7 +36,7 @@ from deprecations.sources.parsers.tables import (
 )
 from deprecations.sources.records import DAY, MONTH
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 OPENAI = FIXTURES / "openai" / "deprecations_2025-11-13.html"
 BEDROCK = FIXTURES / "aws" / "bedrock_model_lifecycle_2025-11-13.html"
 COHERE = FIXTURES / "cohere" / "deprecations.mdx"
