@@ -44,27 +44,17 @@ from deprecations.sources.parsers.section_reader import (
     sections_from,
 )
 from deprecations.sources.parsers.text import (
-    ANNOUNCEMENT,
-    DEPRECATION,
-    SHUTDOWN_STATE,
+    EVENT_WORDS,
     check_text,
     decode,
     guess_vendor,
     kind_of,
 )
-from deprecations.sources.parsers.text import SHUTDOWN as SHUTDOWN_WORDS
 from deprecations.sources.records import DAY, Record
 
+# What a retirement word dates: the names of ``EVENT_WORDS``' groups.
 DEPRECATE, SHUTDOWN, ANNOUNCE = "deprecated", "shutdown", "announced"
 RETIRED = "retired"  # said to have stopped, on no date the text gives
-
-_RETIRE_WORDS = (
-    (SHUTDOWN, f"{SHUTDOWN_WORDS}|{SHUTDOWN_STATE}"),
-    (DEPRECATE, DEPRECATION),
-    (ANNOUNCE, ANNOUNCEMENT),
-)
-_KEYWORD_RE = re.compile("|".join(f"(?P<{c}>\\b(?:{p})\\b)" for c, p in _RETIRE_WORDS),
-                         re.IGNORECASE)
 # Forms that say it has happened ("is deprecated", "has been shutdown", "removed from"),
 # which take the heading's date when no date is written; nouns ("deprecation") do not.
 _DONE_FORM = re.compile(
@@ -192,7 +182,7 @@ def sniff(data: bytes, url: str = "") -> float:
     head = decode(data[:300000])
     if re.search(r"<(?:rss|feed|rdf:RDF)\b", head[:3000]):
         return 0.0
-    words = _KEYWORD_RE.search(head)
+    words = EVENT_WORDS.search(head)
     dates = re.search(r"\b(?:19|20)\d\d\b", head)
     if not (words and dates):
         return 0.02 if dates else 0.0
@@ -267,7 +257,7 @@ class _BlockContext:
         for sentence in _sentences(block.text):
             for _, names in _replacement_spans(sentence, block):
                 replacements.extend(n for n in names if n not in replacements)
-            if _STABLE_RELEASE.search(sentence) and not _KEYWORD_RE.search(sentence):
+            if _STABLE_RELEASE.search(sentence) and not EVENT_WORDS.search(sentence):
                 stable.extend(block.ids[i] for i in _placeholders(sentence, block))
         return cls(tuple(replacements), tuple(stable))
 
@@ -367,7 +357,7 @@ def _qualified(model: str, tuning: bool) -> str:
 
 def _keywords(sentence: str) -> list[tuple[int, int, str]]:
     found = []
-    for match in _KEYWORD_RE.finditer(sentence):
+    for match in EVENT_WORDS.finditer(sentence):
         if _NEGATED.search(sentence[max(0, match.start() - 30):match.start()]):
             continue
         found.append((match.start(), match.end(), match.lastgroup))
@@ -519,7 +509,7 @@ def _object_of_other_thing(sentence: str, pos: int) -> bool:
     if not prep:
         return False
     words = None
-    for match in _KEYWORD_RE.finditer(before[:prep.start()]):
+    for match in EVENT_WORDS.finditer(before[:prep.start()]):
         words = before[match.end():prep.start()].split()
     return words is not None and len([w for w in words if w.lower() not in ("the", "a")]) >= 2
 

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Tag
 
 from deprecations.sources.parsers.text import (
-    DEPRECATION_COLUMN,
-    SHUTDOWN,
-    SHUTDOWN_COLUMN,
+    RETIREMENT_HEADER,
     clean_text,
     heading_anchor,
     heading_slug,
@@ -97,9 +95,6 @@ def document_tables(text: str, *, only_deprecation: bool = False,
 
 _HEADING_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 _PROSE_TAGS = ["p", "li", "blockquote", "dd", "aside"]
-# Words of a deprecation table's first rows (cheap test before reading every cell).
-_DATE_ROLE_WORDS = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_COLUMN}|{DEPRECATION_COLUMN})",
-                              re.IGNORECASE)
 
 
 def html_cell(tag: Tag) -> Cell:
@@ -207,7 +202,7 @@ def html_tables(soup: BeautifulSoup, *, only_deprecation: bool = False,
                 ) -> Iterator[Table]:
     """Tables in document order, each with the headings it sits under (nearest first)."""
     budget = budget or _Budget()
-    is_header = is_header or (lambda header: bool(_DATE_ROLE_WORDS.search(" ".join(header))))
+    is_header = is_header or (lambda header: bool(RETIREMENT_HEADER.search(" ".join(header))))
     sections = _Sections()
     for tag in soup.find_all([*_HEADING_TAGS, "table", *_PROSE_TAGS]):
         if tag.name in _HEADING_TAGS:
@@ -228,7 +223,7 @@ def html_tables(soup: BeautifulSoup, *, only_deprecation: bool = False,
 def _may_be_deprecation_table(tag: Tag) -> bool:
     """Cheap test before reading every cell: a date-role word in the first rows."""
     head = " ".join(tr.get_text(" ") for tr in tag.find_all("tr", limit=3))
-    return bool(_DATE_ROLE_WORDS.search(head))
+    return bool(RETIREMENT_HEADER.search(head))
 
 
 def _split_header(grid: list[list[Cell]], header_rows: int, is_header: HeaderTest

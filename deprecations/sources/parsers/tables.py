@@ -26,14 +26,14 @@ from deprecations.sources.parsers.registry import register
 from deprecations.sources.parsers.section_reader import sections_from
 from deprecations.sources.parsers.table_reader import Cell, Heading, Table, document_tables
 from deprecations.sources.parsers.text import (
-    ANNOUNCEMENT_COLUMN,
-    DEPRECATION_COLUMN,
+    ANNOUNCEMENT_HEADER,
+    DEPRECATION_HEADER,
     ENDPOINT_WORDS,
-    SHUTDOWN,
-    SHUTDOWN_COLUMN,
-    SHUTDOWN_STATE,
+    SHUTDOWN_HEADER,
+    SHUTDOWN_SAID,
     clean_text,
     decode,
+    first_role,
     guess_vendor,
     is_lower_bound,
     kind_of,
@@ -189,9 +189,8 @@ _STATUS = re.compile(r"status|state\b|lifecycle|stage", re.IGNORECASE)
 _REPLACEMENT = re.compile(r"replac|recommend|alternativ|upgrade|successor|migrat|instead|"
                           r"suggest|substitut|new model|move to|switch to|redirect",
                           re.IGNORECASE)
-_SHUTDOWN = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_COLUMN})", re.IGNORECASE)
-_DEPRECATED = re.compile(rf"\b(?:{DEPRECATION_COLUMN})", re.IGNORECASE)
-_ANNOUNCED = re.compile(rf"\b(?:{ANNOUNCEMENT_COLUMN})", re.IGNORECASE)
+_DATE_ROLES = (("shutdown", SHUTDOWN_HEADER), ("deprecated", DEPRECATION_HEADER),
+               ("announced", ANNOUNCEMENT_HEADER))
 _DATE_WORD = re.compile(r"\bdates?\b|\bday\b|\bwhen\b|\bas of\b|\beffective\b|\bfrom\b|"
                         r"\bon\b", re.IGNORECASE)
 _MODEL = re.compile(r"model|name|identifier|\bids?\b|system|version|endpoint|\bapi\b|feature|"
@@ -244,13 +243,7 @@ def _role(text: str) -> str | None:
         return None
     if dated or not _MODEL.search(text):
         # "Shutdown date", "Legacy date", or a bare "Deprecated" / "Retirement" column
-        if _SHUTDOWN.search(text):
-            return "shutdown"
-        if _DEPRECATED.search(text):
-            return "deprecated"
-        if _ANNOUNCED.search(text):
-            return "announced"
-        return "date" if dated else None
+        return first_role(text, _DATE_ROLES) or ("date" if dated else None)
     return "model"  # "Model / system", "Deprecated model", "Legacy model", "Model version"
 
 
@@ -384,7 +377,7 @@ def table_records(table: Table, cols: Columns | Timeline, ctx: Context) -> list[
     legacy = bool(re.search(r"legacy", table.header[cols.model], re.IGNORECASE))
     section = _Section(
         announced=announced,
-        implied_deprecation=announced if _DEPRECATED.search(words) and not legacy else None,
+        implied_deprecation=announced if DEPRECATION_HEADER.search(words) and not legacy else None,
         default_year=announced.year if announced else None,
         anchor=next((h.anchor for h in table.headings if h.anchor), ""),
         earliest=_earliest_dates(table),
@@ -484,7 +477,6 @@ def _qualified(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Timeline tables: "Nov 30, 2026 | Agent Builder is scheduled to shut down."
 
-_SHUTS_DOWN = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_STATE})\b", re.IGNORECASE)
 _VERB = re.compile(r"\s+(?:is|are|was|were|will|has|have|gets?|becomes?)\b", re.IGNORECASE)
 _CONJUNCT = re.compile(r"\s*(?:,|\band\b)\s*", re.IGNORECASE)
 _DETERMINER = re.compile(r"^(?:the|a|an|our|all|existing)\s+", re.IGNORECASE)
@@ -503,7 +495,7 @@ def timeline_records(table: Table, cols: Timeline, ctx: Context) -> list[Record]
     out = []
     for row in table.rows:
         when_cell, event = _cell(row, cols.date), _cell(row, cols.event)
-        words = _SHUTS_DOWN.search(event.text) if event else None
+        words = SHUTDOWN_SAID.search(event.text) if event else None
         found = parse_date(when_cell.text, default_year=announced.year if announced else None,
                            numeric_order=ctx.numeric_order) if when_cell and words else None
         if not found:
