@@ -18,7 +18,7 @@ from datetime import date
 import pytest
 
 from deprecations.sources import parsers
-from deprecations.sources.parsers import changelog, feed, gemini, tables
+from deprecations.sources.parsers import changelog, feed, gemini, section_reader, tables
 
 # SYNTHETIC: a Foundry-style retirement schedule (Markdown twin), a lifecycle column, lower
 # bounds, and a table of models already retired.
@@ -288,7 +288,7 @@ def test_release_notes_mentioning_the_gemini_api_are_not_read_as_gemini_s(docume
 
 
 def test_the_gemini_parser_keeps_its_own_convention_only_when_asked():
-    sections = changelog.sections_from(UNDATED_RETIREMENTS)
+    sections = section_reader.sections_from(UNDATED_RETIREMENTS)
     generic = changelog.extract(sections, vendor="Acme")
     own = changelog.extract(sections, vendor="Acme", entry_date_ends=True)
     assert [r for r in generic if r.shutdown] == []

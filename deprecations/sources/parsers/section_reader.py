@@ -8,7 +8,7 @@ private-use character each, so that sentence splitting, date finding and phrase 
 look inside ``gemini-2.5-flash-preview-05-20``; ``Node.restore`` puts them back.
 
 Mintlify changelogs wrap each entry in ``<Update label="2026-05-14">``; the label is read as
-the entry's dated heading. ``changelog`` reads the sentences of each block.
+the entry's dated heading. ``sentence_reader`` reads the sentences of each block.
 """
 
 from __future__ import annotations
