@@ -18,18 +18,14 @@ from datetime import date
 
 from deprecations.sources.parsers.dates import find_dates
 from deprecations.sources.parsers.registry import ParseError, page_score, register
+from deprecations.sources.parsers.table_columns import split_models
 from deprecations.sources.parsers.table_reader import (
     Heading,
     markdown_cell,
     markdown_heading,
     unlink,
 )
-from deprecations.sources.parsers.tables import (
-    Context,
-    heading_date,
-    records_from_text,
-    split_models,
-)
+from deprecations.sources.parsers.tables import Context, heading_date, records_from_text
 from deprecations.sources.parsers.text import (
     DEPRECATION_STEM,
     SHUTDOWN_STEM,
