@@ -70,6 +70,7 @@ from deprecations.sources.parsers.sentence_reader import (
     sentence_models,
     sentences,
 )
+from deprecations.sources.parsers.table_columns import with_replacements
 from deprecations.sources.parsers.text import (
     EVENT_WORDS,
     check_text,
@@ -132,10 +133,8 @@ def parse(data: bytes, *, url: str = "", vendor: str | None = None) -> list[Reco
     """Generic changelog / release notes: retirements in prose under dated headings."""
     text = decode(data)
     check_text(text)
-    from deprecations.sources.parsers import tables  # it reads prose through this module
-
     records = extract_records(text, vendor=vendor or guess_vendor(text, url), url=url)
-    return tables.with_replacements(records, text)
+    return with_replacements(records, text)
 
 
 # ------------------------------------------------------------------------------ blocks to records

@@ -4,14 +4,16 @@
 model, its display name, version, status, shutdown, deprecation and announcement dates, and the
 replacement: ``classify_header``) or a ``Timeline`` (``Date`` | ``Update``:
 ``classify_timeline``), and a cell becomes the identifiers it names (``split_models``,
-``split_replacements``). ``tables`` turns the rows into records.
+``split_replacements``), and a row the models it names (``row_models``). An undated table that
+only pairs a retiring model with what replaces it gives those replacements to the records of
+any parser (``with_replacements``). ``tables`` turns the rows of dated tables into records.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deprecations.sources.parsers.table_reader import Cell, Table, document_tables
 from deprecations.sources.parsers.text import (
@@ -22,6 +24,7 @@ from deprecations.sources.parsers.text import (
     first_role,
     strip_footnote,
 )
+from deprecations.sources.records import Record
 
 
 @dataclass(frozen=True)
@@ -296,3 +299,51 @@ def classify_timeline(header: list[str]) -> Timeline | None:
     if len(header) == 2 and dates and events:
         return Timeline(dates[0], events[0])
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Models and replacements in a row
+
+
+def row_cell(row: list[Cell], index: int | None) -> Cell | None:
+    return row[index] if index is not None and index < len(row) else None
+
+
+def row_models(row: list[Cell], cols: Columns) -> list[str]:
+    """Models a row names; a separate version column qualifies each (``gpt-35-turbo (0301)``)."""
+    cell = row_cell(row, cols.model)
+    models = split_models(cell) if cell else []
+    name = row_cell(row, cols.name)
+    if not models and name:  # no identifier given for this one: its name as written
+        models = split_models(name)
+    version = row_cell(row, cols.version)
+    v = strip_footnote(version.text) if version else ""
+    if v and not EMPTY_CELL.match(v):
+        models = [m if v in m else f"{m} ({v})" for m in models]
+    return models
+
+
+def replacement_tables(text: str) -> dict[str, list[str]]:
+    """Model -> replacements, from undated tables that pair a retiring model with what takes
+    its place ("Model being retired" | "Redirect target"): the dates are elsewhere on the page
+    (a list, a notice), the table only says what to move to."""
+    found: dict[str, list[str]] = {}
+    for table in document_tables(text):
+        cols = columns_of(table.header, table.rows)
+        if cols is None or cols.dated or cols.replacement is None:
+            continue
+        for row in table.rows:
+            cell = row_cell(row, cols.replacement)
+            replacements = split_replacements(cell) if cell else []
+            for model in row_models(row, cols) if replacements else ():
+                found.setdefault(model, replacements)
+    return found
+
+
+def with_replacements(records: list[Record], text: str) -> list[Record]:
+    """``records`` whose replacement the text gives only in an undated table, given it."""
+    missing = [r for r in records if not r.replacements]
+    has_table = "|" in text or "<table" in text.lower()
+    found = replacement_tables(text) if missing and has_table else {}
+    return [replace(r, replacements=tuple(found[r.model]))
+            if not r.replacements and r.model in found else r for r in records]

@@ -17,7 +17,7 @@ ones ("won't be moved to an earlier date") makes its shutdown dates tentative.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from deprecations.sources.parsers import changelog
@@ -29,13 +29,14 @@ from deprecations.sources.parsers.table_columns import (
     Columns,
     Timeline,
     code_names,
-    columns_of,
     deprecation_tables,
-    split_models,
+    row_cell,
+    row_models,
     split_replacements,
     unique,
+    with_replacements,
 )
-from deprecations.sources.parsers.table_reader import Cell, Heading, Table, document_tables
+from deprecations.sources.parsers.table_reader import Cell, Heading, Table
 from deprecations.sources.parsers.text import (
     DEPRECATION_HEADER,
     ENDPOINT_WORDS,
@@ -125,44 +126,26 @@ def table_records(table: Table, cols: Columns | Timeline, ctx: Context) -> list[
     return records
 
 
-def _cell(row: list[Cell], index: int | None) -> Cell | None:
-    return row[index] if index is not None and index < len(row) else None
-
-
-def _row_models(row: list[Cell], cols: Columns) -> list[str]:
-    """Models a row names; a separate version column qualifies each (``gpt-35-turbo (0301)``)."""
-    cell = _cell(row, cols.model)
-    models = split_models(cell) if cell else []
-    name = _cell(row, cols.name)
-    if not models and name:  # no identifier given for this one: its name as written
-        models = split_models(name)
-    version = _cell(row, cols.version)
-    v = strip_footnote(version.text) if version else ""
-    if v and not EMPTY_CELL.match(v):
-        models = [m if v in m else f"{m} ({v})" for m in models]
-    return models
-
-
 def _row_dates(row, table, cols, ctx, section) -> tuple[dict, list[str]]:
     """Parsed (date, precision) per role, and notes for dates that carry qualifiers."""
     dates, notes = {}, []
     for role in ("shutdown", "deprecated", "announced"):
         index = getattr(cols, role)
-        cell = _cell(row, index)
+        cell = row_cell(row, index)
         parsed = parse_date(cell.text, default_year=section.default_year,
                             numeric_order=ctx.numeric_order) if cell else None
         dates[role] = parsed
         if parsed and _qualified(cell.text):
             notes.append(f"{table.header[index]}: {cell.text}")  # "(all Regions)", "at earliest"
     for index in cols.other_dates:
-        cell = _cell(row, index)
+        cell = row_cell(row, index)
         if cell and not EMPTY_CELL.match(cell.text):
             notes.append(f"{table.header[index]}: {cell.text}")
     return dates, notes
 
 
 def _row_records(row, table, cols, ctx, section: _Section) -> list[Record]:
-    models = _row_models(row, cols)
+    models = row_models(row, cols)
     if not models:
         return []
     dates, notes = _row_dates(row, table, cols, ctx, section)
@@ -170,16 +153,16 @@ def _row_records(row, table, cols, ctx, section: _Section) -> list[Record]:
         return []  # an active model, or a row with no date a calendar could hold
     # "Not sooner than June 9, 2027", "May 7, 2027 or later", or a section that says all its
     # dates are the earliest possible: the shutdown date is a lower bound, not a promise.
-    shutdown_cell = _cell(row, cols.shutdown)
+    shutdown_cell = row_cell(row, cols.shutdown)
     tentative = bool(dates["shutdown"]) and (
         section.earliest or is_lower_bound(shutdown_cell.text if shutdown_cell else ""))
-    replacement_cell = _cell(row, cols.replacement)
+    replacement_cell = row_cell(row, cols.replacement)
     replacements = tuple(split_replacements(replacement_cell)) if replacement_cell else ()
     if replacement_cell and replacement_cell.text and not replacements:
         notes.append(f"replacement: {replacement_cell.text}")  # "View transition guide"
     if any(c.text.endswith(("*", "†")) for c in row) and table.footnotes:
         notes.extend(table.footnotes)
-    name_cell = _cell(row, cols.name)
+    name_cell = row_cell(row, cols.name)
     shutdown = dates["shutdown"]
     extra = {"cells": {h: c.text for h, c in zip(table.header, row, strict=False) if h},
              "links": [link for c in row for link in c.links]}
@@ -231,7 +214,7 @@ def timeline_records(table: Table, cols: Timeline, ctx: Context) -> list[Record]
     anchor = next((h.anchor for h in table.headings if h.anchor), "")
     out = []
     for row in table.rows:
-        when_cell, event = _cell(row, cols.date), _cell(row, cols.event)
+        when_cell, event = row_cell(row, cols.date), row_cell(row, cols.event)
         words = SHUTDOWN_SAID.search(event.text) if event else None
         found = parse_date(when_cell.text, default_year=announced.year if announced else None,
                            numeric_order=ctx.numeric_order) if when_cell and words else None
@@ -312,32 +295,6 @@ def parse_tables(data: bytes, *, url: str = "", vendor: str | None = None) -> li
         return with_replacements(records + notices_beside_tables(text, ctx, records), text)
     except RecursionError:
         return []  # absurdly nested markup: nothing we can read
-
-
-def replacement_tables(text: str) -> dict[str, list[str]]:
-    """Model -> replacements, from undated tables that pair a retiring model with what takes
-    its place ("Model being retired" | "Redirect target"): the dates are elsewhere on the page
-    (a list, a notice), the table only says what to move to."""
-    found: dict[str, list[str]] = {}
-    for table in document_tables(text):
-        cols = columns_of(table.header, table.rows)
-        if cols is None or cols.dated or cols.replacement is None:
-            continue
-        for row in table.rows:
-            cell = _cell(row, cols.replacement)
-            replacements = split_replacements(cell) if cell else []
-            for model in _row_models(row, cols) if replacements else ():
-                found.setdefault(model, replacements)
-    return found
-
-
-def with_replacements(records: list[Record], text: str) -> list[Record]:
-    """``records`` whose replacement the text gives only in an undated table, given it."""
-    missing = [r for r in records if not r.replacements]
-    has_table = "|" in text or "<table" in text.lower()
-    found = replacement_tables(text) if missing and has_table else {}
-    return [replace(r, replacements=tuple(found[r.model]))
-            if not r.replacements and r.model in found else r for r in records]
 
 
 def notices_beside_tables(text: str, ctx: Context, records: list[Record]) -> list[Record]:
