@@ -3,8 +3,10 @@
 Reads every table of an HTML page (``<table>``, with row and column spans) or of a Markdown/MDX
 document (pipe tables, and any raw HTML tables in it) as a header and rows of ``Cell``s, with
 the headings it sits under and the prose of those sections (which may say "the dates below
-are the earliest possible ones"). Nothing here knows what a retirement is: ``tables`` decides
-which tables are deprecation tables and turns their rows into records.
+are the earliest possible ones"). Beyond a cheap test of a table's first rows for the words of
+a date column (``text.RETIREMENT_HEADER``), nothing here knows what a retirement is:
+``table_columns`` decides which tables are deprecation tables and what their columns hold, and
+``tables`` turns their rows into records.
 
 Spans are bounded: a hostile table of ``colspan=50 rowspan=50`` cells grows no wider than
 ``MAX_COLUMNS`` and no longer than its own rows, and a document yields at most ``MAX_CELLS``
