@@ -232,10 +232,14 @@ class Mention(models.Model):
         ALERT = "alert", "lead-time alert"
         CHANGE = "change", "change"
 
+    # No foreign-key constraint on the subscriber nor the entry: PostgreSQL checks each one
+    # row by row when the transaction commits, and a busy day inserts millions of mentions.
+    # A mention's subscriber is its message's, which the message's constraint checks; entries
+    # are withdrawn, not deleted; and deleting either deletes its mentions (Django's cascade).
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
-                                   related_name="mentions", db_index=False)
+                                   related_name="mentions", db_index=False, db_constraint=False)
     deprecation = models.ForeignKey("deprecations.Deprecation", on_delete=models.CASCADE,
-                                    related_name="+", db_index=False)
+                                    related_name="+", db_index=False, db_constraint=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     lead_days = models.PositiveSmallIntegerField(default=0)
     shutdown_on = models.DateField(null=True, blank=True)

@@ -294,6 +294,19 @@ def test_a_run_stopped_between_statements_leaves_nothing_and_the_next_records_al
     assert not Mention.objects.filter(delivery=None).exists()
 
 
+def test_deleting_a_subscriber_or_an_entry_deletes_their_mentions():
+    # Mentions have no constraint of their own on either: the cascade is Django's.
+    kept = factories.entry(shutdown=date(2026, 2, 17))
+    gone = factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    leaving, staying = subscriber("leaving@example.com"), subscriber("staying@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    assert Mention.objects.count() == 4
+    leaving.delete()
+    Deprecation.objects.filter(pk=gone.pk).delete()
+    assert list(Mention.objects.values_list("subscriber", "deprecation")) == [
+        (staying.pk, kept.pk)]
+
+
 @pytest.mark.django_db(transaction=True)  # two connections, real commits
 def test_two_runs_at_once_record_each_mention_once():
     if connection.vendor != "postgresql":
