@@ -80,8 +80,8 @@ T = {
 }
 
 CONFIRMED = Subscriber.Status.CONFIRMED.value
-ALERT_RECORDED = ("x.deprecation_id = d.id AND x.kind = 'alert' AND x.lead_days = w.lead_days "
-                  "AND x.shutdown_on = d.shutdown_on")
+ALERT_RECORDED = ("x.deprecation_id = due.deprecation_id AND x.kind = 'alert' "
+                  "AND x.lead_days = due.lead_days AND x.shutdown_on = due.shutdown_on")
 DIGEST_RECORDED = "x.kind = 'digest' AND x.revision = {:d}"
 WITHDRAWN = Deprecation.Status.WITHDRAWN.value
 
@@ -194,7 +194,8 @@ FOLLOWED = (f"SELECT subscriber_id, "
             f"FROM {T['follow']} GROUP BY subscriber_id")
 
 
-def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
+def follows_sql(followed: str | None = None, keys: str | None = None,
+                vendor: str = "v.slug") -> str:
     """True when subscriber s follows entry d of offering o and vendor v (vendors by slug;
     models by identifier, alias or family prefix; no rows of a kind = all): the one rule the
     ledger and the messages use. By default each pair is looked up in the follow table. On
@@ -209,7 +210,7 @@ def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
     list of names against the entries."""
     if followed is None or not _postgres():
         return _follows_per_pair()
-    return (f"({followed}.vendors IS NULL OR v.slug::text = ANY({followed}.vendors)) "
+    return (f"({followed}.vendors IS NULL OR {vendor}::text = ANY({followed}.vendors)) "
             f"AND ({followed}.models IS NULL OR {followed}.models && {keys})")
 
 
@@ -320,25 +321,48 @@ def _alerts_select(today: date, now: datetime, replay: bool) -> tuple[str, list]
             windows.append("SELECT %s AS lead_days, %s AS bit, %s AS alert_day, %s AS shutdown_on")
             params += [lead, lead_bit(lead), _date(alert_day),
                        _date(alert_day + timedelta(days=lead))]
-    cols, col_params = _mention_columns("alert", "w.lead_days", "d.shutdown_on", now=now)
     # Each window with every lead mask that has its bit: subscribers then join on an
     # equality (a hash join) rather than testing each subscriber against each window.
     every_mask = ", ".join(f"({m})" for m in range(1, 1 << len(LEAD_TIME_CHOICES)))
     masks = (f"SELECT w.*, m.column1 AS mask FROM ({' UNION ALL '.join(windows)}) w "
              f"JOIN (VALUES {every_mask}) m ON (m.column1 & w.bit) <> 0")
-    sql = (
-        f"SELECT {cols} "
-        f"FROM ({masks}) w "
-        f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on "
-        f"{_keyed_entry_join()} "
-        f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
-        f"WHERE s.status = '{CONFIRMED}' AND d.published = %s AND d.status <> '{WITHDRAWN}' "
-        f"AND (%s OR s.confirmed_on < w.alert_day) "
-        f"AND NOT EXISTS (SELECT 1 FROM {T['mention']} x WHERE x.subscriber_id = s.id "
-        f"AND {ALERT_RECORDED}) "
-        f"AND {_follows()}"
-    )
+    sql, lead = ((_alerted_pairs(masks), "d.lead_days") if _postgres()
+                 else (_alerted_pairs_per_pair(masks), "w.lead_days"))
+    cols, col_params = _mention_columns("alert", lead, "d.shutdown_on", now=now)
+    sql = f"SELECT {cols} {sql}"
+    # The ledger is looked up for the alerts found, not for every pair the joins go through
+    # (the planner, which cannot estimate the follow and lead-time rules, would do it first).
+    fence = " OFFSET 0" if _postgres() else ""
+    sql = (f"SELECT due.* FROM ({sql}{fence}) due WHERE NOT EXISTS (SELECT 1 FROM "
+           f"{T['mention']} x WHERE x.subscriber_id = due.subscriber_id AND {ALERT_RECORDED})")
     return sql, col_params + params + [True, replay]
+
+
+def _alerted_pairs(masks: str) -> str:
+    """FROM and WHERE of the alerts, PostgreSQL: the entries in their windows (a few
+    hundred rows, made once, OFFSET 0 keeping the planner from unfolding them), then
+    subscribers joined on their lead mask, then the follow rule as array comparisons.
+    Left to itself the planner, which cannot estimate those rules, pairs every subscriber
+    with every vendor first (tens of millions of rows at a million subscribers)."""
+    entries = (f"SELECT w.lead_days, w.alert_day, w.mask, d.id, d.revision, d.shutdown_on, "
+               f"v.slug, o.keys FROM ({masks}) w "
+               f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on "
+               f"{_keyed_entry_join()} "
+               f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' OFFSET 0")
+    return (f"FROM ({entries}) d JOIN {T['subscriber']} s ON s.lead_mask = d.mask "
+            f"{_followed_join()} "
+            f"WHERE s.status = '{CONFIRMED}' AND (%s OR s.confirmed_on < d.alert_day) "
+            f"AND {follows_sql('fl', 'd.keys', 'd.slug')}")
+
+
+def _alerted_pairs_per_pair(masks: str) -> str:
+    """FROM and WHERE of the alerts, elsewhere (SQLite): the follow rule looked up per pair."""
+    return (f"FROM ({masks}) w "
+            f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on {ENTRY_JOIN} "
+            f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
+            f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
+            f"AND s.status = '{CONFIRMED}' AND (%s OR s.confirmed_on < w.alert_day) "
+            f"AND {_follows()}")
 
 
 def _changes_select(today: date, now: datetime) -> tuple[str, list]:
@@ -459,8 +483,10 @@ def group(cursor, today: date, *, now: datetime) -> int:
         f"GROUP BY g.subscriber_id, g.kind")
     cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
                                      today=today, now=now)
+    # In subscriber order, as the mentions below: each index is then written from left to
+    # right rather than at random places (fewer pages read and dirtied on a big day).
     cursor.execute(f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} "
-                   f"FROM {NUMBERED} g", params)
+                   f"FROM {NUMBERED} g ORDER BY g.subscriber_id, g.kind", params)
     made = max(cursor.rowcount, 0)
     # No ON CONFLICT: what was staged is not recorded (the selects leave recorded mentions
     # out, under the lock), so a conflict would be a fault, and it undoes the whole run.
@@ -469,7 +495,8 @@ def group(cursor, today: date, *, now: datetime) -> int:
         f"INSERT INTO {T['mention']} ({MENTION_COLUMNS}, delivery_id) SELECT {found}, x.id "
         f"FROM {FOUND} f JOIN {NUMBERED} g ON g.subscriber_id = f.subscriber_id "
         f"AND g.kind = f.kind JOIN {T['delivery']} x ON x.subscriber_id = g.subscriber_id "
-        f"AND x.kind = g.kind AND x.revision = g.revision")
+        f"AND x.kind = g.kind AND x.revision = g.revision "
+        f"ORDER BY f.subscriber_id, f.deprecation_id")
     for table in (FOUND, NUMBERED):
         cursor.execute(f"DROP TABLE {table}")
     return made
