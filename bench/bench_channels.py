@@ -73,7 +73,7 @@ def measure(port: int) -> dict:
     url = f"http://127.0.0.1:{port}/hook"
     _progress("preparing")
     vendor, _ = Vendor.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    changes.create_entry(vendor, "bench-model", shutdown_on=DAY + timedelta(days=30),
+    changes.create_retirement(vendor, "bench-model", shutdown_on=DAY + timedelta(days=30),
                          replacements=["bench-model-2"], via="bench")
     long_ago = datetime(2025, 1, 1, tzinfo=UTC)
     for n in range(SEND_COUNT):

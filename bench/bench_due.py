@@ -57,11 +57,11 @@ def seed(first: int, last: int) -> None:
     """Subscribers ``first``..``last`` and what they follow, made in the database."""
     from django.db import connection
 
-    from deprecations.models import Deprecation, Vendor
+    from deprecations.models import Retirement, Vendor
     from notifier.models import DEFAULT_LEAD_TIMES, lead_mask
 
     vendors = sorted(Vendor.objects.values_list("slug", flat=True))
-    families = sorted({"-".join(i.split("-")[:2]) for i in Deprecation.objects.values_list(
+    families = sorted({"-".join(i.split("-")[:2]) for i in Retirement.objects.values_list(
         "offering__identifier", flat=True)})
     who = _uniform("who")
     with connection.cursor() as cursor:
@@ -187,7 +187,7 @@ def child(sizes: list[int], insert_up_to: int) -> None:
 
     from bench.bench_mail import _busiest_day
     from deprecations import changes
-    from deprecations.models import Change, Deprecation
+    from deprecations.models import Change, Retirement
 
     progress("migrating")
     call_command("migrate", verbosity=0)
@@ -195,7 +195,7 @@ def child(sizes: list[int], insert_up_to: int) -> None:
     day, windows = _busiest_day(date(2026, 1, 1))
     monday = day - timedelta(days=day.weekday())
     Change.objects.update(changed_at=datetime(2024, 6, 1, tzinfo=UTC))
-    for entry in Deprecation.objects.filter(shutdown_on__gte=day)[:3]:
+    for entry in Retirement.objects.filter(shutdown_on__gte=day)[:3]:
         changes.move_date(entry, "shutdown_on", entry.shutdown_on + timedelta(days=14),
                           via="bench")
     results, made = [], 0

@@ -59,7 +59,7 @@ def seed(count: int = 300) -> None:
                for s, n in (("openai", "OpenAI"), ("anthropic", "Anthropic"),
                             ("google", "Google"), ("cohere", "Cohere"), ("mistral", "Mistral"))]
     for i in range(count):
-        entry = changes.create_entry(
+        entry = changes.create_retirement(
             vendors[i % len(vendors)], f"bench-model-{i:03d}",
             aliases=[f"bench-alias-{i:03d}"], announced_on=date(2023, 6, 1),
             shutdown_on=date(2024, 1, 1) + timedelta(days=5 * i),

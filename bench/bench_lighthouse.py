@@ -89,7 +89,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return response.status, dict(response.headers), response.read()
 
 
-def entry_path(base: str) -> str:
+def retirement_path(base: str) -> str:
     html = _get(f"{base}/?q={ENTRY}")[2].decode()
     name = re.escape(ENTRY)
     found = re.search(rf'href="(/vendors/[a-z0-9-]+/{name}/)"><code>{name}</code>', html)
@@ -164,7 +164,7 @@ def main() -> dict:
         server.wait()
         base = f"http://{HOST}:{port}"
         static = check_static(base)
-        pages = {"home": "/", "entry": entry_path(base)}
+        pages = {"home": "/", "entry": retirement_path(base)}
         runs: dict[str, dict[str, list[dict]]] = {p: {s: [] for s in PRESETS} for p in pages}
         for n in range(RUNS):  # interleaved, so a busy moment does not hit one case only
             for page, path in pages.items():

@@ -82,12 +82,12 @@ def _seed_subscribers(count: int) -> dict:
 
     from django.db import connection
 
-    from deprecations.models import Deprecation, Vendor
+    from deprecations.models import Retirement, Vendor
     from notifier.models import DEFAULT_LEAD_TIMES, LEAD_TIME_CHOICES, lead_mask
 
     rng = random.Random(5)
     vendors = list(Vendor.objects.values_list("slug", flat=True))
-    families = sorted({"-".join(i.split("-")[:2]) for i in Deprecation.objects.values_list(
+    families = sorted({"-".join(i.split("-")[:2]) for i in Retirement.objects.values_list(
         "offering__identifier", flat=True)})
     now = datetime(2025, 1, 1, tzinfo=UTC).isoformat()
     subscribers, follows = io.StringIO(), io.StringIO()
@@ -136,11 +136,11 @@ def _seed_subscribers(count: int) -> dict:
 
 def _busiest_day(start: date) -> tuple[date, int]:
     """The day in the year from ``start`` whose alert windows hold the most entries."""
-    from deprecations.models import Deprecation
+    from deprecations.models import Retirement
     from notifier.alerts import CATCH_UP_DAYS
     from notifier.models import LEAD_TIME_CHOICES
 
-    days = list(Deprecation.objects.exclude(status="withdrawn").exclude(shutdown_on=None)
+    days = list(Retirement.objects.exclude(status="withdrawn").exclude(shutdown_on=None)
                 .values_list("shutdown_on", flat=True))
     best = (start, -1)
     for offset in range(365):
@@ -193,7 +193,7 @@ def measure_due() -> dict:
     from django.utils import timezone
 
     from deprecations import changes
-    from deprecations.models import Change, Deprecation
+    from deprecations.models import Change, Retirement
     from notifier import alerts
 
     progress("seeding subscribers")
@@ -211,7 +211,7 @@ def measure_due() -> dict:
     progress("steady state")
     # Then the steady state: old history, and three dates moved just now.
     Change.objects.update(changed_at=datetime(2024, 6, 1, tzinfo=UTC))
-    for entry in Deprecation.objects.filter(shutdown_on__gte=day)[:3]:
+    for entry in Retirement.objects.filter(shutdown_on__gte=day)[:3]:
         changes.move_date(entry, "shutdown_on", entry.shutdown_on + timedelta(days=14),
                           via="bench")
     with connection.cursor() as cursor:
@@ -260,7 +260,7 @@ def measure_send(port: int) -> dict:
             "(SELECT 1 FROM notifier_follow f WHERE f.subscriber_id = s.id) ORDER BY s.id "
             "LIMIT %s)", [SEND_COUNT])
     shutdown = date(2031, 6, 17)
-    changes.create_entry(Vendor.objects.first(), "bench-send-model", shutdown_on=shutdown,
+    changes.create_retirement(Vendor.objects.first(), "bench-send-model", shutdown_on=shutdown,
                          replacements=["bench-send-model-2"], via="bench")
     progress("send: recording")
     due = alerts.record_alerts(shutdown - timedelta(days=30), replay=True)

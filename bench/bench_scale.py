@@ -101,7 +101,7 @@ def prepare(messages: int) -> None:
              date(2025, 1, 1), messages])
         cursor.execute("SELECT setval(pg_get_serial_sequence('notifier_subscriber', 'id'), %s)",
                        [messages])
-    changes.create_entry(Vendor.objects.first(), "bench-scale-model",
+    changes.create_retirement(Vendor.objects.first(), "bench-scale-model",
                          shutdown_on=DUE_DAY + timedelta(days=30),
                          replacements=["bench-scale-model-2"], via="bench")
     due = alerts.record_alerts(DUE_DAY, replay=True)

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from notifier.api import Watchlist
 
@@ -17,3 +18,10 @@ urlpatterns = [
 # JSON under /api/, the usual pages elsewhere (depcal/errors.py).
 handler400 = "depcal.errors.bad_request"
 handler500 = "depcal.errors.server_error"
+
+# The admin's pages of the central model moved with its name (Deprecation -> Retirement):
+# old bookmarks still arrive.
+urlpatterns.insert(0, re_path(
+    r"^admin/deprecations/deprecation/(?P<rest>.*)$",
+    RedirectView.as_view(url="/admin/deprecations/retirement/%(rest)s", query_string=True,
+                         permanent=True)))

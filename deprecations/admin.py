@@ -25,10 +25,10 @@ from deprecations.models import (
     Alias,
     Change,
     Citation,
-    Deprecation,
     FetchRun,
     Notice,
     Offering,
+    Retirement,
     Source,
     Vendor,
 )
@@ -127,7 +127,7 @@ class ShutdownMonthFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         months = (
-            Deprecation.objects.exclude(shutdown_on=None)
+            Retirement.objects.exclude(shutdown_on=None)
             .annotate(month=TruncMonth("shutdown_on")).values_list("month", flat=True)
             .distinct().order_by("-month")
         )
@@ -146,7 +146,7 @@ class ShutdownYearFilter(admin.SimpleListFilter):
     parameter_name = "shutdown_year"
 
     def lookups(self, request, model_admin):
-        years = Deprecation.objects.exclude(shutdown_on=None).dates("shutdown_on", "year",
+        years = Retirement.objects.exclude(shutdown_on=None).dates("shutdown_on", "year",
                                                                     order="DESC")
         return [(str(d.year), str(d.year)) for d in years]
 
@@ -157,8 +157,8 @@ class ShutdownYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Deprecation)
-class DeprecationAdmin(admin.ModelAdmin):
+@admin.register(Retirement)
+class RetirementAdmin(admin.ModelAdmin):
     list_display = ["identifier", "vendor", "shutdown_on", "status", "published", "curated",
                     "revision"]
     list_select_related = ["offering__vendor"]
@@ -173,7 +173,7 @@ class DeprecationAdmin(admin.ModelAdmin):
               "shutdown_tentative", "replacements", "notes", "published", "curated", "status",
               "revision", "created_at", "updated_at"]
     inlines = [CitationInline, ChangeInline]
-    actions = ["withdraw_entries", "reinstate_entries", "publish_entries"]
+    actions = ["withdraw_retirements", "reinstate_retirements", "publish_retirements"]
 
     @admin.display(ordering="offering__identifier")
     def identifier(self, obj):
@@ -203,7 +203,7 @@ class DeprecationAdmin(admin.ModelAdmin):
             moved["shutdown_on"] = form.cleaned_data["shutdown_on"]  # a qualifier moved
         if moved:
             # Save the other fields with the stored dates, then move the dates the one way.
-            stored = Deprecation.objects.get(pk=obj.pk)
+            stored = Retirement.objects.get(pk=obj.pk)
             for f in (*moved, "shutdown_precision", "shutdown_tentative"):
                 setattr(obj, f, getattr(stored, f))
         obj.curated = True
@@ -218,30 +218,30 @@ class DeprecationAdmin(admin.ModelAdmin):
             obj.refresh_from_db()
 
     @admin.action(description="Withdraw the selected retirements (the vendor called them off)")
-    def withdraw_entries(self, request, queryset):
+    def withdraw_retirements(self, request, queryset):
         done = sum(changes.withdraw(e, by=request.user, via="admin") for e in queryset)
         self.message_user(request, f"{done} withdrawn.", messages.SUCCESS)
 
     @admin.action(description="Reinstate the selected withdrawn retirements")
-    def reinstate_entries(self, request, queryset):
+    def reinstate_retirements(self, request, queryset):
         today = clock.today()
         done = sum(changes.reinstate(e, today=today, by=request.user, via="admin")
                    for e in queryset)
         self.message_user(request, f"{done} reinstated.", messages.SUCCESS)
 
     @admin.action(description="Publish the selected entries")
-    def publish_entries(self, request, queryset):
+    def publish_retirements(self, request, queryset):
         done = sum(changes.publish(e, by=request.user, via="admin") for e in queryset)
         self.message_user(request, f"{done} published.", messages.SUCCESS)
 
 
 @admin.register(Change)
 class ChangeAdmin(admin.ModelAdmin):
-    list_display = ["changed_at", "deprecation", "kind", "field", "old_date", "new_date", "who"]
+    list_display = ["changed_at", "retirement", "kind", "field", "old_date", "new_date", "who"]
     list_filter = ["kind", "field"]
-    list_select_related = ["deprecation__offering__vendor", "changed_by"]
+    list_select_related = ["retirement__offering__vendor", "changed_by"]
     date_hierarchy = "changed_at"
-    search_fields = ["deprecation__offering__identifier", "via", "note"]
+    search_fields = ["retirement__offering__identifier", "via", "note"]
 
     def has_add_permission(self, request):
         return False
@@ -328,12 +328,12 @@ class NoticeAdmin(admin.ModelAdmin):
 
     list_display = ["notice", "shutdown", "state", "review_buttons"]
     list_filter = [ReviewFilter, "source", "vendor_name"]
-    list_select_related = ["source", "deprecation__offering"]
+    list_select_related = ["source", "retirement__offering"]
     search_fields = ["identifier", "vendor_name", "raw_text"]
-    autocomplete_fields = ["deprecation"]
+    autocomplete_fields = ["retirement"]
     fields = [f.name if f.name != "replacements" else "replacement_list"
               for f in Notice._meta.fields if f.name != "id"]
-    readonly_fields = [f for f in fields if f not in ("deprecation", "review_note")]
+    readonly_fields = [f for f in fields if f not in ("retirement", "review_note")]
     actions = ["approve_notices", "reject_notices", "merge_notices"]
     change_form_template = "admin/deprecations/notice/change_form.html"
 
@@ -359,8 +359,8 @@ class NoticeAdmin(admin.ModelAdmin):
         """What the notice is, why (cut short: the notice's page has it all), and the entry
         it is tied to, if any."""
         entry = format_html(' <br>entry: <a href="{}">{}</a>', reverse(
-            "admin:deprecations_deprecation_change", args=[obj.deprecation_id]),
-            obj.deprecation.offering.identifier) if obj.deprecation_id else ""
+            "admin:deprecations_retirement_change", args=[obj.retirement_id]),
+            obj.retirement.offering.identifier) if obj.retirement_id else ""
         return format_html('<strong>{}</strong><span class="quiet" title="{}">{}</span>{}',
                            obj.get_review_display(), obj.review_note,
                            Truncator(obj.review_note).chars(120), entry)
@@ -372,7 +372,7 @@ class NoticeAdmin(admin.ModelAdmin):
         if obj.review not in WAITING:
             return ""
         url = reverse("admin:deprecations_notice_review", args=[obj.pk])
-        shown = [a for a in REVIEW_ACTIONS if a != "merge" or obj.deprecation_id]
+        shown = [a for a in REVIEW_ACTIONS if a != "merge" or obj.retirement_id]
         return format_html_join(" ", '<button type="submit" class="button review-{}" '
                                 'formaction="{}" formmethod="post" name="do" value="{}" '
                                 'aria-label="{} {}">{}</button>',
@@ -398,9 +398,9 @@ class NoticeAdmin(admin.ModelAdmin):
         elif action == "reject":
             reconcile.reject(notice, note=f"rejected by {request.user.get_username()}")
         elif action == "merge":
-            if notice.deprecation is None:
+            if notice.retirement is None:
                 raise ValueError("choose its entry in the notice's form first")
-            reconcile.merge(notice, notice.deprecation, by=request.user)
+            reconcile.merge(notice, notice.retirement, by=request.user)
         else:
             raise ValueError(f"unknown review action {action!r}")
         return notice.review_note  # what the reconciler says it did
@@ -417,7 +417,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
     def _review_many(self, request, queryset, action: str, past: str) -> None:
         done = 0
-        for notice in queryset.select_related("source__vendor", "deprecation__offering"):
+        for notice in queryset.select_related("source__vendor", "retirement__offering"):
             try:
                 self._review(request, notice, action)
                 done += 1
@@ -437,7 +437,7 @@ class NoticeAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         notice = get_object_or_404(Notice.objects.select_related(
-            "source__vendor", "deprecation__offering"), pk=pk)
+            "source__vendor", "retirement__offering"), pk=pk)
         if not self.has_change_permission(request, notice):
             raise PermissionDenied
         self._review_one(request, notice, request.POST.get("do", ""))

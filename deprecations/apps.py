@@ -12,7 +12,7 @@ class DeprecationsConfig(AppConfig):
 
         from deprecations import models, version
 
-        for model in (models.Vendor, models.Offering, models.Alias, models.Deprecation,
+        for model in (models.Vendor, models.Offering, models.Alias, models.Retirement,
                       models.Citation, models.Change):
             for name, signal in (("save", post_save), ("delete", post_delete)):
                 signal.connect(version.changed, sender=model,

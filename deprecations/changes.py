@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from deprecations import signals, status
-from deprecations.models import Alias, Change, Citation, Deprecation, Offering, Vendor
+from deprecations.models import Alias, Change, Citation, Offering, Retirement, Vendor
 from deprecations.status import status_on
 from deprecations.weburl import is_web_url
 
@@ -24,7 +24,7 @@ DATE_FIELDS = ("announced_on", "deprecated_on", "shutdown_on")
 
 
 @transaction.atomic
-def create_entry(
+def create_retirement(
     vendor: Vendor,
     identifier: str,
     *,
@@ -34,7 +34,7 @@ def create_entry(
     announced_on: date | None = None,
     deprecated_on: date | None = None,
     shutdown_on: date | None = None,
-    shutdown_precision: str = Deprecation.Precision.DAY,
+    shutdown_precision: str = Retirement.Precision.DAY,
     shutdown_tentative: bool = False,
     replacements: list[str] | tuple[str, ...] = (),
     notes: str = "",
@@ -45,7 +45,7 @@ def create_entry(
     via: str = "",
     now: datetime | None = None,
     dated: datetime | None = None,
-) -> Deprecation:
+) -> Retirement:
     """Create an offering (if new) and its retirement entry, with a "created" history row.
 
     ``dated``: when the retirement became known, if before ``now`` (the shipped catalogue's
@@ -55,7 +55,7 @@ def create_entry(
         vendor=vendor, identifier=identifier,
         defaults={"kind": kind, "display_name": display_name},
     )
-    entry = Deprecation(
+    entry = Retirement(
         offering=offering,
         announced_on=announced_on,
         deprecated_on=deprecated_on,
@@ -67,7 +67,7 @@ def create_entry(
         published=published,
         revision=0,
         status=(status_on(shutdown_on, today, tentative=shutdown_tentative) if today
-                else Deprecation.Status.SCHEDULED),
+                else Retirement.Status.SCHEDULED),
     )
     entry.full_clean(exclude=["offering"])
     entry.save()
@@ -78,7 +78,7 @@ def create_entry(
     return entry
 
 
-def record_created(entry: Deprecation, *, by=None, via: str = "", now=None,
+def record_created(entry: Retirement, *, by=None, via: str = "", now=None,
                    dated=None) -> Change:
     """The first history row of an entry saved by other means (the admin's add form)."""
     return _record(entry, Change.Kind.CREATED, by=by, via=via, now=now, dated=dated,
@@ -92,25 +92,25 @@ def add_aliases(offering: Offering, aliases) -> None:
             Alias.objects.get_or_create(offering=offering, name=name)
 
 
-def add_citation(entry: Deprecation, *, url: str, title: str = "", retrieved_on=None,
+def add_citation(entry: Retirement, *, url: str, title: str = "", retrieved_on=None,
                  quote: str = "") -> Citation:
     if not is_web_url(url):  # documents are hostile: a javascript: link must never be stored
         raise ValueError(f"a citation must be an http(s) URL, not {url!r:.200}")
     citation, _ = Citation.objects.get_or_create(
-        deprecation=entry, url=url,
+        retirement=entry, url=url,
         defaults={"title": title, "retrieved_on": retrieved_on, "quote": quote},
     )
     return citation
 
 
-def move_date(entry: Deprecation, field: str, new_date: date | None, **kwargs) -> bool:
+def move_date(entry: Retirement, field: str, new_date: date | None, **kwargs) -> bool:
     """Set one of the entry's dates, recording the move. See ``move_dates``."""
     return move_dates(entry, {field: new_date}, **kwargs)
 
 
 @transaction.atomic
 def move_dates(
-    entry: Deprecation,
+    entry: Retirement,
     dates: dict[str, date | None],
     *,
     by=None,
@@ -130,7 +130,7 @@ def move_dates(
     unknown = set(dates) - set(DATE_FIELDS)
     if unknown:
         raise ValueError(f"{sorted(unknown)} are not dates of an entry; use {DATE_FIELDS}")
-    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    entry = Retirement.objects.select_for_update().get(pk=entry.pk)
     moved = {f: (getattr(entry, f), d) for f, d in dates.items() if getattr(entry, f) != d}
     shutdown = "shutdown_on" in dates
     new_precision = shutdown and precision and precision != entry.shutdown_precision
@@ -156,7 +156,7 @@ def move_dates(
     return True
 
 
-def set_details(entry: Deprecation, *, replacements=None, notes: str | None = None) -> bool:
+def set_details(entry: Retirement, *, replacements=None, notes: str | None = None) -> bool:
     """Set an entry's replacements or notes. They have no history of their own (only dates
     do), but calendars show them, so the revision moves. Returns False if nothing changed."""
     details = {k: v for k, v in (("replacements", None if replacements is None
@@ -164,21 +164,21 @@ def set_details(entry: Deprecation, *, replacements=None, notes: str | None = No
                if v is not None and getattr(entry, k) != v}
     if not details:
         return False
-    Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1, **details)
+    Retirement.objects.filter(pk=entry.pk).update(revision=F("revision") + 1, **details)
     entry.refresh_from_db(fields=["revision", "updated_at", *details])
     return True
 
 
 @transaction.atomic
-def withdraw(entry: Deprecation, *, by=None, via: str = "", note: str = "",
+def withdraw(entry: Retirement, *, by=None, via: str = "", note: str = "",
              now: datetime | None = None) -> bool:
     """The vendor called the retirement off: keep the entry, mark it withdrawn."""
-    return _set_status(entry, Deprecation.Status.WITHDRAWN, Change.Kind.WITHDRAWN,
+    return _set_status(entry, Retirement.Status.WITHDRAWN, Change.Kind.WITHDRAWN,
                        by=by, via=via, note=note, now=now)
 
 
 @transaction.atomic
-def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: str = "",
+def reinstate(entry: Retirement, *, today: date, by=None, via: str = "", note: str = "",
               now: datetime | None = None) -> bool:
     """Undo a withdrawal."""
     status = status_on(entry.shutdown_on, today, tentative=entry.shutdown_tentative)
@@ -186,11 +186,11 @@ def reinstate(entry: Deprecation, *, today: date, by=None, via: str = "", note: 
 
 
 @transaction.atomic
-def publish(entry: Deprecation, *, by=None, via: str = "", note: str = "",
+def publish(entry: Retirement, *, by=None, via: str = "", note: str = "",
             now: datetime | None = None) -> bool:
     """Show an entry that waited for review on the pages, the feeds and the API, with a
     "published" history row giving its shutdown date. False if it was published already."""
-    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    entry = Retirement.objects.select_for_update().get(pk=entry.pk)
     if entry.published:
         return False
     entry.published = True
@@ -208,13 +208,13 @@ def refresh_statuses(today: date) -> int:
     Retiring on schedule is what an entry says will happen, not a change of it: no history row
     and no new revision. Returns how many entries changed status.
     """
-    values = (Deprecation.Status.RETIRED, Deprecation.Status.DUE, Deprecation.Status.SCHEDULED)
-    return sum(Deprecation.objects.filter(status.rule(value, today)).exclude(status=value)
+    values = (Retirement.Status.RETIRED, Retirement.Status.DUE, Retirement.Status.SCHEDULED)
+    return sum(Retirement.objects.filter(status.rule(value, today)).exclude(status=value)
                .update(status=value, updated_at=timezone.now()) for value in values)
 
 
 def _set_status(entry, status, kind, *, by, via, note, now) -> bool:
-    entry = Deprecation.objects.select_for_update().get(pk=entry.pk)
+    entry = Retirement.objects.select_for_update().get(pk=entry.pk)
     if entry.status == status:
         return False
     entry.status = status
@@ -223,18 +223,18 @@ def _set_status(entry, status, kind, *, by, via, note, now) -> bool:
     return True
 
 
-def _record(entry: Deprecation, kind: str, *, by=None, via: str = "", note: str = "",
+def _record(entry: Retirement, kind: str, *, by=None, via: str = "", note: str = "",
             now: datetime | None = None, dated: datetime | None = None, field: str = "",
             old_date=None, new_date=None, old_tentative: bool = False,
             new_tentative: bool = False) -> Change:
     """Bump the revision (in the database, so concurrent writers never lose one) and log it:
     recorded ``now``, and dated ``dated`` when it happened earlier."""
-    Deprecation.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
+    Retirement.objects.filter(pk=entry.pk).update(revision=F("revision") + 1)
     entry.refresh_from_db(fields=["revision", "updated_at"])
     signals.announce_after_commit()
     now = now or timezone.now()
     return Change.objects.create(
-        deprecation=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,
+        retirement=entry, kind=kind, field=field, old_date=old_date, new_date=new_date,
         old_tentative=old_tentative, new_tentative=new_tentative, revision=entry.revision,
         changed_at=min(dated, now) if dated else now, recorded_at=now,
         changed_by=by if getattr(by, "pk", None) else None, via=via, note=note,

@@ -36,7 +36,7 @@ def shutdown_text(value: date | None, *, precision: str = "day", tentative: bool
                     ) % {"date": text}
 
 
-def entry_shutdown(entry, *, short: bool = False) -> str:
+def retirement_shutdown(entry, *, short: bool = False) -> str:
     return shutdown_text(entry.shutdown_on, precision=entry.shutdown_precision,
                          tentative=entry.shutdown_tentative, short=short)
 

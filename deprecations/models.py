@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 
+from deprecations import status, version
 from deprecations.weburl import is_web_url, validate_source_url, validate_web_url
 
 # Namespace for the iCal UID and other stable ids of an entry (uuid5 of vendor + identifier).
@@ -25,24 +26,18 @@ class CatalogueQuerySet(models.QuerySet):
     version (``deprecations.version``), like single saves do through the signals."""
 
     def update(self, **kwargs):
-        from deprecations import version
-
         rows = super().update(**kwargs)
         if rows:
             version.changed()
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
-        from deprecations import version
-
         created = super().bulk_create(objs, *args, **kwargs)
         if created:
             version.changed()
         return created
 
     def bulk_update(self, objs, *args, **kwargs):
-        from deprecations import version
-
         rows = super().bulk_update(objs, *args, **kwargs)
         if rows:
             version.changed()
@@ -140,41 +135,32 @@ class Alias(models.Model):
         return self.name
 
 
-class DeprecationQuerySet(CatalogueQuerySet):
+class RetirementQuerySet(CatalogueQuerySet):
     def published(self):
         return self.filter(published=True)
 
     def upcoming(self, today):
         """A shutdown still to come, including a "not before" day that has passed."""
-        from deprecations import status  # it reads this module's Status
-
         return self.filter(status.ahead(today))
 
     def past(self, today):
         """Shut down before ``today`` (a passed "not before" day is not: it may come any day)."""
-        from deprecations import status
-
         return self.filter(status.shut_down(today))
 
     def with_related(self):
         return self.select_related("offering__vendor").prefetch_related("offering__aliases")
 
 
-class Deprecation(models.Model):
+class Retirement(models.Model):
     """One retirement entry: when a vendor announced, deprecated and shuts down an offering."""
 
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", pgettext_lazy("status of a retirement", "scheduled")
-        RETIRED = "retired", pgettext_lazy("status of a retirement", "retired")
-        # The vendor's "not before" day has passed: it may shut down any day (deprecations.status).
-        DUE = "due", pgettext_lazy("status of a retirement", "may shut down any day")
-        WITHDRAWN = "withdrawn", pgettext_lazy("status of a retirement", "withdrawn")
+    Status = status.Status
 
     class Precision(models.TextChoices):
         DAY = "day", "day"
         MONTH = "month", "month"
 
-    offering = models.OneToOneField(Offering, on_delete=models.PROTECT, related_name="deprecation")
+    offering = models.OneToOneField(Offering, on_delete=models.PROTECT, related_name="retirement")
     announced_on = models.DateField(null=True, blank=True)
     deprecated_on = models.DateField(null=True, blank=True)
     shutdown_on = models.DateField(null=True, blank=True, db_index=True)
@@ -201,7 +187,7 @@ class Deprecation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    objects = DeprecationQuerySet.as_manager()
+    objects = RetirementQuerySet.as_manager()
 
     class Meta:
         ordering = ["shutdown_on", "offering__identifier"]
@@ -257,7 +243,7 @@ def url_key(identifier: str) -> str:
 class Citation(models.Model):
     """Where a fact about an entry comes from."""
 
-    deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="citations")
+    retirement = models.ForeignKey(Retirement, on_delete=models.CASCADE, related_name="citations")
     url = models.URLField(max_length=500, validators=[validate_web_url])
     title = models.CharField(max_length=200, blank=True)
     retrieved_on = models.DateField(null=True, blank=True)
@@ -268,7 +254,7 @@ class Citation(models.Model):
     class Meta:
         ordering = ["retrieved_on", "url"]
         constraints = [
-            models.UniqueConstraint(fields=["deprecation", "url"], name="citation_unique_per_entry")
+            models.UniqueConstraint(fields=["retirement", "url"], name="citation_unique_per_entry")
         ]
 
     def __str__(self):
@@ -292,7 +278,7 @@ class Change(models.Model):
         # An entry that waited for review is shown on the pages, feeds and API from now on.
         PUBLISHED = "published", pgettext_lazy("change of a retirement", "published")
 
-    deprecation = models.ForeignKey(Deprecation, on_delete=models.CASCADE, related_name="changes")
+    retirement = models.ForeignKey(Retirement, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     field = models.CharField(max_length=20, blank=True)
     old_date = models.DateField(null=True, blank=True)
@@ -321,7 +307,7 @@ class Change(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.field} {self.old_date} -> {self.new_date}"
 
-    # ``via`` of the changes the shipped catalogue file makes (``deprecations.catalogue``).
+    # ``via`` of the changes the shipped catalogue file makes (``deprecations.shipped``).
     VIA_CATALOGUE = "catalogue file"
 
     @property
@@ -468,7 +454,7 @@ class Notice(models.Model):
     replacements = models.JSONField(default=list, blank=True)
     url = models.URLField(max_length=500, blank=True, validators=[validate_web_url])
     raw_text = models.TextField(blank=True)
-    deprecation = models.ForeignKey(Deprecation, null=True, blank=True, on_delete=models.SET_NULL,
+    retirement = models.ForeignKey(Retirement, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="notices",
                                     help_text="The entry this notice became or was merged into.")
     review = models.CharField(max_length=20, choices=Review.choices, db_index=True)

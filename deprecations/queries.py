@@ -16,7 +16,7 @@ from itertools import groupby
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from deprecations import version
-from deprecations.models import Alias, Change, Deprecation, Notice, Source, Vendor
+from deprecations.models import Alias, Change, Notice, Retirement, Source, Vendor
 
 # What may follow a family prefix: gpt-4o matches gpt-4o-2024-05-13 and gpt-4o:latest.
 FAMILY_SEPARATORS = ("-", ":", ".", "@", "/")
@@ -26,11 +26,11 @@ _WORD_SEPARATORS = re.compile(r"[\s,]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def public_entries() -> QuerySet[Deprecation]:
-    return Deprecation.objects.published().with_related()
+def public_retirements() -> QuerySet[Retirement]:
+    return Retirement.objects.published().with_related()
 
 
-def filter_entries(qs: QuerySet, *, vendors: Iterable[str] = (), models: Iterable[str] = (),
+def filter_retirements(qs: QuerySet, *, vendors: Iterable[str] = (), models: Iterable[str] = (),
                    search: str = "") -> QuerySet:
     """Filter by vendor slugs, by model (identifier, alias or family prefix), by free text."""
     vendors = [v.strip().lower() for v in vendors if v and v.strip()]
@@ -66,17 +66,17 @@ def unknown_vendors(slugs: Iterable[str]) -> list[str]:
 
 def unmatched_models(names: Iterable[str]) -> list[str]:
     """The names that select no published entry (a typo, or a model not announced yet)."""
-    return [n for n in names if not filter_entries(public_entries(), models=[n]).exists()]
+    return [n for n in names if not filter_retirements(public_retirements(), models=[n]).exists()]
 
 
 def closest_names(words: Iterable[str], *, limit: int = 5) -> dict[str, list[str]]:
     """For each word, the identifiers and aliases of published entries it may have meant:
     those that contain it first (shortest first), then those spelled alike (difflib). Two
     queries, however many words."""
-    published = Deprecation.objects.published()
+    published = Retirement.objects.published()
     names = {n.lower() for n in published.values_list("offering__identifier", flat=True)}
     names |= {n.lower() for n in Alias.objects.filter(
-        offering__deprecation__in=published).values_list("name", flat=True)}
+        offering__retirement__in=published).values_list("name", flat=True)}
     ordered = sorted(names)
     found = {}
     for word in (w.strip().lower() for w in words):
@@ -102,10 +102,10 @@ def _model_match(models: list[str]) -> Q:
 @dataclass
 class MonthGroup:
     month: date  # first day of the month
-    entries: list[Deprecation]
+    entries: list[Retirement]
 
 
-def group_by_month(entries: Iterable[Deprecation]) -> list[MonthGroup]:
+def group_by_month(entries: Iterable[Retirement]) -> list[MonthGroup]:
     """Group entries (already ordered by shutdown date) by the month of their shutdown."""
     return [
         MonthGroup(month, list(items))
@@ -142,18 +142,18 @@ def catalogue_version() -> str:
 
 def public_changes(*, vendors: Iterable[str] = (), models: Iterable[str] = ()) -> QuerySet[Change]:
     """History rows of published entries, filtered like the entries (the Atom feed, the API)."""
-    entries = filter_entries(public_entries(), vendors=vendors, models=models)
-    return Change.objects.filter(deprecation__in=entries).select_related(
-        "deprecation__offering__vendor")
+    entries = filter_retirements(public_retirements(), vendors=vendors, models=models)
+    return Change.objects.filter(retirement__in=entries).select_related(
+        "retirement__offering__vendor")
 
 
 def with_agreement(trackers: QuerySet[Source]) -> QuerySet[Source]:
     """Trackers with how many published entries each gives the same shutdown date as the
     catalogue (``agrees``) and a different one (``disagrees``), counting what it says now (its
     notices still standing, not those superseded or rejected)."""
-    standing = (Q(notices__deprecation__published=True, notices__shutdown_on__isnull=False)
+    standing = (Q(notices__retirement__published=True, notices__shutdown_on__isnull=False)
                 & ~Q(notices__review__in=[Notice.Review.SUPERSEDED, Notice.Review.REJECTED]))
-    same = Q(notices__shutdown_on=F("notices__deprecation__shutdown_on"))
+    same = Q(notices__shutdown_on=F("notices__retirement__shutdown_on"))
     return trackers.annotate(
-        agrees=Count("notices__deprecation", filter=standing & same, distinct=True),
-        disagrees=Count("notices__deprecation", filter=standing & ~same, distinct=True))
+        agrees=Count("notices__retirement", filter=standing & same, distinct=True),
+        disagrees=Count("notices__retirement", filter=standing & ~same, distinct=True))

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
-from deprecations.models import Deprecation
 
-Status = Deprecation.Status
+class Status(models.TextChoices):
+    """A retirement's state (``Retirement.Status``). Defined here, with the rule that decides
+    it, so that the model's queries can use the rule without an import circle."""
+
+    SCHEDULED = "scheduled", pgettext_lazy("status of a retirement", "scheduled")
+    RETIRED = "retired", pgettext_lazy("status of a retirement", "retired")
+    # The vendor's "not before" day has passed: it may shut down any day.
+    DUE = "due", pgettext_lazy("status of a retirement", "may shut down any day")
+    WITHDRAWN = "withdrawn", pgettext_lazy("status of a retirement", "withdrawn")
 
 
 def status_on(shutdown_on: date | None, today: date, *, tentative: bool = False) -> str:
@@ -24,7 +33,7 @@ def status_on(shutdown_on: date | None, today: date, *, tentative: bool = False)
     return Status.DUE if tentative else Status.RETIRED
 
 
-def of(entry: Deprecation, today: date) -> str:
+def of(entry, today: date) -> str:
     """``entry``'s status on ``today`` (a withdrawal stands whatever the date)."""
     if entry.status == Status.WITHDRAWN:
         return Status.WITHDRAWN

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext, pgettext
 
 from deprecations import status
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from deprecations.queries import urgency
 
 WIDTH = 1000
@@ -137,7 +137,7 @@ def build(entries, *, today: date, group=lambda e: (e.offering.vendor.name,
             name = text % {"identifier": e.offering.identifier, "vendor": label,
                            "date": _short(e.shutdown_on)}
             gone = (status.status_on(e.shutdown_on, today, tentative=e.shutdown_tentative)
-                    == Deprecation.Status.RETIRED)
+                    == Retirement.Status.RETIRED)
             marks.append(Mark(_x(e.shutdown_on, start, end), y, name, e.get_absolute_url(),
                               gone, urgency(max(days, 0) if not gone else days),
                               tentative=e.shutdown_tentative,
@@ -190,7 +190,7 @@ def _earlier(field_name: str, old: date, changed: date, tentative: bool = False)
     return texts.get(field_name, shutdown) % {"old": _short(old), "changed": _short(changed)}
 
 
-def entry_line(entry, changes, *, today: date) -> Timeline:
+def retirement_line(entry, changes, *, today: date) -> Timeline:
     """One entry's own line: announced, deprecated, shutdown, and every earlier date it had."""
     facts = [(entry.announced_on, "announced"), (entry.deprecated_on, "deprecated"),
              (entry.shutdown_on, "shutdown")]

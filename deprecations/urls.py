@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from deprecations import feeds, views
+from deprecations import atom, views
 
 app_name = "deprecations"
 urlpatterns = [
@@ -11,6 +11,6 @@ urlpatterns = [
     path("vendors/<slug:slug>/<path:identifier>/", views.entry, name="entry"),
     path("sources/", views.sources, name="sources"),
     path("scanner/", views.scanner, name="scanner"),
-    path("changes.atom", feeds.changes_atom, name="changes-atom"),
+    path("changes.atom", atom.changes_atom, name="changes-atom"),
     path("api/v1/", include("deprecations.api.urls")),
 ]

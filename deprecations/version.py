@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -62,15 +63,17 @@ def forget() -> None:
     _memo.update(value=None, until=0.0)
 
 
-def _read() -> str:
-    from deprecations.models import CatalogueVersion
+def _model():
+    # Looked up, not imported: the models' bulk writers call ``changed``.
+    return apps.get_model("deprecations", "CatalogueVersion")
 
-    token = CatalogueVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+
+def _read() -> str:
+    token = _model().objects.filter(pk=1).values_list("token", flat=True).first()
     return token or "0"
 
 
 def _write(token: str) -> None:
-    from deprecations.models import CatalogueVersion
-
-    if not CatalogueVersion.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
-        CatalogueVersion.objects.update_or_create(pk=1, defaults={"token": token})
+    model = _model()
+    if not model.objects.filter(pk=1).update(token=token, changed_at=timezone.now()):
+        model.objects.update_or_create(pk=1, defaults={"token": token})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 
 from deprecations import clock, freshness, queries, status, timeline
-from deprecations.models import Change, Deprecation, Source, Vendor, url_key
+from deprecations.models import Change, Retirement, Source, Vendor, url_key
 
 ARCHIVE_PAGE_SIZE = 50
 RECENT_MONTHS = 12
@@ -30,7 +30,7 @@ def _decorate(entries, today):
     for e in entries:
         e.days = e.days_left(today)
         e.state = status.of(e, today)
-        e.due = e.state == Deprecation.Status.DUE  # "not before" a day that has passed
+        e.due = e.state == Retirement.Status.DUE  # "not before" a day that has passed
         # A day to be ready by that has passed: as urgent as one due today.
         e.band = queries.urgency(0 if e.due else e.days)
         e.days_ago = -e.days if e.days is not None and e.days < 0 else None
@@ -97,8 +97,8 @@ def _suggestions(models: list[str]) -> list[str]:
 def home(request):
     today = clock.today()
     filters = _filters(request)
-    live = queries.filter_entries(
-        queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN),
+    live = queries.filter_retirements(
+        queries.public_retirements().exclude(status=Retirement.Status.WITHDRAWN),
         vendors=filters["vendors"], models=filters["models"],
     )
     recent_from = queries.months_before(today, RECENT_MONTHS - 1)
@@ -133,8 +133,8 @@ def home(request):
 def archive(request):
     today = clock.today()
     filters = _filters(request)
-    past = queries.filter_entries(
-        queries.public_entries().exclude(status=Deprecation.Status.WITHDRAWN)
+    past = queries.filter_retirements(
+        queries.public_retirements().exclude(status=Retirement.Status.WITHDRAWN)
         .past(today).order_by("-shutdown_on", "offering__identifier"),
         vendors=filters["vendors"], models=filters["models"],
     )
@@ -152,7 +152,7 @@ def archive(request):
 def vendor(request, slug):
     today = clock.today()
     vendor = get_object_or_404(Vendor, slug=slug)
-    entries = queries.public_entries().filter(offering__vendor=vendor)
+    entries = queries.public_retirements().filter(offering__vendor=vendor)
     upcoming = _decorate(entries.upcoming(today), today)
     past = _decorate(entries.past(today).order_by("-shutdown_on"), today)
     start, end = timeline.window(today)
@@ -174,20 +174,20 @@ def vendor(request, slug):
 
 def entry(request, slug, identifier):
     today = clock.today()
-    at_vendor = queries.public_entries().filter(offering__vendor__slug=slug)
+    at_vendor = queries.public_retirements().filter(offering__vendor__slug=slug)
     entry = _entry_at(at_vendor.prefetch_related(
         "citations", Prefetch("changes", Change.objects.select_related("changed_by")),
     ), identifier)
     if entry is None:
-        return _redirect_to_entry(at_vendor, identifier)
+        return _redirect_to_retirement(at_vendor, identifier)
     if url_key(entry.offering.identifier) != identifier:
         # reached by the identifier itself (``//v1/answers``): its address has one spelling
         return redirect(entry, permanent=True)
     elsewhere = []
     if entry.offering.family:
-        elsewhere = list(queries.public_entries().filter(offering__family=entry.offering.family)
+        elsewhere = list(queries.public_retirements().filter(offering__family=entry.offering.family)
                          .exclude(offering__vendor=entry.offering.vendor))
-    line = timeline.entry_line(entry, entry.changes.all(), today=today)
+    line = timeline.retirement_line(entry, entry.changes.all(), today=today)
     line.title = _("The dates of %(identifier)s, and every earlier date it had") % {
         "identifier": entry.offering.identifier}
     context = {
@@ -216,7 +216,7 @@ def _entry_at(at_vendor, key: str):
                  if url_key(e.offering.identifier) == key), None)
 
 
-def _redirect_to_entry(at_vendor, name):
+def _redirect_to_retirement(at_vendor, name):
     """An address that names an entry another way: its old numeric id (permanently: ids never
     change on an install), or one of its aliases or its identifier in other letter case
     (temporarily: a later entry may take that very name). Anything else is a 404."""

@@ -45,7 +45,7 @@ class MentionInline(admin.TabularInline):
     model = Mention
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["kind", "deprecation", "lead_days", "shutdown_on", "revision"]
+    fields = readonly_fields = ["kind", "retirement", "lead_days", "shutdown_on", "revision"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -57,7 +57,7 @@ class DeliveryAdmin(admin.ModelAdmin):
                     "next_attempt_at"]
     list_filter = ["status", "kind", "as_of"]
     search_fields = ["subscriber__email", "message_id",
-                     "mentions__deprecation__offering__identifier"]
+                     "mentions__retirement__offering__identifier"]
     list_select_related = ["subscriber"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [MentionInline]

@@ -60,7 +60,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from deprecations import clock, queries
-from deprecations.models import Alias, Change, Deprecation, Offering, Vendor
+from deprecations.models import Alias, Change, Offering, Retirement, Vendor
 from deprecations.queries import FAMILY_SEPARATORS
 from notifier.models import LEAD_TIME_CHOICES, Delivery, Follow, Mention, Subscriber, lead_bit
 
@@ -72,7 +72,7 @@ T = {
     "follow": Follow._meta.db_table,
     "delivery": Delivery._meta.db_table,
     "mention": Mention._meta.db_table,
-    "deprecation": Deprecation._meta.db_table,
+    "retirement": Retirement._meta.db_table,
     "offering": Offering._meta.db_table,
     "vendor": Vendor._meta.db_table,
     "alias": Alias._meta.db_table,
@@ -80,13 +80,13 @@ T = {
 }
 
 CONFIRMED = Subscriber.Status.CONFIRMED.value
-ALERT_RECORDED = ("x.deprecation_id = due.deprecation_id AND x.kind = 'alert' "
+ALERT_RECORDED = ("x.retirement_id = due.retirement_id AND x.kind = 'alert' "
                   "AND x.lead_days = due.lead_days AND x.shutdown_on = due.shutdown_on")
 DIGEST_RECORDED = "x.kind = 'digest' AND x.revision = {:d}"
-WITHDRAWN = Deprecation.Status.WITHDRAWN.value
+WITHDRAWN = Retirement.Status.WITHDRAWN.value
 
 # Columns every inserted row sets (Django's defaults live in Python, not the schema).
-MENTION_COLUMNS = ("subscriber_id, deprecation_id, kind, lead_days, shutdown_on, revision, "
+MENTION_COLUMNS = ("subscriber_id, retirement_id, kind, lead_days, shutdown_on, revision, "
                    "created_at")
 DELIVERY_COLUMNS = ("subscriber_id, kind, revision, as_of, status, attempts, next_attempt_at, "
                     "created_at, claim_token, claimed_by, message_id, last_error")
@@ -119,14 +119,14 @@ def _notable(change: str = "c") -> str:
 def told_changes(changes):
     """The history rows of ``changes`` that messages tell, oldest first, with their entries."""
     return list(changes.filter(notable_q() | Q(kind__in=NEW))
-                .select_related("deprecation__offering__vendor").order_by("changed_at", "id"))
+                .select_related("retirement__offering__vendor").order_by("changed_at", "id"))
 
 
 def alert_stands(mention: Mention) -> bool:
     """An alert mention still says something true: its entry is published, not withdrawn,
     and shuts down on the date mentioned (otherwise a change message says what happened)."""
-    entry = mention.deprecation
-    return (entry.published and entry.status != Deprecation.Status.WITHDRAWN
+    entry = mention.retirement
+    return (entry.published and entry.status != Retirement.Status.WITHDRAWN
             and entry.shutdown_on == mention.shutdown_on)
 
 
@@ -135,15 +135,15 @@ def changes_told(mentions, subscriber: Subscriber) -> list[tuple[Mention, list]]
     first: the ``told_changes`` after the previous change mention of that entry to that
     subscriber, up to its revision (empty when there is nothing left to tell)."""
     earlier = Mention.objects.filter(
-        subscriber=subscriber, kind=Mention.Kind.CHANGE, deprecation=OuterRef("deprecation"),
+        subscriber=subscriber, kind=Mention.Kind.CHANGE, retirement=OuterRef("retirement"),
         id__lt=OuterRef("id")).order_by("-revision").values("revision")[:1]
-    mentions = list(mentions.filter(deprecation__published=True)
-                    .select_related("deprecation__offering__vendor")
+    mentions = list(mentions.filter(retirement__published=True)
+                    .select_related("retirement__offering__vendor")
                     .annotate(since=Subquery(earlier)))
     history = told_changes(Change.objects.filter(
-        deprecation__in=[m.deprecation_id for m in mentions],
+        retirement__in=[m.retirement_id for m in mentions],
         changed_at__gt=subscriber.confirmed_at))
-    return [(m, [c for c in history if c.deprecation_id == m.deprecation_id
+    return [(m, [c for c in history if c.retirement_id == m.retirement_id
                  and (m.since or 0) < c.revision <= m.revision]) for m in mentions]
 
 
@@ -204,7 +204,7 @@ def follows_sql(followed: str | None = None, keys: str | None = None,
     as array comparisons, both arrays made once per statement (a test keeps the two forms
     in step; SQLite, which has no arrays and serves small sites, always looks up).
 
-    The site's filters (``queries.filter_entries``, the private calendar) match the same way
+    The site's filters (``queries.filter_retirements``, the private calendar) match the same way
     and a test keeps them in step with this. They stay two texts because this one must
     decide every (subscriber, entry) pair in one statement, where the ORM's filter tests one
     list of names against the entries."""
@@ -267,11 +267,11 @@ def _follows() -> str:
     return follows_sql("fl", "o.keys")
 
 
-def followed_entries(subscriber: Subscriber):
+def followed_retirements(subscriber: Subscriber):
     """The published entries a subscriber follows, by ``follows_sql``."""
-    mine = (f"SELECT d.id FROM {T['deprecation']} d {ENTRY_JOIN} "
+    mine = (f"SELECT d.id FROM {T['retirement']} d {ENTRY_JOIN} "
             f"JOIN {T['subscriber']} s ON s.id = %s WHERE {follows_sql()}")
-    return queries.public_entries().filter(pk__in=RawSQL(mine, [subscriber.pk]))
+    return queries.public_retirements().filter(pk__in=RawSQL(mine, [subscriber.pk]))
 
 
 def _date(value: date):
@@ -284,7 +284,7 @@ def _moment(value: datetime):
 
 def _mention_columns(kind: str, lead: str, shutdown: str, *, now: datetime) -> tuple[str, list]:
     """The SELECT list of a mention of entry d to subscriber s (named as MENTION_COLUMNS)."""
-    sql = (f"s.id AS subscriber_id, d.id AS deprecation_id, '{kind}' AS kind, "
+    sql = (f"s.id AS subscriber_id, d.id AS retirement_id, '{kind}' AS kind, "
            f"{lead} AS lead_days, {shutdown} AS shutdown_on, d.revision AS revision, "
            f"%s AS created_at")
     return sql, [_moment(now)]
@@ -346,7 +346,7 @@ def _alerted_pairs(masks: str) -> str:
     with every vendor first (tens of millions of rows at a million subscribers)."""
     entries = (f"SELECT w.lead_days, w.alert_day, w.mask, d.id, d.revision, d.shutdown_on, "
                f"v.slug, o.keys FROM ({masks}) w "
-               f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on "
+               f"JOIN {T['retirement']} d ON d.shutdown_on = w.shutdown_on "
                f"{_keyed_entry_join()} "
                f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' OFFSET 0")
     return (f"FROM ({entries}) d JOIN {T['subscriber']} s ON s.lead_mask = d.mask "
@@ -358,7 +358,7 @@ def _alerted_pairs(masks: str) -> str:
 def _alerted_pairs_per_pair(masks: str) -> str:
     """FROM and WHERE of the alerts, elsewhere (SQLite): the follow rule looked up per pair."""
     return (f"FROM ({masks}) w "
-            f"JOIN {T['deprecation']} d ON d.shutdown_on = w.shutdown_on {ENTRY_JOIN} "
+            f"JOIN {T['retirement']} d ON d.shutdown_on = w.shutdown_on {ENTRY_JOIN} "
             f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
             f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
             f"AND s.status = '{CONFIRMED}' AND (%s OR s.confirmed_on < w.alert_day) "
@@ -371,16 +371,16 @@ def _changes_select(today: date, now: datetime) -> tuple[str, list]:
     # One row per entry with recent changes: when it last changed notably, when it was
     # created (if lately), and the newest such revision; then one join with subscribers.
     recent = (
-        f"SELECT c.deprecation_id, "
+        f"SELECT c.retirement_id, "
         f"MAX(CASE WHEN {_notable()} THEN c.changed_at END) AS changed_at, "
         f"MAX(CASE WHEN {NEW_SQL} THEN c.changed_at END) AS created_at, "
         f"MAX(c.revision) AS revision "
         f"FROM {T['change']} c WHERE c.changed_at >= %s AND ({_notable()} OR {NEW_SQL}) "
-        f"GROUP BY c.deprecation_id"
+        f"GROUP BY c.retirement_id"
     )
     sql = (
         f"SELECT {cols} "
-        f"FROM ({recent}) r JOIN {T['deprecation']} d ON d.id = r.deprecation_id "
+        f"FROM ({recent}) r JOIN {T['retirement']} d ON d.id = r.retirement_id "
         f"{_keyed_entry_join()} "
         f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' {_followed_join()} "
         f"WHERE d.published = %s AND (d.shutdown_on IS NULL OR d.shutdown_on >= %s) "
@@ -388,7 +388,7 @@ def _changes_select(today: date, now: datetime) -> tuple[str, list]:
         f"AND (r.changed_at > s.confirmed_at OR (r.created_at > s.confirmed_at "
         f"AND fl.subscriber_id IS NOT NULL)) "
         f"AND NOT EXISTS (SELECT 1 FROM {T['mention']} x WHERE x.subscriber_id = s.id "
-        f"AND x.deprecation_id = d.id AND x.kind = 'change' AND x.revision >= r.revision) "
+        f"AND x.retirement_id = d.id AND x.kind = 'change' AND x.revision >= r.revision) "
         f"AND {_follows()}"
     )
     return sql, col_params + [_moment(since), True, _date(today)]
@@ -410,11 +410,11 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
         f"{_not_recorded(DIGEST_RECORDED.format(period.toordinal()), counting)}"
         # One EXISTS per subscriber that stops at the first entry: the rule per pair is
         # cheaper here than making the joined arrays (``_follows``) for every subscriber.
-        f"AND (EXISTS (SELECT 1 FROM {T['deprecation']} d {ENTRY_JOIN} "
+        f"AND (EXISTS (SELECT 1 FROM {T['retirement']} d {ENTRY_JOIN} "
         f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
         f"AND d.shutdown_on >= %s AND d.shutdown_on <= %s AND {follows_sql()}) "
-        f"OR EXISTS (SELECT 1 FROM {T['change']} c JOIN {T['deprecation']} d "
-        f"ON d.id = c.deprecation_id {ENTRY_JOIN} "
+        f"OR EXISTS (SELECT 1 FROM {T['change']} c JOIN {T['retirement']} d "
+        f"ON d.id = c.retirement_id {ENTRY_JOIN} "
         f"WHERE d.published = %s AND c.changed_at > %s AND c.changed_at > s.confirmed_at "
         f"AND ({_notable()} OR {NEW_SQL}) AND {follows_sql()}))"
     )
@@ -496,7 +496,7 @@ def group(cursor, today: date, *, now: datetime) -> int:
         f"FROM {FOUND} f JOIN {NUMBERED} g ON g.subscriber_id = f.subscriber_id "
         f"AND g.kind = f.kind JOIN {T['delivery']} x ON x.subscriber_id = g.subscriber_id "
         f"AND x.kind = g.kind AND x.revision = g.revision "
-        f"ORDER BY f.subscriber_id, f.deprecation_id")
+        f"ORDER BY f.subscriber_id, f.retirement_id")
     for table in (FOUND, NUMBERED):
         cursor.execute(f"DROP TABLE {table}")
     return made
@@ -559,7 +559,7 @@ def due_rows(today: date, *, now: datetime | None = None, replay: bool | None = 
             cursor.execute(
                 f"SELECT sub.email, due.kind, off.identifier, due.lead_days FROM ({sql}) due "
                 f"JOIN {T['subscriber']} sub ON sub.id = due.subscriber_id "
-                f"JOIN {T['deprecation']} dep ON dep.id = due.deprecation_id "
+                f"JOIN {T['retirement']} dep ON dep.id = due.retirement_id "
                 f"JOIN {T['offering']} off ON off.id = dep.offering_id "
                 f"ORDER BY sub.email, off.identifier LIMIT %s", params + [limit])
             rows += cursor.fetchall()

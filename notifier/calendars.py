@@ -1,6 +1,6 @@
 """iCalendar feeds of the catalogue: which entries a feed holds, its bytes, and serving them.
 
-The public feed (``notifier.feeds``) and the private feeds of subscriptions both go through
+The public feed (``notifier.ical_views``) and the private feeds of subscriptions both go through
 ``serve``: it renders a feed once per (filter, catalogue version, day), keeps the bytes in
 Django's cache, and answers polls with 304 when the client already has them. Rendering takes
 its date as ``today=`` and never reads the clock, so the same catalogue gives the same bytes
@@ -28,7 +28,7 @@ from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from depcal import limits
 from deprecations import clock, queries, status
-from deprecations.models import Deprecation, Vendor
+from deprecations.models import Retirement, Vendor
 
 PRODID = "-//depcal//deprecation calendar//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -121,11 +121,11 @@ def _split(query, name: str) -> list[str]:
 
 # Which entries, and what each event says.
 
-def feed_entries(feed_filter: FeedFilter, *, today: date) -> QuerySet[Deprecation]:
+def feed_retirements(feed_filter: FeedFilter, *, today: date) -> QuerySet[Retirement]:
     """Published entries with a shutdown date that the filter selects, in a stable order.
     Withdrawn ones stay (as cancelled events). Three queries, whatever the size."""
-    qs = queries.filter_entries(
-        queries.public_entries().filter(shutdown_on__isnull=False),
+    qs = queries.filter_retirements(
+        queries.public_retirements().filter(shutdown_on__isnull=False),
         vendors=feed_filter.vendors, models=feed_filter.models,
     )
     if feed_filter.upcoming:
@@ -134,26 +134,26 @@ def feed_entries(feed_filter: FeedFilter, *, today: date) -> QuerySet[Deprecatio
         "shutdown_on", "offering__vendor__slug", "offering__identifier", "pk")
 
 
-def event_summary(entry: Deprecation) -> str:
+def event_summary(entry: Retirement) -> str:
     """``gpt-4o shutdown (OpenAI)``; on a tentative date, which is only the earliest possible
     day, ``gemini-2.0-flash shutdown, not before this day (Google Gemini API)``."""
     what = "shutdown, not before this day" if entry.shutdown_tentative else "shutdown"
     return f"{entry.offering.identifier} {what} ({entry.offering.vendor.name})"
 
 
-def entry_url(entry: Deprecation) -> str:
+def retirement_url(entry: Retirement) -> str:
     return settings.SITE_URL + entry.get_absolute_url()
 
 
-def event_description(entry: Deprecation, *, page_url: str = "", today=None) -> str:
+def event_description(entry: Retirement, *, page_url: str = "", today=None) -> str:
     """Plain text: the date, the replacement, the other dates, the sources, the page."""
     lines = []
-    if entry.status == Deprecation.Status.WITHDRAWN:
+    if entry.status == Retirement.Status.WITHDRAWN:
         lines.append("Withdrawn: the vendor called this retirement off.")
-    elif today and status.of(entry, today) == Deprecation.Status.DUE:
+    elif today and status.of(entry, today) == Retirement.Status.DUE:
         lines.append("May shut down any day: the earliest possible date has passed.")
     shutdown = entry.shutdown_on.isoformat()
-    if entry.shutdown_precision == Deprecation.Precision.MONTH:
+    if entry.shutdown_precision == Retirement.Precision.MONTH:
         shutdown = f"{entry.shutdown_on:%B %Y} {MONTH_ONLY}"
     if entry.shutdown_tentative:
         shutdown = f"not before {shutdown} {TENTATIVE}"
@@ -172,11 +172,11 @@ def event_description(entry: Deprecation, *, page_url: str = "", today=None) -> 
     if citations:
         lines.append("Sources:")
         lines += [f"- {c.title}: {c.url}" if c.title else f"- {c.url}" for c in citations]
-    lines.append(f"Details: {page_url or entry_url(entry)}")
+    lines.append(f"Details: {page_url or retirement_url(entry)}")
     return "\n".join(lines)
 
 
-def alarm_text(entry: Deprecation, days: int) -> str:
+def alarm_text(entry: Retirement, days: int) -> str:
     """What a reminder says; a tentative date is never counted down as the shutdown."""
     when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
     if entry.shutdown_tentative:
@@ -194,10 +194,10 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _event(entry: Deprecation, *, alarms: tuple[int, ...], today: date) -> Event:
-    withdrawn = entry.status == Deprecation.Status.WITHDRAWN
+def _event(entry: Retirement, *, alarms: tuple[int, ...], today: date) -> Event:
+    withdrawn = entry.status == Retirement.Status.WITHDRAWN
     stamp = _utc(entry.updated_at)
-    page_url = entry_url(entry)
+    page_url = retirement_url(entry)
     event = Event()
     event.add("uid", entry.uid)
     event.add("dtstamp", stamp)  # the entry's last change, so unchanged bytes stay unchanged
@@ -251,7 +251,7 @@ def render(feed_filter: FeedFilter, *, today: date, name: str, description: str,
     ``upcoming`` leaves out, and leaves reminders off past events.
     """
     cal = _calendar(name=name, description=description, url=url)
-    for entry in feed_entries(feed_filter, today=today):
+    for entry in feed_retirements(feed_filter, today=today):
         cal.add_component(_event(entry, alarms=feed_filter.alarms, today=today))
     return cal.to_ical()
 
@@ -295,7 +295,7 @@ class RenderedFeed:
 def _last_modified(feed_filter: FeedFilter, today: date) -> int:
     """The newest change of any entry; for feeds that depend on the date, at least the start
     of today (capped at now), since a day passing changes them without any entry changing."""
-    newest = Deprecation.objects.aggregate(at=Max("updated_at"))["at"]
+    newest = Retirement.objects.aggregate(at=Max("updated_at"))["at"]
     moments = [newest] if newest else []
     if feed_filter.upcoming or feed_filter.alarms or not moments:
         start_of_day = timezone.make_aware(datetime.combine(today, time.min))

@@ -35,7 +35,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from deprecations import status
-from deprecations.models import Change, Deprecation, Vendor
+from deprecations.models import Change, Retirement, Vendor
 from notifier import alerts, tokens
 from notifier.models import Channel, Delivery, Mention, Subscriber
 from notifier.outbox import mail_domain, message_id
@@ -101,15 +101,15 @@ def when(day, *, tentative: bool = False, month: bool = False, long: bool = Fals
     return gettext("on %(date)s") % {"date": text} if long else text
 
 
-def entry_view(entry: Deprecation, today) -> Deprecation:
+def retirement_view(entry: Retirement, today) -> Retirement:
     """The entry with what the templates show: its address, its date in words, every
     replacement, and the days left (None when the date is tentative: never counted down)."""
-    month = entry.shutdown_precision == Deprecation.Precision.MONTH
+    month = entry.shutdown_precision == Retirement.Precision.MONTH
     entry.days = None if entry.shutdown_tentative else entry.days_left(today)
     entry.when = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month)
     entry.when_long = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month,
                            long=True)
-    if status.of(entry, today) == Deprecation.Status.DUE:  # never "not before" a past day
+    if status.of(entry, today) == Retirement.Status.DUE:  # never "not before" a past day
         entry.when = entry.when_long = gettext(
             "may shut down any day (the earliest possible date was %(date)s)") % {
             "date": date_format(entry.shutdown_on, "F Y" if month else "j F Y")}
@@ -122,11 +122,11 @@ def change_view(change: Change, today) -> Change:
     """A history row with its own recorded dates in words (not the entry's current ones)."""
     change.old_when = when(change.old_date, tentative=change.old_tentative)
     change.new_when = when(change.new_date, tentative=change.new_tentative)
-    entry_view(change.deprecation, today)
+    retirement_view(change.retirement, today)
     return change
 
 
-def by_shutdown(entries: list[Deprecation]) -> list[dict]:
+def by_shutdown(entries: list[Retirement]) -> list[dict]:
     """Entries grouped by shutdown date (and how it is given), soonest first."""
     key = lambda e: (e.shutdown_on, e.shutdown_precision, e.shutdown_tentative)  # noqa: E731
     ordered = sorted(entries, key=lambda e: (*key(e), e.offering.identifier))
@@ -164,8 +164,8 @@ def _welcome(row: Delivery, s: Subscriber) -> dict | None:
     names = dict(Vendor.objects.filter(slug__in=vendors).values_list("slug", "name"))
     return {
         "lead_times": [str(d) for d in s.lead_times],  # join needs strings in text
-        "entries": [entry_view(e, today) for e in alerts.followed_entries(s).exclude(
-            status=Deprecation.Status.WITHDRAWN).upcoming(today).filter(
+        "entries": [retirement_view(e, today) for e in alerts.followed_retirements(s).exclude(
+            status=Retirement.Status.WITHDRAWN).upcoming(today).filter(
             shutdown_on__lte=today + timedelta(days=horizon))],
         "vendors": [names.get(v, v) for v in vendors], "models": models,
     }
@@ -176,10 +176,10 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
     moved since is left out: the change email says so."""
     entries = []
     for mention in row.mentions.all():  # with their entries (``prepare``)
-        entry = mention.deprecation
+        entry = mention.retirement
         if alerts.alert_stands(mention):
             entry.lead_days = mention.lead_days
-            entries.append(entry_view(entry, row.as_of))
+            entries.append(retirement_view(entry, row.as_of))
     if not entries:
         return None
     groups = by_shutdown(entries)
@@ -196,7 +196,7 @@ def _changes(row: Delivery, s: Subscriber) -> dict | None:
     for m, changes in alerts.changes_told(row.mentions.all(), s):
         told = [change_view(c, row.as_of) for c in changes]
         if told:
-            items.append({"entry": entry_view(m.deprecation, row.as_of), "changes": told,
+            items.append({"entry": retirement_view(m.retirement, row.as_of), "changes": told,
                           "latest": told[-1]})
     if not items:
         return None
@@ -211,12 +211,12 @@ def _digest(row: Delivery, s: Subscriber) -> dict | None:
     previous = (Delivery.objects.filter(subscriber=s, kind=row.kind, id__lt=row.pk)
                 .order_by("-id").values_list("created_at", flat=True).first())
     since = previous or s.confirmed_at
-    mine = alerts.followed_entries(s)
-    entries = [entry_view(e, today) for e in mine.exclude(
-        status=Deprecation.Status.WITHDRAWN).upcoming(today).filter(
+    mine = alerts.followed_retirements(s)
+    entries = [retirement_view(e, today) for e in mine.exclude(
+        status=Retirement.Status.WITHDRAWN).upcoming(today).filter(
         shutdown_on__lte=today + timedelta(days=DIGEST_DAYS))]
     changes = alerts.told_changes(Change.objects.filter(
-        deprecation__in=mine.values("pk"), changed_at__gt=since,
+        retirement__in=mine.values("pk"), changed_at__gt=since,
         changed_at__lte=row.created_at))
     for change in changes:
         change_view(change, today)
@@ -261,7 +261,7 @@ KINDS: dict[str, Kind] = {
 def prepare(rows: list[Delivery]) -> None:
     """Load the mentions of a batch's rows, with their entries, in one query."""
     prefetch_related_objects(rows, Prefetch(
-        "mentions", queryset=Mention.objects.select_related("deprecation__offering__vendor")))
+        "mentions", queryset=Mention.objects.select_related("retirement__offering__vendor")))
 
 
 def context_for(row: Delivery) -> dict | None:

@@ -120,7 +120,7 @@ class Subscriber(models.Model):
 
 
 class Follow(models.Model):
-    """A vendor or a model a subscriber follows (same matching as ``queries.filter_entries``:
+    """A vendor or a model a subscriber follows (same matching as ``queries.filter_retirements``:
     vendors by slug; models by identifier, alias or family prefix; vendors AND models)."""
 
     class Kind(models.TextChoices):
@@ -238,8 +238,8 @@ class Mention(models.Model):
     # are withdrawn, not deleted; and deleting either deletes its mentions (Django's cascade).
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
                                    related_name="mentions", db_index=False, db_constraint=False)
-    deprecation = models.ForeignKey("deprecations.Deprecation", on_delete=models.CASCADE,
-                                    related_name="+", db_index=False, db_constraint=False)
+    retirement = models.ForeignKey("deprecations.Retirement", on_delete=models.CASCADE,
+                                   related_name="+", db_index=False, db_constraint=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     lead_days = models.PositiveSmallIntegerField(default=0)
     shutdown_on = models.DateField(null=True, blank=True)
@@ -253,15 +253,15 @@ class Mention(models.Model):
         constraints = [
             # One lead-time alert per deadline, whatever else bumped the entry's revision.
             models.UniqueConstraint(
-                fields=["subscriber", "deprecation", "lead_days", "shutdown_on"],
+                fields=["subscriber", "retirement", "lead_days", "shutdown_on"],
                 condition=Q(kind="alert"), name="mention_alert_once_per_deadline"),
             models.UniqueConstraint(
-                fields=["subscriber", "deprecation", "revision"],
+                fields=["subscriber", "retirement", "revision"],
                 condition=Q(kind="change"), name="mention_change_once_per_revision"),
         ]
 
     def __str__(self):
-        return f"{self.kind} of {self.deprecation_id} to {self.subscriber_id}"
+        return f"{self.kind} of {self.retirement_id} to {self.subscriber_id}"
 
 
 class Channel(models.Model):

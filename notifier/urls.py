@@ -1,10 +1,10 @@
 from django.urls import path
 
-from notifier import feeds, views
+from notifier import ical_views, views
 
 app_name = "notifier"
 urlpatterns = [
-    path("calendar.ics", feeds.calendar_feed, name="calendar"),
+    path("calendar.ics", ical_views.calendar_feed, name="calendar"),
     path("calendar/<str:token>.ics", views.private_feed, name="private_feed"),
     path("subscribe/", views.subscribe, name="subscribe"),
     path("subscribe/sent/", views.subscribe_sent, name="subscribe_sent"),

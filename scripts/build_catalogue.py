@@ -54,14 +54,14 @@ def build(sources_dir: Path, *, scratch: Path, report: bool) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from deprecations import catalogue, clock
+    from deprecations import clock, shipped
     from deprecations.sources import build as steps
 
     call_command("migrate", verbosity=0)
     today = clock.today()
     vendors = json.loads((DATA / "vendors.json").read_text(encoding="utf-8"))
-    catalogue.load({"vendors": vendors, "entries": []}, today=today)
-    catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    shipped.load({"vendors": vendors, "entries": []}, today=today)
+    shipped.load_sources(shipped.read(shipped.SOURCES_PATH))
 
     log = steps.Report()
     documents = steps.stored_documents(sources_dir, log)
@@ -69,7 +69,7 @@ def build(sources_dir: Path, *, scratch: Path, report: bool) -> dict:
     peers = {d.source.slug: PEER_NOTE.format(retrieved=d.copied_on) for d in documents
              if d.source.authority == d.source.Authority.SECONDARY}
     steps.publish_reviewed(documents, today=today, peer_notes=peers, report=log)
-    steps.apply_corrections(catalogue.read(DATA / "corrections.json"), report=log)
+    steps.apply_corrections(shipped.read(DATA / "corrections.json"), report=log)
     if report:
         for title, lines in (("read", log.read), ("skipped", log.skipped),
                              ("published after review", log.published),
@@ -78,7 +78,7 @@ def build(sources_dir: Path, *, scratch: Path, report: bool) -> dict:
                   file=sys.stderr)
     read = [{"source": d.source.slug, "url": d.url, "copied_on": d.copied_on.isoformat()}
             for d in documents]
-    return catalogue.dump(as_of=max(d.copied_on for d in documents), vendors=vendors,
+    return shipped.dump(as_of=max(d.copied_on for d in documents), vendors=vendors,
                           documents=read)
 
 

@@ -17,7 +17,7 @@ from deprecations.api.views import ENTRY_ORDER
 
 
 def catalogue_document(*, today: date) -> dict:
-    entries = queries.public_entries().order_by(*ENTRY_ORDER)
+    entries = queries.public_retirements().order_by(*ENTRY_ORDER)
     results = RetirementSerializer(entries, many=True, context={"today": today}).data
     return {
         "count": len(results),

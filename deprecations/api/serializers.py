@@ -15,7 +15,7 @@ from rest_framework import serializers
 from depcal.querytext import usable
 from deprecations import status
 from deprecations.ambiguity import ambiguous_names
-from deprecations.models import Change, Citation, Deprecation, Offering, Vendor
+from deprecations.models import Change, Citation, Offering, Retirement, Vendor
 
 MAX_PAGE_SIZE = 500
 MAX_VALUES = 20  # values of one repeatable filter, as on the feeds (more is a 400)
@@ -88,7 +88,7 @@ class RetirementSerializer(serializers.ModelSerializer):
     api_url = serializers.SerializerMethodField()
 
     class Meta:
-        model = Deprecation
+        model = Retirement
         fields = [
             "id", "uid", "vendor", "identifier", "display_name", "kind", "aliases",
             "ambiguous_names", "status", "announced_on", "deprecated_on", "shutdown_on",
@@ -98,21 +98,21 @@ class RetirementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
-    def get_ambiguous_names(self, entry: Deprecation) -> dict[str, str]:
+    def get_ambiguous_names(self, entry: Retirement) -> dict[str, str]:
         offering = entry.offering
         return ambiguous_names([offering.identifier, *(a.name for a in offering.aliases.all())])
 
-    @extend_schema_field({"type": "string", "enum": Deprecation.Status.values})
-    def get_status(self, entry: Deprecation) -> str:
+    @extend_schema_field({"type": "string", "enum": Retirement.Status.values})
+    def get_status(self, entry: Retirement) -> str:
         return status.of(entry, self.context["today"])
 
-    def get_days_left(self, entry: Deprecation) -> int | None:
+    def get_days_left(self, entry: Retirement) -> int | None:
         return entry.days_left(self.context["today"])
 
-    def get_url(self, entry: Deprecation) -> str:
+    def get_url(self, entry: Retirement) -> str:
         return site_url(entry.get_absolute_url())
 
-    def get_api_url(self, entry: Deprecation) -> str:
+    def get_api_url(self, entry: Retirement) -> str:
         return site_url(reverse("deprecations:api:retirement", args=[entry.pk]))
 
 
@@ -157,7 +157,7 @@ class RetirementDetailSerializer(RetirementSerializer):
 class ChangeFeedSerializer(ChangeSerializer):
     """A change with the entry as it stands now, so a mirror applies it in one step."""
 
-    retirement = RetirementSerializer(source="deprecation", read_only=True)
+    retirement = RetirementSerializer(read_only=True)
 
     class Meta(ChangeSerializer.Meta):
         fields = [*ChangeSerializer.Meta.fields, "retirement"]
@@ -238,7 +238,7 @@ class RetirementFilters(serializers.Serializer):
     model = repeated_text(200, "Model identifier or alias, or a family prefix: gpt-4o also "
                                "matches gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
     status = serializers.ListField(
-        child=serializers.ChoiceField(choices=Deprecation.Status.choices), required=False,
+        child=serializers.ChoiceField(choices=Retirement.Status.choices), required=False,
         max_length=MAX_VALUES,
         help_text="scheduled, retired, due or withdrawn (repeatable).")
     upcoming = serializers.BooleanField(

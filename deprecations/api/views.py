@@ -28,7 +28,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from depcal.clientip import client_key
 from deprecations import clock, freshness, queries, status
 from deprecations.api import serializers as s
-from deprecations.models import Deprecation, Vendor
+from deprecations.models import Retirement, Vendor
 
 DEFAULT_PAGE_SIZE = 50
 # Undated entries last on every database; the id breaks ties so pages never overlap.
@@ -210,7 +210,7 @@ class VendorList(ReadOnlyMixin, generics.ListAPIView):
     def get_queryset(self):
         # ordered here: Django leaves Meta.ordering out of a query that aggregates
         return Vendor.objects.annotate(retirement_count=Count(
-            "offerings__deprecation", filter=Q(offerings__deprecation__published=True))
+            "offerings__retirement", filter=Q(offerings__retirement__published=True))
         ).order_by("name")
 
     @extend_schema(operation_id="vendors_list", responses={200: s.VendorSerializer(many=True),
@@ -239,7 +239,7 @@ class RetirementList(ReadOnlyMixin, generics.ListAPIView):
 
 
 def filtered_retirements(filters: dict, today):
-    qs = queries.filter_entries(queries.public_entries(), vendors=filters.get("vendor", ()),
+    qs = queries.filter_retirements(queries.public_retirements(), vendors=filters.get("vendor", ()),
                                 models=filters.get("model", ()), search=filters.get("q", ""))
     if filters.get("status"):
         wanted = Q()
@@ -247,7 +247,7 @@ def filtered_retirements(filters: dict, today):
             wanted |= status.rule(value, today)
         qs = qs.filter(wanted)
     if filters.get("upcoming") is True:
-        qs = qs.exclude(status=Deprecation.Status.WITHDRAWN).upcoming(today)
+        qs = qs.exclude(status=Retirement.Status.WITHDRAWN).upcoming(today)
     elif filters.get("upcoming") is False:
         qs = qs.past(today)
     if filters.get("shutdown_before"):
@@ -262,7 +262,7 @@ class RetirementDetail(ReadOnlyMixin, generics.RetrieveAPIView):
 
     renderer_classes = [JSONRenderer]
     serializer_class = s.RetirementDetailSerializer
-    queryset = queries.public_entries().prefetch_related("citations", "changes")
+    queryset = queries.public_retirements().prefetch_related("citations", "changes")
 
     def get_object(self):
         pk = self.kwargs["pk"]
@@ -299,7 +299,7 @@ class ChangeList(ReadOnlyMixin, generics.ListAPIView):
         filters = _validated(s.ChangeFilters, self.request)
         qs = (queries.public_changes(vendors=filters.get("vendor", ()),
                                      models=filters.get("model", ()))
-              .prefetch_related("deprecation__offering__aliases")
+              .prefetch_related("retirement__offering__aliases")
               .order_by("recorded_at", "pk"))
         if filters.get("since"):
             qs = qs.filter(recorded_at__gt=filters["since"])

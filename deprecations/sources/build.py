@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from deprecations import changes
-from deprecations.models import Deprecation, Notice, Source
+from deprecations.models import Notice, Retirement, Source
 from deprecations.sources import collect, reconcile
 
 DATED_NAME = re.compile(r"_(\d{4}-\d{2}-\d{2})\.")
@@ -97,7 +97,7 @@ def publish_reviewed(documents: list[Document], *, today: date, peer_notes: dict
     ``peer_notes`` maps a peer source's slug to the note its entries carry.
     """
     covered = {d.source.vendor.slug for d in documents if d.source.vendor}
-    pending = (Notice.objects.filter(review=Notice.Review.PENDING, deprecation__isnull=True)
+    pending = (Notice.objects.filter(review=Notice.Review.PENDING, retirement__isnull=True)
                .select_related("source__vendor").order_by("source__slug", "identifier", "pk"))
     for notice in pending:
         label = f"{notice.source.slug}: {notice.vendor_name}/{notice.identifier}"
@@ -121,7 +121,7 @@ def _why_not(notice: Notice, covered: set[str]) -> str:
     vendor = notice.source.vendor or reconcile.find_vendor(notice.vendor_name)
     if vendor is None:
         return "no such platform"
-    if reconcile.find_entry(vendor, notice.identifier):
+    if reconcile.find_retirement(vendor, notice.identifier):
         return "already published from another notice"
     if notice.source.authority == Source.Authority.SECONDARY:
         return ("a vendor document covers this platform" if vendor.slug in covered
@@ -129,7 +129,7 @@ def _why_not(notice: Notice, covered: set[str]) -> str:
     return ""
 
 
-def _cite_the_peer(entry: Deprecation, notice: Notice, peer_notes: dict[str, str]) -> None:
+def _cite_the_peer(entry: Retirement, notice: Notice, peer_notes: dict[str, str]) -> None:
     """An entry from a peer says so: in its notes, and in its citations (the platform's page
     as the peer recorded it, and the peer itself)."""
     peer = notice.source
@@ -190,7 +190,7 @@ def apply_corrections(corrections: list[dict], *, report: Report) -> None:
     """
     for fix in corrections:
         vendor = reconcile.find_vendor(fix["vendor"])
-        entry = reconcile.find_entry(vendor, fix["identifier"]) if vendor else None
+        entry = reconcile.find_retirement(vendor, fix["identifier"]) if vendor else None
         if entry is None:
             raise ValueError(f"a correction for an entry that is not there: {fix['vendor']}/"
                              f"{fix['identifier']}")

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deprecations import changes
-from deprecations.models import Alias, Deprecation, Notice, Offering, Source, Vendor
+from deprecations.models import Alias, Notice, Offering, Retirement, Source, Vendor
 from deprecations.sources.parsers.text import vendor_slug
 from deprecations.sources.records import Record
 from deprecations.weburl import is_web_url
@@ -112,10 +112,10 @@ def _notice(source: Source, record: Record, now) -> tuple[Notice, bool]:
 def _apply(source, record, *, today, now, counts):
     notice, created = _notice(source, record, now)
     if not created:
-        if notice.review == Notice.Review.APPLIED and notice.deprecation_id:
+        if notice.review == Notice.Review.APPLIED and notice.retirement_id:
             # Seen before, but the entry may have moved since (the vendor went A -> B -> A):
             # the notice's facts must stand again. Agreeing dates change nothing.
-            _update_entry(source, notice.deprecation, notice, counts=counts)
+            _update_retirement(source, notice.retirement, notice, counts=counts)
         else:
             counts.unchanged += 1
         return
@@ -124,22 +124,22 @@ def _apply(source, record, *, today, now, counts):
         _flag(notice, f"unknown vendor {record.vendor!r}: add it, then approve", counts,
               review=Notice.Review.PENDING)
         return
-    entry = find_entry(vendor, record.model)
+    entry = find_retirement(vendor, record.model)
     try:
         with transaction.atomic():
             if entry is None:
-                _new_entry(source, vendor, record, notice, today=today, counts=counts)
+                _new_retirement(source, vendor, record, notice, today=today, counts=counts)
             else:
-                _update_entry(source, entry, notice, counts=counts)
+                _update_retirement(source, entry, notice, counts=counts)
     except ValidationError as exc:  # e.g. a shutdown before the announcement: a person decides
-        notice.deprecation = entry
+        notice.retirement = entry
         _flag(notice, "cannot apply: " + "; ".join(exc.messages), counts)
         return
     if notice.review == Notice.Review.APPLIED and record.extra.get("aliases"):
-        changes.add_aliases(notice.deprecation.offering, record.extra["aliases"])
+        changes.add_aliases(notice.retirement.offering, record.extra["aliases"])
 
 
-def _new_entry(source, vendor, record, notice, *, today, counts):
+def _new_retirement(source, vendor, record, notice, *, today, counts):
     if record.shutdown is None and record.deprecated is None:
         _flag(notice, "no deprecation or shutdown date: nothing to publish yet", counts,
               review=Notice.Review.PENDING)
@@ -156,7 +156,7 @@ def _new_entry(source, vendor, record, notice, *, today, counts):
 
 def create_from_notice(notice: Notice, vendor: Vendor, *, today: date, via: str, by=None):
     """Publish a notice as a new entry (the reconciler for vendor pages; the admin's approve)."""
-    entry = changes.create_entry(
+    entry = changes.create_retirement(
         vendor, notice.identifier, kind=_kind(notice.kind), display_name=notice.display_name,
         announced_on=notice.announced_on, deprecated_on=notice.deprecated_on,
         shutdown_on=notice.shutdown_on, shutdown_precision=notice.shutdown_precision,
@@ -168,7 +168,7 @@ def create_from_notice(notice: Notice, vendor: Vendor, *, today: date, via: str,
     return entry
 
 
-def _update_entry(source, entry, notice, *, counts):
+def _update_retirement(source, entry, notice, *, counts):
     wanted = {f: getattr(notice, f) for f in DATES if getattr(notice, f) is not None}
     differs = {f: d for f, d in wanted.items() if getattr(entry, f) != d}
     if "shutdown_on" in wanted and notice.shutdown_tentative != entry.shutdown_tentative:
@@ -183,7 +183,7 @@ def _update_entry(source, entry, notice, *, counts):
             f"a {source.get_authority_display()} does not move dates by itself")
         said = ", ".join(f"{DATES[f]} {d} (catalogue: {getattr(entry, f) or '—'})"
                          for f, d in differs.items())
-        notice.deprecation = entry
+        notice.retirement = entry
         _flag(notice, f"{source.name} says {said}; {why}", counts)
         return
     changes.move_dates(entry, differs, via=f"source:{source.slug}",
@@ -195,12 +195,12 @@ def _update_entry(source, entry, notice, *, counts):
     counts.changed += 1
 
 
-def approve(notice: Notice, *, today: date, by=None) -> Deprecation:
+def approve(notice: Notice, *, today: date, by=None) -> Retirement:
     """The admin's approve: publish a pending notice, or apply a flagged one's dates."""
-    entry = notice.deprecation
+    entry = notice.retirement
     vendor = notice.source.vendor or find_vendor(notice.vendor_name)
     if entry is None and vendor is not None:
-        entry = find_entry(vendor, notice.identifier)
+        entry = find_retirement(vendor, notice.identifier)
     via = f"review of source:{notice.source.slug}"
     if entry is None:
         if vendor is None:
@@ -219,7 +219,7 @@ def approve(notice: Notice, *, today: date, by=None) -> Deprecation:
     return entry
 
 
-def merge(notice: Notice, entry: Deprecation, *, by=None) -> None:
+def merge(notice: Notice, entry: Retirement, *, by=None) -> None:
     """The notice names an existing entry differently: keep its name as an alias, cite it."""
     changes.add_aliases(entry.offering, [notice.identifier])
     changes.add_citation(entry, **_citation(notice))
@@ -247,7 +247,7 @@ def find_vendor(name: str) -> Vendor | None:
             or Vendor.objects.filter(name__iexact=name.strip()).first())
 
 
-def find_entry(vendor: Vendor, identifier: str) -> Deprecation | None:
+def find_retirement(vendor: Vendor, identifier: str) -> Retirement | None:
     """The entry for an identifier, alias or display name at this vendor, if any.
 
     Bedrock's lifecycle page names models ("Claude 3 Opus") where the catalogue keys them by
@@ -258,21 +258,21 @@ def find_entry(vendor: Vendor, identifier: str) -> Deprecation | None:
                 or at_vendor.filter(pk__in=Alias.objects.filter(
                     offering__vendor=vendor, name=identifier).values("offering")).first()
                 or at_vendor.filter(display_name__iexact=identifier).first())
-    return getattr(offering, "deprecation", None) if offering else None
+    return getattr(offering, "retirement", None) if offering else None
 
 
 def _flag(notice, note, counts, *, review=Notice.Review.CONFLICT):
     notice.review = review
     notice.review_note = note
-    notice.save(update_fields=["review", "review_note", "deprecation"])
+    notice.save(update_fields=["review", "review_note", "retirement"])
     counts.flagged += 1
     counts.notes.append(f"{notice.identifier}: {note}")
 
 
 def _link(notice, entry, review):
-    notice.deprecation = entry
+    notice.retirement = entry
     notice.review = review
-    notice.save(update_fields=["deprecation", "review"])
+    notice.save(update_fields=["retirement", "review"])
 
 
 def _citation(notice: Notice) -> dict:

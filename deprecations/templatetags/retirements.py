@@ -14,7 +14,7 @@ def shutdown(entry, style: str = "") -> str:
     "not before", for sentences that say it otherwise."""
     if style == "bare":
         return display.day(entry.shutdown_on, month_only=entry.shutdown_precision == "month")
-    return display.entry_shutdown(entry, short=style == "short")
+    return display.retirement_shutdown(entry, short=style == "short")
 
 
 @register.filter

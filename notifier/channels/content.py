@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from deprecations.api.serializers import ChangeSerializer, RetirementSerializer
-from deprecations.models import Change, Deprecation
+from deprecations.models import Change, Retirement
 from notifier import alerts, compose
 from notifier.models import ChannelMessage, Mention
 
@@ -37,7 +37,7 @@ WHAT = {Change.Kind.CREATED: "new", Change.Kind.PUBLISHED: "new",
 @dataclass
 class Event:
     what: str  # lead_time_alert, new, moved, withdrawn, reinstated
-    entry: Deprecation
+    entry: Retirement
     lead_days: int | None = None
     change: Change | None = None
 
@@ -84,7 +84,7 @@ class Message:
                 return (gettext("depcal: test message"),
                         render_to_string("channels/test.txt").strip())
             for event in self.events:
-                compose.entry_view(event.entry, self.day)
+                compose.retirement_view(event.entry, self.day)
                 if event.change is not None:
                     compose.change_view(event.change, self.day)
             title = ngettext("depcal: %(count)d retirement to know about",
@@ -108,15 +108,15 @@ def for_row(row: ChannelMessage) -> Message | None:
     """The message of a ledger row, or None when nothing in it still stands."""
     subscriber = row.channel.subscriber
     mentions = list(Mention.objects.filter(pk__in=row.mentions.values("mention_id"))
-                    .select_related("deprecation__offering__vendor")
-                    .prefetch_related("deprecation__offering__aliases"))
-    events = [Event("lead_time_alert", m.deprecation, lead_days=m.lead_days) for m in mentions
+                    .select_related("retirement__offering__vendor")
+                    .prefetch_related("retirement__offering__aliases"))
+    events = [Event("lead_time_alert", m.retirement, lead_days=m.lead_days) for m in mentions
               if m.kind == Mention.Kind.ALERT and alerts.alert_stands(m)]
     changed = [m.pk for m in mentions if m.kind == Mention.Kind.CHANGE]
     if changed:
         for mention, changes in alerts.changes_told(Mention.objects.filter(pk__in=changed),
                                                     subscriber):
-            events += [Event(WHAT.get(c.kind, c.kind), mention.deprecation, change=c)
+            events += [Event(WHAT.get(c.kind, c.kind), mention.retirement, change=c)
                        for c in changes]
     if not events:
         return None

@@ -22,7 +22,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
-from deprecations import catalogue
+from deprecations import changes, shipped
+from deprecations.models import Retirement
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
@@ -76,7 +77,7 @@ def _site(live_server, settings, today: date):
     settings.SITE_URL = live_server.url  # links in mail and calendar feeds point here
     # (eager_tasks: mail is sent by the request that queues it)
     cache.clear()  # rate limits and rendered feeds of earlier tests
-    catalogue.load(catalogue.read(), today=today)
+    shipped.load(shipped.read(), today=today)
     return live_server
 
 
@@ -89,8 +90,13 @@ def site(live_server, transactional_db, settings, eager_tasks):
 
 @pytest.fixture
 def site_all_past(live_server, transactional_db, settings, eager_tasks):
-    """The live server with the shipped catalogue, on 1 June 2028 (all retired)."""
-    yield _site(live_server, settings, ALL_PAST)
+    """The live server with the shipped catalogue, on 1 June 2028, every shutdown past: the
+    dates the vendors gave as "not before" a day are made firm, as if confirmed (a passed
+    "not before" day is not a shutdown: the entry may still shut down any day)."""
+    server = _site(live_server, settings, ALL_PAST)
+    Retirement.objects.filter(shutdown_tentative=True).update(shutdown_tentative=False)
+    changes.refresh_statuses(today=ALL_PAST)
+    yield server
     cache.clear()
 
 

@@ -32,10 +32,10 @@ def scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def entry_path(identifier: str, vendor: str = "openai") -> str:
-    from deprecations.models import Deprecation
+def retirement_path(identifier: str, vendor: str = "openai") -> str:
+    from deprecations.models import Retirement
 
-    return Deprecation.objects.get(offering__identifier=identifier,
+    return Retirement.objects.get(offering__identifier=identifier,
                                    offering__vendor__slug=vendor).get_absolute_url()
 
 
@@ -74,7 +74,7 @@ def page_types(base: str, language: str = "en") -> dict[str, str]:
         "home matching nothing": base + "/?model=gpt-4oo",
         "archive": base + "/past/",
         "vendor": base + "/vendors/openai/",
-        "entry": base + entry_path("chatgpt-4o-latest"),
+        "entry": base + retirement_path("chatgpt-4o-latest"),
         "subscribe": base + "/subscribe/",
         "subscribe sent": base + "/subscribe/sent/",
         "confirm": base + pending["confirm"],

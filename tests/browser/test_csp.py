@@ -43,7 +43,7 @@ def test_the_admin_works_under_the_csp(site, page):
     page.locator("#id_password").fill(PASSWORD)
     page.locator("input[type=submit]").click()
     page.wait_for_url("**/admin/")
-    page.goto(site.url + "/admin/deprecations/deprecation/")
+    page.goto(site.url + "/admin/deprecations/retirement/")
     # actions.js: "select all" ticks every row and counts them
     page.locator("#action-toggle").check()
     expect(page.locator("input.action-select:checked").first).to_be_checked()

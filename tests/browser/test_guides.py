@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import axe_blocking, entry_path, subscriber_links
+from tests.browser.helpers import axe_blocking, retirement_path, subscriber_links
 
 # Every cell of every table: its text in the accessibility tree, whether its label shows,
 # and the column header at its place (the header row is not shown on a phone).
@@ -103,7 +103,7 @@ def test_a_missing_page_has_the_sites_navigation_and_a_search_that_works(site, o
 def test_timeline_marks_never_overlap_and_each_is_named(site, open_page):
     for viewport in (PHONE, DESKTOP):
         page = open_page(viewport)
-        for path in ("/", "/vendors/openai/", entry_path("chatgpt-4o-latest")):
+        for path in ("/", "/vendors/openai/", retirement_path("chatgpt-4o-latest")):
             page.goto(site.url + path)
             overlaps = page.evaluate("""() => [...document.querySelectorAll('g.tl-row')]
                 .flatMap(row => {
@@ -169,7 +169,7 @@ def test_french_pages_cells_and_the_subscribers_own_pages(site, open_page):
 def test_today_is_never_cut_off_on_an_entry_timeline_in_french(site_all_past, open_page, width):
     page = open_page({"width": width, "height": 900}, locale="fr-FR")
     for identifier in ("chatgpt-4o-latest", "gpt-4-0314"):
-        page.goto(site_all_past.url + entry_path(identifier))
+        page.goto(site_all_past.url + retirement_path(identifier))
         label = page.locator("text.tl-today-label")
         expect(label).to_have_text("aujourd'hui")
         frame = page.locator("figure.timeline svg").bounding_box()

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import axe_blocking, entry_path, scroll_width
+from tests.browser.helpers import axe_blocking, retirement_path, scroll_width
 
 
 # textContent, not innerText: month tables off screen are not rendered (content-visibility),
@@ -48,7 +48,7 @@ def test_filter_by_vendor_then_search_on_the_home_page(site, page):
 def test_an_entry_page_shows_its_dates_and_replacement(site, page):
     page.goto(site.url + "/?q=chatgpt-4o-latest")
     page.locator("main table tbody th a", has_text="chatgpt-4o-latest").first.click()
-    page.wait_for_url(site.url + entry_path("chatgpt-4o-latest"))
+    page.wait_for_url(site.url + retirement_path("chatgpt-4o-latest"))
     expect(page.locator("h1")).to_have_text("chatgpt-4o-latest")
     expect(page).to_have_title("chatgpt-4o-latest (OpenAI) · AI model and API retirement calendar")
     facts = page.locator("dl.facts")
@@ -69,7 +69,7 @@ def test_the_calendar_links_subscribe_to_the_right_feed(site, page):
     cases = [("/", "/calendar.ics", "depcal: AI model and API retirements"),
              ("/vendors/openai/", "/calendar.ics?vendor=openai", "depcal: OpenAI retirements"),
              ("/?vendor=openai", "/calendar.ics?vendor=openai", "depcal: OpenAI retirements"),
-             (entry_path("chatgpt-4o-latest"),
+             (retirement_path("chatgpt-4o-latest"),
               "/calendar.ics?vendor=openai&model=chatgpt-4o-latest",
               "depcal: OpenAI / chatgpt-4o-latest retirements")]
     for path, feed_path, name in cases:
@@ -104,7 +104,7 @@ def test_the_site_works_when_every_shutdown_is_past(site_all_past, open_page):
         assert "DeepSeek-V4-Flash" in _identifiers(page)  # recently retired (Azure)
         assert scroll_width(page) <= PHONE["width"]
         assert axe_blocking(page) == []
-        page.goto(site_all_past.url + entry_path("DeepSeek-V4-Flash", "azure"))
+        page.goto(site_all_past.url + retirement_path("DeepSeek-V4-Flash", "azure"))
         expect(page.locator(".verdict")).to_have_text("Shut down 102 days ago")
         assert scroll_width(page) <= PHONE["width"]
         assert axe_blocking(page) == []

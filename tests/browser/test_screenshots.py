@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, ROOT, SCREENSHOTS
-from tests.browser.helpers import entry_path
+from tests.browser.helpers import retirement_path
 
 DOCS = ROOT / "docs" / "screenshots"
 FOR_THE_README = {"home-1280-light.png", "entry-390-dark.png"}
@@ -20,7 +20,7 @@ MIN_TEXT_PX = 11  # the smallest text of the timeline, in CSS pixels on screen
 
 def test_screenshots_of_home_and_an_entry(site, open_page):
     SCREENSHOTS.mkdir(exist_ok=True)
-    pages = {"home": "/", "entry": entry_path("chatgpt-4o-latest")}
+    pages = {"home": "/", "entry": retirement_path("chatgpt-4o-latest")}
     made = []
     for scheme in ("light", "dark"):
         for viewport in (PHONE, DESKTOP):
@@ -74,7 +74,7 @@ def test_the_timeline_stays_legible(site, open_page, width, locale):
     for path in ("/", "/vendors/openai/", "/vendors/aws-bedrock/", "/past/"):
         page.goto(site.url + path)
         assert page.evaluate(SPILLING_MONTHS) == [], f"{path} at {width}px"
-    for path in ("/", "/vendors/openai/", entry_path("chatgpt-4o-latest")):
+    for path in ("/", "/vendors/openai/", retirement_path("chatgpt-4o-latest")):
         page.goto(site.url + path)
         for svg in page.evaluate(TIMELINE_TEXT):
             small = [(text, round(px, 1)) for text, px in svg["sizes"] if px < MIN_TEXT_PX]

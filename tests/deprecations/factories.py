@@ -13,7 +13,7 @@ def vendor(slug="openai", name=None, **kw):
 
 def entry(identifier="chatgpt-4o-latest", *, vendor_slug="openai", shutdown=date(2026, 2, 17),
           announced=date(2025, 11, 18), replacements=("gpt-5.1-chat-latest",), **kw):
-    return changes.create_entry(
+    return changes.create_retirement(
         vendor(vendor_slug), identifier, shutdown_on=shutdown, announced_on=announced,
         replacements=list(replacements), via="test", **kw,
     )

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from deprecations.models import Change, Deprecation, Notice, Source
+from deprecations.models import Change, Notice, Retirement, Source
 from deprecations.sources import reconcile
 from deprecations.sources.parsers import registry
 from deprecations.sources.records import Record
@@ -33,7 +33,7 @@ def _form(entry, **overrides):
 
 def test_editing_a_date_in_the_admin_records_the_curator_and_marks_the_entry_curated(admin_client):
     e = factories.entry()
-    url = reverse("admin:deprecations_deprecation_change", args=[e.pk])
+    url = reverse("admin:deprecations_retirement_change", args=[e.pk])
     response = admin_client.post(url, _form(e, shutdown_on="2026-02-16", notes="press said 16th"))
     assert response.status_code == 302, response.content.decode()[:2000]
     e.refresh_from_db()
@@ -46,7 +46,7 @@ def test_editing_a_date_in_the_admin_records_the_curator_and_marks_the_entry_cur
 
 def test_an_invalid_date_in_the_admin_is_a_form_error_and_saves_nothing(admin_client):
     e = factories.entry()
-    url = reverse("admin:deprecations_deprecation_change", args=[e.pk])
+    url = reverse("admin:deprecations_retirement_change", args=[e.pk])
     response = admin_client.post(url, _form(e, shutdown_on="2020-01-01"))
     assert response.status_code == 200
     assert "cannot be before the announcement" in response.content.decode()
@@ -57,7 +57,7 @@ def test_an_invalid_date_in_the_admin_is_a_form_error_and_saves_nothing(admin_cl
 def test_admin_list_searches_aliases_and_filters_by_shutdown_month(admin_client):
     factories.entry(aliases=["chatgpt-4o"])
     factories.entry("gpt-4-0314", shutdown=date(2026, 3, 26), announced=None)
-    url = reverse("admin:deprecations_deprecation_changelist")
+    url = reverse("admin:deprecations_retirement_changelist")
     html = admin_client.get(url, {"q": "chatgpt-4o"}).content.decode()
     assert "chatgpt-4o-latest" in html and "gpt-4-0314" not in html
     html = admin_client.get(url, {"shutdown_month": "2026-03"}).content.decode()
@@ -68,16 +68,16 @@ def test_admin_list_searches_aliases_and_filters_by_shutdown_month(admin_client)
 
 def test_withdraw_action_goes_through_the_change_function(admin_client):
     e = factories.entry()
-    url = reverse("admin:deprecations_deprecation_changelist")
-    admin_client.post(url, {"action": "withdraw_entries", "_selected_action": [e.pk]})
+    url = reverse("admin:deprecations_retirement_changelist")
+    admin_client.post(url, {"action": "withdraw_retirements", "_selected_action": [e.pk]})
     e.refresh_from_db()
-    assert e.status == Deprecation.Status.WITHDRAWN
+    assert e.status == Retirement.Status.WITHDRAWN
     assert e.changes.filter(kind="withdrawn", changed_by__username="admin").exists()
 
 
 def test_history_is_read_only_in_the_admin(admin_client):
     e = factories.entry()
-    html = admin_client.get(reverse("admin:deprecations_deprecation_change",
+    html = admin_client.get(reverse("admin:deprecations_retirement_change",
                                     args=[e.pk])).content.decode()
     assert "history" in html.lower()
     assert 'name="changes-0-kind"' not in html  # shown, not editable
@@ -98,7 +98,7 @@ def test_the_admin_front_page_flags_unhealthy_sources_and_the_review_queue(admin
 
 def test_replacements_are_edited_one_per_line(admin_client):
     e = factories.entry()
-    url = reverse("admin:deprecations_deprecation_change", args=[e.pk])
+    url = reverse("admin:deprecations_retirement_change", args=[e.pk])
     html = admin_client.get(url).content.decode()
     assert '<textarea name="replacements" cols="40" rows="3"' in html
     assert ">\ngpt-5.1-chat-latest</textarea>" in html  # a line, not JSON
@@ -114,8 +114,8 @@ def test_publishing_writes_history_from_the_action_and_from_the_form(admin_clien
                              published=False)
     also_hidden = factories.entry("gpt-4-0613", shutdown=date(2026, 3, 26), announced=None,
                                   published=False)
-    url = reverse("admin:deprecations_deprecation_changelist")
-    response = admin_client.post(url, {"action": "publish_entries",
+    url = reverse("admin:deprecations_retirement_changelist")
+    response = admin_client.post(url, {"action": "publish_retirements",
                                        "_selected_action": [hidden.pk]}, follow=True)
     assert "1 published." in response.content.decode()
     hidden.refresh_from_db()
@@ -125,7 +125,7 @@ def test_publishing_writes_history_from_the_action_and_from_the_form(admin_clien
         date(2026, 3, 26), "admin", 2)
     # ticking the box in the entry's form goes the same way
     form = _form(also_hidden, replacements="")
-    admin_client.post(reverse("admin:deprecations_deprecation_change", args=[also_hidden.pk]),
+    admin_client.post(reverse("admin:deprecations_retirement_change", args=[also_hidden.pk]),
                       form)
     also_hidden.refresh_from_db()
     assert also_hidden.published and also_hidden.changes.filter(kind="published").count() == 1
@@ -184,7 +184,7 @@ def queue():
     (waiting, its entry chosen), and a date that disagrees with a curated entry."""
     factories.vendor("openai", "OpenAI")
     entry = factories.entry()
-    Deprecation.objects.filter(pk=entry.pk).update(curated=True)
+    Retirement.objects.filter(pk=entry.pk).update(curated=True)
     tracker = Source.objects.create(slug="tracker", name="A tracker", url="https://t.example/",
                                     authority=Source.Authority.SECONDARY)
     vendor_page = Source.objects.create(slug="openai-deprecations", name="OpenAI deprecations",
@@ -202,7 +202,7 @@ def queue():
                         today=today)
     new = Notice.objects.get(identifier="codex-mini-latest")
     other_name = Notice.objects.get(identifier="chatgpt-4o")
-    other_name.deprecation = entry
+    other_name.retirement = entry
     other_name.save()
     conflict = Notice.objects.get(identifier="chatgpt-4o-latest")
     assert new.review == other_name.review == "pending" and conflict.review == "conflict"
@@ -221,7 +221,7 @@ def test_the_review_list_has_buttons_per_waiting_row_and_says_what_each_state_is
     assert 'aria-label="Merge chatgpt-4o"' in html
     assert "<strong>waiting for review</strong>" in html
     assert "<strong>disagrees with the catalogue</strong>" in html
-    entry = reverse("admin:deprecations_deprecation_change", args=[queue["entry"].pk])
+    entry = reverse("admin:deprecations_retirement_change", args=[queue["entry"].pk])
     assert f'entry: <a href="{entry}">chatgpt-4o-latest</a>' in html
 
 
@@ -237,7 +237,7 @@ def test_a_rows_approve_button_publishes_says_so_and_goes_back_to_the_filtered_l
             in html)
     notice = Notice.objects.get(pk=queue["new"].pk)
     assert notice.review == "applied" and "review it" not in notice.review_note
-    entry = Deprecation.objects.get(offering__identifier="codex-mini-latest")
+    entry = Retirement.objects.get(offering__identifier="codex-mini-latest")
     assert entry.published and entry.changes.get().changed_by.username == "admin"
     page = admin_client.get(reverse("admin:deprecations_notice_changelist")).content.decode()
     row = page[page.index(">codex-mini-latest<"):]
@@ -253,7 +253,7 @@ def test_a_rows_button_on_a_notice_done_already_changes_nothing_and_says_why(
     response = admin_client.post(url, {"do": "approve"}, follow=True)
     assert ("Notice codex-mini-latest (OpenAI) was not changed: it is rejected already"
             in response.content.decode())
-    assert not Deprecation.objects.filter(offering__identifier="codex-mini-latest").exists()
+    assert not Retirement.objects.filter(offering__identifier="codex-mini-latest").exists()
     assert admin_client.get(url).status_code == 405
 
 
@@ -266,7 +266,7 @@ def test_the_notice_page_has_approve_reject_and_merge_buttons(admin_client, queu
     replacements = html[html.index("<label>Replacements:</label>"):]
     assert replacements[:replacements.index("</div>")].endswith(
         '<div class="readonly">gpt-5<br>')  # a list, not JSON
-    response = admin_client.post(url, {"deprecation": queue["entry"].pk, "review_note": "",
+    response = admin_client.post(url, {"retirement": queue["entry"].pk, "review_note": "",
                                        "_approve": "Approve"}, follow=True)
     html = response.content.decode()
     assert ("Notice chatgpt-4o-latest (OpenAI): approved by admin: its dates applied to the "
@@ -281,7 +281,7 @@ def test_the_notice_page_has_approve_reject_and_merge_buttons(admin_client, queu
 def test_merge_from_the_notice_page_uses_the_entry_chosen_in_its_form(admin_client, queue):
     new = queue["new"]
     url = reverse("admin:deprecations_notice_change", args=[new.pk])
-    response = admin_client.post(url, {"deprecation": queue["entry"].pk, "review_note": "",
+    response = admin_client.post(url, {"retirement": queue["entry"].pk, "review_note": "",
                                        "_merge": "Merge"}, follow=True)
     assert ("Notice codex-mini-latest (OpenAI): merged into chatgpt-4o-latest by admin."
             in response.content.decode())

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from deprecations import changes
-from deprecations.models import ENTRY_NAMESPACE, Deprecation
+from deprecations.models import ENTRY_NAMESPACE, Retirement
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_the_calendars_filters(client, history, query, expected):
 
 
 def test_an_entry_published_after_review_says_so(client, history):
-    waiting = Deprecation.objects.get(offering__identifier="o1-preview")
+    waiting = Retirement.objects.get(offering__identifier="o1-preview")
     changes.publish(waiting, via="admin", now=datetime(2025, 12, 2, tzinfo=UTC))
     titles = [e.title for e in feed(client).entries]
     assert [t for t in titles if t.startswith("o1-preview")] == [

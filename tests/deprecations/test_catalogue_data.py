@@ -242,7 +242,7 @@ def test_the_newest_copy_of_each_page_is_in_the_catalogue(by_key):
                 missing.append(key)
                 continue
             assert (e["shutdown"], e["tentative"]) == (r["shutdown"], r["tentative"]), key
-    # the rows the parsers do not take apart (tests/sources/test_documents_2026.py)
+    # the rows the parsers do not take apart (tests/deprecations/sources/test_documents_2026.py)
     assert sorted(missing) == sorted([
         ("openai", "self-serve fine-tuning"), ("openai", "local shell tool"),
         ("openai", "models fine-tuned with /v1/fine-tunes"),

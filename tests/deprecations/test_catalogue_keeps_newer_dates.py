@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from deprecations import catalogue
-from deprecations.models import Change, Deprecation, Notice, Source, Vendor
+from deprecations import shipped
+from deprecations.models import Change, Notice, Retirement, Source, Vendor
 from deprecations.sources import reconcile
 from deprecations.sources.records import Record
 
@@ -31,7 +31,7 @@ FILE = {
 
 
 def _entry(identifier="gpt-5-2025-08-07"):
-    return Deprecation.objects.get(offering__identifier=identifier)
+    return Retirement.objects.get(offering__identifier=identifier)
 
 
 def _file(**shutdowns):
@@ -53,10 +53,10 @@ def _record(shutdown, **kw):
 
 
 def test_a_date_a_collector_moved_survives_the_next_load():
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     reconcile.reconcile(_vendor_page(), [_record(date(2027, 1, 15))], today=TODAY)
     assert _entry().shutdown_on == date(2027, 1, 15)
-    report = catalogue.load(FILE, today=TODAY)
+    report = shipped.load(FILE, today=TODAY)
     assert _entry().shutdown_on == date(2027, 1, 15)
     assert report.kept_set_elsewhere == [
         "openai/gpt-5-2025-08-07: shutdown_on (set by source:openai-deprecations)"]
@@ -66,22 +66,22 @@ def test_a_date_a_collector_moved_survives_the_next_load():
 
 
 def test_a_tentative_qualifier_a_collector_set_survives_the_next_load():
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     reconcile.reconcile(_vendor_page(), [_record(date(2026, 12, 11), tentative=True)],
                         today=TODAY)
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     assert _entry().shutdown_tentative is True
 
 
 def test_a_date_approved_in_review_survives_the_next_load(admin_user):
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     tracker = Source.objects.create(slug="tracker", name="A tracker", url="https://t.example/",
                                     authority=Source.Authority.SECONDARY)
     reconcile.reconcile(tracker, [_record(date(2027, 2, 1))], today=TODAY)
     notice = Notice.objects.get(identifier="gpt-5-2025-08-07")
     assert _entry().shutdown_on == date(2026, 12, 11)  # a tracker waits for review
     reconcile.approve(notice, today=TODAY, by=admin_user)
-    report = catalogue.load(FILE, today=TODAY)
+    report = shipped.load(FILE, today=TODAY)
     assert _entry().shutdown_on == date(2027, 2, 1)
     assert report.kept_set_elsewhere == [
         f"openai/gpt-5-2025-08-07: shutdown_on (set by {admin_user.get_username()})"]
@@ -89,24 +89,24 @@ def test_a_date_approved_in_review_survives_the_next_load(admin_user):
 
 def test_a_date_a_curator_set_in_the_admin_survives_even_once_no_longer_marked_curated(
         admin_client):
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     e = _entry()
-    url = reverse("admin:deprecations_deprecation_change", args=[e.pk])
+    url = reverse("admin:deprecations_retirement_change", args=[e.pk])
     admin_client.post(url, {
         "offering": e.offering_id, "announced_on": "2026-06-11", "deprecated_on": "",
         "shutdown_on": "2026-12-18", "shutdown_precision": "day", "replacements": "gpt-5.6-sol",
         "notes": "", "published": "on", "citations-TOTAL_FORMS": 0,
         "citations-INITIAL_FORMS": 0, "changes-TOTAL_FORMS": 0, "changes-INITIAL_FORMS": 0})
     assert _entry().shutdown_on == date(2026, 12, 18)
-    Deprecation.objects.filter(pk=e.pk).update(curated=False)
-    catalogue.load(FILE, today=TODAY)
+    Retirement.objects.filter(pk=e.pk).update(curated=False)
+    shipped.load(FILE, today=TODAY)
     assert _entry().shutdown_on == date(2026, 12, 18)
 
 
 def test_a_newer_file_still_corrects_the_dates_it_set_itself():
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     reconcile.reconcile(_vendor_page(), [_record(date(2027, 1, 15))], today=TODAY)
-    report = catalogue.load(_file(o3="2027-01-08", gpt_5_2025_08_07="2026-12-12"), today=TODAY)
+    report = shipped.load(_file(o3="2027-01-08", gpt_5_2025_08_07="2026-12-12"), today=TODAY)
     assert _entry("o3").shutdown_on == date(2027, 1, 8)  # the file's own date: corrected
     assert _entry().shutdown_on == date(2027, 1, 15)  # the collector's: kept
     assert report.moved == 1
@@ -116,7 +116,7 @@ def test_a_newer_file_still_corrects_the_dates_it_set_itself():
 
 
 def test_the_command_says_which_dates_it_kept(capsys):
-    catalogue.load(FILE, today=TODAY)
+    shipped.load(FILE, today=TODAY)
     reconcile.reconcile(_vendor_page(), [_record(date(2027, 1, 15))], today=TODAY)
     call_command("load_catalogue", today=TODAY)
     out = capsys.readouterr().out

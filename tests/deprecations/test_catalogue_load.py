@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from deprecations import catalogue, changes
-from deprecations.models import Change, Deprecation, Source
+from deprecations import changes, shipped
+from deprecations.models import Change, Retirement, Source
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)
@@ -15,46 +15,46 @@ TODAY = date(2026, 11, 25)
 
 @pytest.fixture(scope="module")
 def data():
-    return catalogue.read()
+    return shipped.read()
 
 
 def test_the_shipped_catalogue_loads_with_chatgpt_4o_latest(data):
-    report = catalogue.load(data, today=TODAY)
+    report = shipped.load(data, today=TODAY)
     assert report.created == len(data["entries"]) > 150
-    e = Deprecation.objects.get(offering__identifier="chatgpt-4o-latest",
+    e = Retirement.objects.get(offering__identifier="chatgpt-4o-latest",
                                 offering__vendor__slug="openai")
     assert (e.shutdown_on, e.replacements, e.status) == (
         date(2026, 2, 17), ["gpt-5.1-chat-latest"], "retired")
     assert e.citations.exists()
-    vendors = set(Deprecation.objects.values_list("offering__vendor__slug", flat=True))
+    vendors = set(Retirement.objects.values_list("offering__vendor__slug", flat=True))
     assert {"openai", "anthropic", "google-gemini", "google-vertex", "aws-bedrock", "azure",
             "cohere"} <= vendors
 
 
 def test_loading_twice_changes_nothing(data):
-    catalogue.load(data, today=TODAY)
-    before = (Change.objects.count(), sorted(Deprecation.objects.values_list("pk", "revision")))
-    report = catalogue.load(data, today=TODAY)
+    shipped.load(data, today=TODAY)
+    before = (Change.objects.count(), sorted(Retirement.objects.values_list("pk", "revision")))
+    report = shipped.load(data, today=TODAY)
     assert (report.created, report.moved, report.unchanged) == (0, 0, len(data["entries"]))
     assert before == (Change.objects.count(),
-                      sorted(Deprecation.objects.values_list("pk", "revision")))
+                      sorted(Retirement.objects.values_list("pk", "revision")))
 
 
 def test_a_newer_file_moves_dates_with_history_but_a_curated_entry_wins(data):
-    catalogue.load(data, today=TODAY)
+    shipped.load(data, today=TODAY)
     newer = copy.deepcopy(data)
     by_id = {row["identifier"]: row for row in newer["entries"]}
     by_id["chatgpt-4o-latest"]["shutdown"] = "2026-03-17"
     by_id["gpt-4-0314"]["shutdown"] = "2026-04-26"
-    curated = Deprecation.objects.get(offering__identifier="gpt-4-0314")
+    curated = Retirement.objects.get(offering__identifier="gpt-4-0314")
     changes.move_date(curated, "deprecated_on", curated.deprecated_on, via="admin")
-    Deprecation.objects.filter(pk=curated.pk).update(curated=True)
-    report = catalogue.load(newer, today=TODAY)
+    Retirement.objects.filter(pk=curated.pk).update(curated=True)
+    report = shipped.load(newer, today=TODAY)
     assert report.moved == 1 and report.kept_curated == ["openai/gpt-4-0314"]
-    moved = Deprecation.objects.get(offering__identifier="chatgpt-4o-latest")
+    moved = Retirement.objects.get(offering__identifier="chatgpt-4o-latest")
     assert moved.shutdown_on == date(2026, 3, 17)
     assert moved.changes.filter(kind="moved", via="catalogue file").exists()
-    assert Deprecation.objects.get(pk=curated.pk).shutdown_on == date(2026, 3, 26)
+    assert Retirement.objects.get(pk=curated.pk).shutdown_on == date(2026, 3, 26)
 
 
 def test_the_command_loads_the_catalogue_and_the_sources_once(capsys):
@@ -63,13 +63,13 @@ def test_the_command_loads_the_catalogue_and_the_sources_once(capsys):
     out = capsys.readouterr().out
     assert "0 created, 0 updated" in out
     assert Source.objects.filter(slug="openai-deprecations").exists()
-    assert Source.objects.count() == len(catalogue.read(catalogue.SOURCES_PATH))
+    assert Source.objects.count() == len(shipped.read(shipped.SOURCES_PATH))
 
 
 def test_every_shipped_source_names_a_registered_parser_or_none():
     from deprecations.sources import parsers
 
-    for row in catalogue.read(catalogue.SOURCES_PATH):
+    for row in shipped.read(shipped.SOURCES_PATH):
         assert row["parser"] == "" or row["parser"] in parsers.names(), row["slug"]
 
 
@@ -80,13 +80,13 @@ SHIPPED_IN_2025 = {  # how the OpenAI source shipped before its page moved
 
 
 def _shipped(slug):
-    return next(r for r in catalogue.read(catalogue.SOURCES_PATH) if r["slug"] == slug)
+    return next(r for r in shipped.read(shipped.SOURCES_PATH) if r["slug"] == slug)
 
 
 def test_a_source_whose_page_moved_is_updated_not_kept_beside_the_new_one(data):
-    catalogue.load(data, today=TODAY)
+    shipped.load(data, today=TODAY)
     Source.objects.create(**SHIPPED_IN_2025, etag='"old"', last_row_count=78)
-    report = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    report = shipped.load_sources(shipped.read(shipped.SOURCES_PATH))
     source = Source.objects.get(slug="openai-deprecations")
     row = _shipped("openai-deprecations")
     assert (source.url, source.page_url, source.parser) == (row["url"], row["page_url"], "")
@@ -95,15 +95,15 @@ def test_a_source_whose_page_moved_is_updated_not_kept_beside_the_new_one(data):
     assert (source.etag, source.last_row_count) == ("", None)
     assert report.updated == 1 and report.kept_edited == []
     assert Source.objects.filter(url__contains="platform.openai.com").count() == 0
-    again = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    again = shipped.load_sources(shipped.read(shipped.SOURCES_PATH))
     assert (again.created, again.updated) == (0, 0)
 
 
 def test_what_an_admin_edited_is_kept_and_reported(data):
-    catalogue.load(data, today=TODAY)
+    shipped.load(data, today=TODAY)
     mirror = "https://mirror.example.org/openai-deprecations.md"
     Source.objects.create(**{**SHIPPED_IN_2025, "url": mirror})  # the admin's own choice
-    report = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+    report = shipped.load_sources(shipped.read(shipped.SOURCES_PATH))
     source = Source.objects.get(slug="openai-deprecations")
     assert source.url == mirror
     assert source.parser == ""  # the parser was still as shipped: it follows the file
@@ -119,8 +119,8 @@ def test_the_command_reports_kept_edits(data, capsys):
 
 
 def test_every_platform_has_a_source_with_a_public_url():
-    rows = catalogue.read(catalogue.SOURCES_PATH)
-    vendors = {v["slug"] for v in catalogue.read(catalogue.DATA_DIR / "vendors.json")}
+    rows = shipped.read(shipped.SOURCES_PATH)
+    vendors = {v["slug"] for v in shipped.read(shipped.DATA_DIR / "vendors.json")}
     assert {r["vendor"] for r in rows if r["vendor"]} == vendors
     assert len(vendors) == 20
     for row in rows:

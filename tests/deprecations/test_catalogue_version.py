@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from deprecations import changes, version
-from deprecations.models import Alias, Deprecation
+from deprecations.models import Alias, Retirement
 from tests.deprecations import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,7 @@ def test_every_kind_of_write_gives_a_new_version():
     seen.add(version.current())
     Alias.objects.create(offering=entry.offering, name="another-name")  # a save, not changes
     seen.add(version.current())
-    Deprecation.objects.filter(pk=entry.pk).update(notes="bulk")  # no signal for this one
+    Retirement.objects.filter(pk=entry.pk).update(notes="bulk")  # no signal for this one
     seen.add(version.current())
     Alias.objects.filter(name="another-name").delete()
     seen.add(version.current())
@@ -67,8 +67,8 @@ def test_a_change_in_another_process_is_seen_within_the_memo(settings):
     first = version.current(clock=lambda: 100.0)
     in_another_process(
         "from datetime import date\n"
-        "from deprecations import changes\nfrom deprecations.models import Deprecation\n"
-        f"changes.move_date(Deprecation.objects.get(pk={entry.pk}), 'shutdown_on', "
+        "from deprecations import changes\nfrom deprecations.models import Retirement\n"
+        f"changes.move_date(Retirement.objects.get(pk={entry.pk}), 'shutdown_on', "
         "date(2026, 4, 1), via='test')\n")
     assert version.current(clock=lambda: 101.9) == first  # kept for two seconds, no longer
     assert version.current(clock=lambda: 102.0) != first

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from deprecations import changes
-from deprecations.models import Change, Deprecation, Offering
+from deprecations.models import Change, Offering, Retirement
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def test_create_entry_records_creation_and_revision_1():
+def test_create_retirement_records_creation_and_revision_1():
     e = factories.entry(aliases=["chatgpt-4o"])
     assert e.revision == 1
     [c] = e.changes.all()
@@ -64,7 +64,7 @@ def test_a_shutdown_before_the_announcement_is_refused_and_nothing_is_saved():
 def test_the_database_itself_refuses_a_shutdown_before_the_announcement():
     e = factories.entry()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Deprecation.objects.filter(pk=e.pk).update(shutdown_on=date(2020, 1, 1))
+        Retirement.objects.filter(pk=e.pk).update(shutdown_on=date(2020, 1, 1))
 
 
 def test_an_identifier_is_unique_per_vendor_in_the_database():
@@ -88,10 +88,10 @@ def test_withdraw_and_reinstate_leave_history(today):
     assert changes.withdraw(e, via="test", note="vendor extended support")
     assert not changes.withdraw(e)
     e.refresh_from_db()
-    assert e.status == Deprecation.Status.WITHDRAWN and e.revision == 2
+    assert e.status == Retirement.Status.WITHDRAWN and e.revision == 2
     assert changes.reinstate(e, today=today)
     e.refresh_from_db()
-    assert e.status == Deprecation.Status.SCHEDULED
+    assert e.status == Retirement.Status.SCHEDULED
     assert [c.kind for c in e.changes.all()] == ["created", "withdrawn", "reinstated"]
 
 
@@ -101,7 +101,7 @@ def test_refresh_statuses_retires_past_entries_without_touching_withdrawn_ones()
     gone = factories.entry("withdrawn-model", shutdown=date(2026, 1, 1), announced=None)
     changes.withdraw(gone)
     assert changes.refresh_statuses(date(2026, 11, 25)) == 1
-    statuses = dict(Deprecation.objects.values_list("offering__identifier", "status"))
+    statuses = dict(Retirement.objects.values_list("offering__identifier", "status"))
     assert statuses == {"gpt-4-0314": "retired", "future-model": "scheduled",
                         "withdrawn-model": "withdrawn"}
     assert changes.refresh_statuses(date(2026, 11, 25)) == 0
@@ -116,7 +116,7 @@ def test_moving_a_retired_entry_into_the_future_makes_it_scheduled_again():
     changes.move_date(e, "shutdown_on", date(2027, 3, 26))
     changes.refresh_statuses(date(2026, 11, 25))
     e.refresh_from_db()
-    assert e.status == Deprecation.Status.SCHEDULED
+    assert e.status == Retirement.Status.SCHEDULED
 
 
 def test_a_tentative_shutdown_is_kept_and_its_qualifier_moves_with_history():

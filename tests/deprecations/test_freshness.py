@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.cache import cache
 
-from deprecations import catalogue
+from deprecations import shipped as catalogue
 from deprecations.freshness import freshness
 from deprecations.models import CatalogueLoad, Source
 from deprecations.sources import collect, parsers

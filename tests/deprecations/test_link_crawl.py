@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from icalendar import Calendar
 
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from tests.deprecations import factories
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def shipped(settings):
     settings.DEPCAL_API_RATE = None
     cache.clear()
     call_command("load_catalogue", today=date.fromisoformat(TODAY))
-    return list(Deprecation.objects.published().select_related("offering__vendor"))
+    return list(Retirement.objects.published().select_related("offering__vendor"))
 
 
 def fetch(client, target: str):

@@ -16,7 +16,7 @@ def _notice(source, entry, shutdown, review=Notice.Review.APPLIED):
     n = Notice.objects.count()
     return Notice.objects.create(
         source=source, fingerprint=f"f{n}", vendor_name="OpenAI",
-        identifier=entry.offering.identifier, shutdown_on=shutdown, deprecation=entry,
+        identifier=entry.offering.identifier, shutdown_on=shutdown, retirement=entry,
         review=review, first_seen_at=datetime(2026, 9, 1, tzinfo=UTC),
         last_seen_at=datetime(2026, 9, 1, tzinfo=UTC))
 

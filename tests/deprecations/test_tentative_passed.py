@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from deprecations import changes, status
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from notifier import alerts, calendars, compose
 from notifier.models import Delivery
 from tests.deprecations import factories
@@ -40,12 +40,12 @@ def test_one_function_decides_and_the_stored_status_follows_it():
     e = passed_not_before()
     firm = factories.entry(shutdown=date(2026, 2, 17), today=TODAY)
     assert (e.status, firm.status) == ("due", "retired")
-    Deprecation.objects.filter(pk=e.pk).update(status="retired")  # as stored before "due"
+    Retirement.objects.filter(pk=e.pk).update(status="retired")  # as stored before "due"
     assert changes.refresh_statuses(TODAY) == 1
-    assert Deprecation.objects.get(pk=e.pk).status == "due"
+    assert Retirement.objects.get(pk=e.pk).status == "due"
     changes.move_dates(e, {"shutdown_on": e.shutdown_on}, tentative=False, via="test")
     changes.refresh_statuses(TODAY)
-    assert Deprecation.objects.get(pk=e.pk).status == "retired"
+    assert Retirement.objects.get(pk=e.pk).status == "retired"
 
 
 def test_the_pages_say_it_may_shut_down_any_day_not_that_it_shut_down(client):

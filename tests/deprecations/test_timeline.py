@@ -78,7 +78,7 @@ def test_entry_line_shows_its_dates_and_every_earlier_date():
     moved = NS(kind="moved", field="shutdown_on", old_date=date(2026, 1, 16),
                new_date=date(2026, 2, 17), old_tentative=False,
                changed_at=datetime(2025, 11, 20, tzinfo=UTC))
-    tl = timeline.entry_line(e, [moved], today=TODAY)
+    tl = timeline.retirement_line(e, [moved], today=TODAY)
     kinds = [m.kind for m in tl.rows[0].marks]
     assert kinds == ["announced", "moved", "shutdown"]
     assert "shutdown was 16 Jan 2026 until 20 Nov 2025" in tl.rows[0].marks[1].title
@@ -90,7 +90,7 @@ def test_entry_line_dates_a_day_apart_are_one_mark_named_for_both():
     moved = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 16),
                new_date=date(2026, 2, 17), old_tentative=False,
                changed_at=datetime(2025, 11, 20, tzinfo=UTC))
-    both, dates = timeline.entry_line(e, [moved], today=TODAY).rows[0].marks
+    both, dates = timeline.retirement_line(e, [moved], today=TODAY).rows[0].marks
     assert both.title == "2 dates: announced 18 Nov 2025; deprecated 18 Nov 2025"
     assert dates.title == ("2 dates: shutdown was 16 Feb 2026 until 20 Nov 2025; "
                            "shutdown 17 Feb 2026")
@@ -99,11 +99,11 @@ def test_entry_line_dates_a_day_apart_are_one_mark_named_for_both():
 
 def test_the_today_label_turns_left_when_it_would_be_cut_off():
     old = entry("gpt-3", date(2024, 1, 4), announced=date(2023, 7, 6))
-    late = timeline.entry_line(old, [], today=date(2026, 1, 18))
+    late = timeline.retirement_line(old, [], today=date(2026, 1, 18))
     assert late.today_label_leftwards
     svg = render_to_string("deprecations/_timeline.html", {"tl": late, "tl_id": "entry"})
     assert 'dx="-4" class="tl-today-label tl-today-label-left"' in svg
-    soon = timeline.entry_line(entry("x", date(2026, 6, 1)), [], today=TODAY)
+    soon = timeline.retirement_line(entry("x", date(2026, 6, 1)), [], today=TODAY)
     assert not soon.today_label_leftwards
 
 
@@ -124,7 +124,7 @@ def test_a_cluster_shows_its_count_and_is_named_for_every_mark():
     assert ('<a href="/vendors/openai/#up-2026-02" aria-label="2 dates: a (OpenAI): shutdown '
             '17 Feb 2026; b (OpenAI): shutdown 20 Feb 2026">') in svg
     assert 'class="tl-count" aria-hidden="true">2</text>' in svg
-    line = timeline.entry_line(entry("a", date(2026, 2, 17)), [], today=TODAY)
+    line = timeline.retirement_line(entry("a", date(2026, 2, 17)), [], today=TODAY)
     svg = render_to_string("deprecations/_timeline.html", {"tl": line, "tl_id": "entry"})
     assert '<g role="img" aria-label="shutdown 17 Feb 2026">' in svg
 
@@ -142,7 +142,7 @@ def test_months_and_mark_titles_follow_the_active_language():
         assert [t.label for t in tl.ticks[:3]] == ["janv.", "févr.", "mars"]
         assert tl.rows[0].marks[0].title == (
             "chatgpt-4o-latest (OpenAI)\u00a0: arrêt le 17 févr. 2026")
-        line = timeline.entry_line(e, [moved], today=TODAY)
+        line = timeline.retirement_line(e, [moved], today=TODAY)
     assert [m.title for m in line.rows[0].marks] == [
         "annonce le 18 nov. 2025",
         "2 dates\u00a0: date d'arrêt\u00a0: 16 févr. 2026 jusqu'au 20 nov. 2025\u00a0; "
@@ -160,7 +160,7 @@ def test_a_tentative_date_is_labelled_not_before_and_drawn_as_such():
     qualified = NS(kind="moved", field="shutdown_on", old_date=date(2026, 2, 5),
                    new_date=date(2026, 2, 5), old_tentative=False,
                    changed_at=datetime(2026, 1, 3, tzinfo=UTC))
-    marks = timeline.entry_line(e, [firmed, qualified], today=TODAY).rows[0].marks
+    marks = timeline.retirement_line(e, [firmed, qualified], today=TODAY).rows[0].marks
     assert [m.title for m in marks] == ["shutdown was not before 20 Jan 2026 until 2 Jan 2026",
                                         "shutdown not before 5 Feb 2026"]  # in time order
     svg = render_to_string("deprecations/_timeline.html", {

@@ -14,7 +14,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from deprecations import changes, queries
-from deprecations.models import Change, Deprecation
+from deprecations.models import Change, Retirement
 from notifier import alerts, compose, send
 from notifier.models import Delivery, Mention, Subscriber
 from tests.deprecations import factories
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.django_db
 
 def due_alerts(today, **kw):
     alerts.record_alerts(today, replay=kw.pop("replay", False), **kw)
-    return sorted((m.deprecation.identifier, m.lead_days, m.delivery.as_of)
+    return sorted((m.retirement.identifier, m.lead_days, m.delivery.as_of)
                   for m in Mention.objects.filter(kind="alert").select_related(
-                      "deprecation__offering", "delivery"))
+                      "retirement__offering", "delivery"))
 
 
 @pytest.mark.parametrize("shutdown, lead, alert_day", [
@@ -99,7 +99,7 @@ def test_an_entry_already_retired_in_real_time_can_be_replayed(settings):
     settings.DEPCAL_TODAY = "2026-11-25"
     entry = factories.entry(shutdown=date(2026, 2, 17))
     changes.refresh_statuses(date(2026, 11, 25))
-    assert Deprecation.objects.get(pk=entry.pk).status == "retired"
+    assert Retirement.objects.get(pk=entry.pk).status == "retired"
     subscriber(lead_times=[30])
     assert alerts.record_alerts(date(2026, 1, 18)).alerts == 1
 
@@ -205,11 +205,11 @@ def test_the_follow_rule_in_sql_is_the_same_as_the_site_filter():
     people = [subscriber(f"s{n}@example.com", **f) for n, f in enumerate(filters)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id, d.id FROM {alerts.T['subscriber']} s, {alerts.T['deprecation']} d "
+            f"SELECT s.id, d.id FROM {alerts.T['subscriber']} s, {alerts.T['retirement']} d "
             f"{alerts.ENTRY_JOIN} WHERE {alerts.follows_sql()}")
         sql_pairs = set(cursor.fetchall())
     for person, chosen in zip(people, filters, strict=True):
-        expected = set(queries.filter_entries(Deprecation.objects.all(), **chosen)
+        expected = set(queries.filter_retirements(Retirement.objects.all(), **chosen)
                        .values_list("pk", flat=True))
         got = {d for s, d in sql_pairs if s == person.pk}
         assert got == expected, chosen
@@ -233,7 +233,7 @@ def test_the_follow_rule_joined_once_is_the_rule_looked_up_per_pair():
              alerts._follows())):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT s.id, d.id FROM {alerts.T['subscriber']} s "
-                           f"CROSS JOIN {alerts.T['deprecation']} d {joins} WHERE {rule}")
+                           f"CROSS JOIN {alerts.T['retirement']} d {joins} WHERE {rule}")
             pairs[name] = set(cursor.fetchall())
     assert pairs["per pair"] == pairs["joined"]
     assert 0 < len(pairs["joined"]) < 5 * 3
@@ -302,8 +302,8 @@ def test_deleting_a_subscriber_or_an_entry_deletes_their_mentions():
     alerts.record_alerts(date(2026, 1, 18), replay=False)
     assert Mention.objects.count() == 4
     leaving.delete()
-    Deprecation.objects.filter(pk=gone.pk).delete()
-    assert list(Mention.objects.values_list("subscriber", "deprecation")) == [
+    Retirement.objects.filter(pk=gone.pk).delete()
+    assert list(Mention.objects.values_list("subscriber", "retirement")) == [
         (staying.pk, kept.pk)]
 
 

@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from deprecations import changes
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from notifier import calendars
 from notifier.calendars import FeedFilter
 from tests.deprecations import factories
@@ -69,7 +69,7 @@ def catalogue():
 
 
 def _published_dated():
-    return Deprecation.objects.filter(published=True, shutdown_on__isnull=False)
+    return Retirement.objects.filter(published=True, shutdown_on__isnull=False)
 
 
 def test_strict_vobject_accepts_the_feed_and_icalendar_finds_no_errors(catalogue):
@@ -110,7 +110,7 @@ def test_rendering_twice_gives_identical_bytes_stamped_with_the_entries_last_cha
     """Identical bytes when nothing changed: DTSTAMP is the entry's updated_at, not now."""
     body = render()
     assert render() == body
-    plain = Deprecation.objects.get(pk=catalogue["plain"].pk)
+    plain = Retirement.objects.get(pk=catalogue["plain"].pk)
     event = by_uid(body)[plain.uid]
     expected = plain.updated_at.astimezone(UTC).replace(microsecond=0)
     assert event.decoded("DTSTAMP") == expected
@@ -132,7 +132,7 @@ def test_all_day_events_end_the_next_day_with_no_time_zone(catalogue):
 def test_moving_a_date_keeps_the_uid_raises_sequence_and_last_modified(catalogue):
     """Row 4: a moved date is an update of the same event, newer by SEQUENCE and LAST-MODIFIED."""
     entry = catalogue["plain"]
-    Deprecation.objects.filter(pk=entry.pk).update(
+    Retirement.objects.filter(pk=entry.pk).update(
         updated_at=datetime(2025, 11, 18, 12, tzinfo=UTC))
     before = by_uid(render())[entry.uid]
     changes.move_date(entry, "shutdown_on", date(2026, 3, 17), via="test")
@@ -140,7 +140,7 @@ def test_moving_a_date_keeps_the_uid_raises_sequence_and_last_modified(catalogue
     assert after.decoded("DTSTART") == date(2026, 3, 17)
     assert after.decoded("DTEND") == date(2026, 3, 18)
     assert after["SEQUENCE"] > before["SEQUENCE"]
-    assert after["SEQUENCE"] == Deprecation.objects.get(pk=entry.pk).revision
+    assert after["SEQUENCE"] == Retirement.objects.get(pk=entry.pk).revision
     assert after.decoded("LAST-MODIFIED") > before.decoded("LAST-MODIFIED")
     assert after.decoded("DTSTAMP") > before.decoded("DTSTAMP")
 
@@ -245,7 +245,7 @@ def test_lines_are_crlf_and_folded_at_75_octets_without_splitting_utf8(catalogue
 
 def test_summary_and_description_escaping_round_trips(catalogue):
     """Row 8: ; , \\ ü ✓ and newlines survive, read back by vobject and icalendar alike."""
-    entry = Deprecation.objects.get(pk=catalogue["tricky"].pk)
+    entry = Retirement.objects.get(pk=catalogue["tricky"].pk)
     body = render()
     raw = body.replace(b"\r\n ", b"").decode()
     assert "SUMMARY:odd\\;model\\,name\\\\ü✓ shutdown (Tricky)" in raw

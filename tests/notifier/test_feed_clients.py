@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import vobject
 
-from deprecations import catalogue as shipped
-from deprecations import changes
-from deprecations.models import Deprecation
+from deprecations import changes, shipped
+from deprecations.models import Retirement
 from notifier import calendars
 from notifier.calendars import FeedFilter
 from tests.deprecations import factories
@@ -62,7 +61,7 @@ def read_with_clients(node: str, body: bytes, tmp_path: Path) -> dict[str, list[
 def expected_events(entries) -> list[dict]:
     """What the database says each event must be, in the parsers' terms."""
     def status(e):
-        if e.status == Deprecation.Status.WITHDRAWN:
+        if e.status == Retirement.Status.WITHDRAWN:
             return "CANCELLED"
         return "TENTATIVE" if e.shutdown_tentative else "CONFIRMED"
 
@@ -116,7 +115,7 @@ def test_every_client_parser_reads_what_the_database_holds(node, catalogue, tmp_
     body = calendars.render(feed_filter, today=today, name="depcal: clients ✓; test",
                             description="For ical.js, node-ical", url="https://x.example/c.ics")
     seen = read_with_clients(node, body, tmp_path)
-    expected = expected_events(calendars.feed_entries(feed_filter, today=today))
+    expected = expected_events(calendars.feed_retirements(feed_filter, today=today))
     assert len(expected) > 5
     if not feed_filter.vendors:
         assert sum(e["status"] == "TENTATIVE" for e in expected) == 2
@@ -156,7 +155,7 @@ def test_the_shipped_catalogue_reads_the_same_in_every_client(node, tmp_path):
     body = calendars.render(FeedFilter(alarms=(30, 7)), today=today, name="depcal",
                             description="all", url="https://x.example/calendar.ics")
     strict = vobject.readOne(body.decode(), validate=True)
-    expected = expected_events(calendars.feed_entries(FeedFilter(), today=today))
+    expected = expected_events(calendars.feed_retirements(FeedFilter(), today=today))
     assert len(strict.vevent_list) == len(expected) > 100
     seen = read_with_clients(node, body, tmp_path)
     for parser in PARSERS:

@@ -49,8 +49,8 @@ def test_a_repeated_request_is_answered_from_the_copy_with_the_same_headers(
         client, catalogue, path):
     first = client.get(path)
     # Both views check the vendor filter first on every request.
-    with mock.patch("notifier.feeds.unknown_vendor_response") as ical, \
-            mock.patch("deprecations.feeds.unknown_vendor_response") as atom:
+    with mock.patch("notifier.ical_views.unknown_vendor_response") as ical, \
+            mock.patch("deprecations.atom.unknown_vendor_response") as atom:
         second = client.get(path)
     assert ical.call_count == atom.call_count == 0  # no view ran
     assert second.status_code == first.status_code == 200
@@ -117,8 +117,8 @@ def test_a_change_made_by_another_process_changes_the_etag_and_the_bytes(setting
            "DJANGO_SETTINGS_MODULE": "depcal.settings", "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", (
         "import django; django.setup()\nfrom datetime import date\n"
-        "from deprecations import changes\nfrom deprecations.models import Deprecation\n"
-        f"changes.move_date(Deprecation.objects.get(pk={opus.pk}), 'shutdown_on', "
+        "from deprecations import changes\nfrom deprecations.models import Retirement\n"
+        f"changes.move_date(Retirement.objects.get(pk={opus.pk}), 'shutdown_on', "
         "date(2026, 9, 9), via='another process')\n")], cwd=ROOT, env=env, check=True,
         timeout=120)
     second = client.get(FEED, headers={"if-none-match": first["ETag"]})

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deprecations import changes
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from notifier import calendars
 from notifier.calendars import FeedFilter
 from tests.deprecations import factories
@@ -271,7 +271,7 @@ def test_vendor_page_offers_the_feed_filtered_by_that_vendor(client, catalogue, 
 
 def test_entry_page_offers_the_feed_filtered_by_that_model(client, catalogue, settings):
     """On that platform only: the same model elsewhere has its own dates and feed."""
-    entry = Deprecation.objects.get(pk=catalogue["snapshot"].pk)
+    entry = Retirement.objects.get(pk=catalogue["snapshot"].pk)
     html = client.get(entry.get_absolute_url()).content.decode()
     _check_links(client, html, "vendor=openai&model=gpt-4o-2024-05-13", settings)
     feed = client.get(FEED, {"vendor": "openai", "model": "gpt-4o-2024-05-13"})

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from deprecations import changes
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from notifier import alerts, outbox, send
 from notifier.models import Delivery, Subscriber
 from notifier.subscriptions import set_choices
@@ -94,7 +94,7 @@ def test_subscribe_confirm_alert_and_one_click_unsubscribe(
     for day in ("2026-01-18", "2026-02-10", "2026-02-16"):
         call_command("send_alerts", today=day, stdout=StringIO())
     call_command("send_digests", today="2026-01-19", stdout=StringIO())
-    changes.move_date(Deprecation.objects.get(), "shutdown_on", date(2026, 2, 20))
+    changes.move_date(Retirement.objects.get(), "shutdown_on", date(2026, 2, 20))
     call_command("send_alerts", stdout=StringIO())
     send.send_pending()
     assert len(smtp.messages()) == 3  # nothing more
@@ -121,8 +121,8 @@ def test_an_alert_has_the_headers_parts_and_working_links(smtp, client):
     assert "Tuesday 17 February 2026" in text and "Tuesday 17 February 2026" in html
     assert "Move to: gpt-5.1-chat-latest or <script>x</script>" in text
     assert "<script>" not in html and "&lt;script&gt;" in html  # scraped text is escaped
-    entry_url = django_settings.SITE_URL + entry.get_absolute_url()
-    assert entry_url in text and f'href="{entry_url}"' in html
+    retirement_url = django_settings.SITE_URL + entry.get_absolute_url()
+    assert retirement_url in text and f'href="{retirement_url}"' in html
     for url in set(links(text)):
         path = local(url)
         response = client.get(path)

@@ -8,8 +8,8 @@ import pytest
 from django.core import mail as outbox
 from django.core.management import call_command
 
-from deprecations import catalogue, changes
-from deprecations.models import Change, Deprecation
+from deprecations import changes, shipped
+from deprecations.models import Change, Retirement
 from notifier import alerts, compose, send
 from notifier.models import Delivery, Mention
 from tests.deprecations import factories
@@ -66,11 +66,11 @@ def test_one_email_names_every_entry_due_that_day_grouped_by_shutdown_date():
 def test_one_day_of_the_shipped_catalogue_makes_one_email_for_an_openai_follower(settings):
     """A follower of OpenAI gets one email for all the OpenAI entries due on 2026-02-24 at
     any default lead time, not one per entry."""
-    catalogue.load(catalogue.read(), today=date(2026, 2, 24))
+    shipped.load(shipped.read(), today=date(2026, 2, 24))
     Change.objects.update(changed_at=datetime(2025, 6, 1, tzinfo=UTC))  # old news
     subscriber(vendors=["openai"])
     day = date(2026, 2, 24)
-    expected = set(Deprecation.objects.filter(
+    expected = set(Retirement.objects.filter(
         offering__vendor__slug="openai", published=True,
         shutdown_on__in=[day + timedelta(days=d) for d in (90, 30, 7, 1)]).exclude(
         status="withdrawn").values_list("offering__identifier", flat=True))

@@ -22,8 +22,8 @@ from deprecations.sources import collect
 from notifier.models import Subscriber
 from notifier.subscriptions import set_choices
 from tests.deprecations import factories
+from tests.deprecations.sources.test_collect import page  # noqa: F401 - registers the test-json parser
 from tests.httpserver import Document, LoopbackServer
-from tests.sources.test_collect import page  # noqa: F401 - registers the test-json parser
 
 pytestmark = pytest.mark.django_db
 

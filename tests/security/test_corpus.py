@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from lxml import etree
 
-from deprecations.models import Citation, Deprecation, FetchRun, Notice, Source
+from deprecations.models import Citation, FetchRun, Notice, Retirement, Source
 from deprecations.sources import collect, fetch, reconcile
 from deprecations.weburl import is_web_url
 from notifier.limits import mailbox_key
@@ -57,7 +57,7 @@ def test_a_hostile_document_goes_through_collection_safely(document, authority, 
             vendor=openai if authority == Source.Authority.PRIMARY else None)
         run = collect.collect(source, today=TODAY)
     assert FetchRun.objects.filter(pk=run.pk).exists() and run.status
-    for notice in Notice.objects.filter(review=Notice.Review.PENDING, deprecation=None):
+    for notice in Notice.objects.filter(review=Notice.Review.PENDING, retirement=None):
         try:  # a curator approves everything waiting: still nothing but http(s) is cited
             reconcile.approve(notice, today=TODAY)
         except ValueError:
@@ -66,7 +66,7 @@ def test_a_hostile_document_goes_through_collection_safely(document, authority, 
         u for u in Notice.objects.values_list("url", flat=True) if u]
     assert all(is_web_url(u) for u in urls), urls
     client = Client(raise_request_exception=False)
-    for entry in Deprecation.objects.all():
+    for entry in Retirement.objects.all():
         response = client.get(entry.get_absolute_url())
         assert response.status_code == 200
         links = re.findall(r'<a\s[^>]*href="([^"]*)"', response.content.decode())

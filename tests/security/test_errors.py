@@ -125,13 +125,13 @@ def test_atom_stays_well_formed_for_any_printable_filter(anonymous, value):
 ])
 def test_admin_list_filters_never_500(admin_client, query):
     admin_client.raise_request_exception = False
-    response = admin_client.get(f"/admin/deprecations/deprecation/?{query}")
+    response = admin_client.get(f"/admin/deprecations/retirement/?{query}")
     assert response.status_code in (200, 302, 400), (query, response.status_code)
 
 
 def test_a_valid_admin_month_filter_still_filters(admin_client):
     factories.entry("later", shutdown=__import__("datetime").date(2026, 5, 1), announced=None)
-    html = admin_client.get("/admin/deprecations/deprecation/?shutdown_month=2026-05").content
+    html = admin_client.get("/admin/deprecations/retirement/?shutdown_month=2026-05").content
     assert b"later" in html and b"chatgpt-4o-latest" not in html
-    html = admin_client.get("/admin/deprecations/deprecation/?shutdown_year=2026").content
+    html = admin_client.get("/admin/deprecations/retirement/?shutdown_year=2026").content
     assert b"later" in html and b"chatgpt-4o-latest" in html

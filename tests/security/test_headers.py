@@ -34,7 +34,7 @@ def test_every_answer_carries_a_csp_without_inline_script(client, path):
 
 
 def test_the_admin_pages_carry_it_too(admin_client):
-    response = admin_client.get("/admin/deprecations/deprecation/")
+    response = admin_client.get("/admin/deprecations/retirement/")
     assert response.status_code == 200
     assert directives(response)["script-src"] == ["'self'"]
     assert b"<script>" not in response.content  # nothing inline to be blocked

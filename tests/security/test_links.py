@@ -66,7 +66,7 @@ def test_an_entry_page_never_renders_a_non_http_href(client, settings):
     settings.DEPCAL_TODAY = "2026-01-18"
     entry = factories.entry()
     # A row stored before the rule existed (written directly, as an old database might hold).
-    Citation.objects.create(deprecation=entry, url="javascript:alert(document.domain)//",
+    Citation.objects.create(retirement=entry, url="javascript:alert(document.domain)//",
                             title="Old row")
     changes.add_citation(entry, url="https://platform.openai.com/docs/deprecations",
                          title="OpenAI deprecations")

@@ -4,28 +4,28 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deprecations import catalogue, clock
+from deprecations import clock, shipped
 
 
 class Command(BaseCommand):
     help = "Load the shipped catalogue of retirements (or FILE). Loading twice changes nothing."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(catalogue.DEFAULT_PATH))
+        parser.add_argument("file", nargs="?", default=str(shipped.DEFAULT_PATH))
         parser.add_argument("--today", type=date.fromisoformat, default=None,
                             help="YYYY-MM-DD that sets new entries' status (default: today)")
 
     def handle(self, *args, file, today, **options):
         try:
-            data = catalogue.read(file)
+            data = shipped.read(file)
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read catalogue {file}: {exc}") from exc
-        report = catalogue.load(data, today=today or clock.today(), now=clock.now())
+        report = shipped.load(data, today=today or clock.today(), now=clock.now())
         self.stdout.write(
             f"catalogue as of {report.as_of}: {report.created} created, {report.moved} updated, "
             f"{report.unchanged} unchanged"
         )
-        sources = catalogue.load_sources(catalogue.read(catalogue.SOURCES_PATH))
+        sources = shipped.load_sources(shipped.read(shipped.SOURCES_PATH))
         self.stdout.write(f"sources: {sources.created} created, {sources.updated} updated")
         for key in sources.kept_edited:
             self.stdout.write(self.style.WARNING(f"kept source setting edited in the admin: "

@@ -9,7 +9,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deprecations import catalogue
+from deprecations import shipped
 from deprecations.sources import parsers
 
 
@@ -42,7 +42,7 @@ def _vendor_name(slug: str | None) -> str | None:
     """The display name of a shipped vendor slug, read from the catalogue file (no database)."""
     if not slug:
         return None
-    for row in catalogue.read()["vendors"]:
+    for row in shipped.read()["vendors"]:
         if row["slug"] == slug:
             return row["name"]
     return slug

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from deprecations.sources.parsers.registry import ParseError, register
+from deprecations.sources.parsers.registry import ParseError, page_score, register
 from deprecations.sources.parsers.table_reader import document_tables
 from deprecations.sources.parsers.tables import Context, records_from_text
 from deprecations.sources.parsers.text import decode
@@ -25,12 +25,8 @@ _NAME_COL = re.compile(r"\bmodel name\b", re.I)
 
 
 def sniff(data: bytes, url: str) -> float:
-    if url and _URL.match(url):
-        return 0.95
-    low = data[:500_000].lower()
-    if b"bedrock" in low and b"model lifecycle" in low and b"eol date" in low:
-        return 0.9
-    return 0.0
+    return page_score(data, url, url_pattern=_URL, window=500_000,
+                      markers=(b"bedrock", b"model lifecycle", b"eol date"))
 
 
 @register("bedrock", sniff=sniff)

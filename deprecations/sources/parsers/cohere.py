@@ -17,24 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from deprecations.sources.parsers.dates import find_dates
-from deprecations.sources.parsers.registry import ParseError, register
+from deprecations.sources.parsers.registry import ParseError, page_score, register
+from deprecations.sources.parsers.table_columns import split_models
 from deprecations.sources.parsers.table_reader import (
     Heading,
     markdown_cell,
     markdown_heading,
     unlink,
 )
-from deprecations.sources.parsers.tables import (
-    Context,
-    heading_date,
-    records_from_text,
-    split_models,
-)
+from deprecations.sources.parsers.tables import Context, heading_date, records_from_text
 from deprecations.sources.parsers.text import (
-    DEPRECATION,
-    SHUTDOWN,
+    DEPRECATION_STEM,
+    SHUTDOWN_STEM,
     clean_text,
     decode,
+    first_role,
     kind_of,
     looks_like_html,
 )
@@ -44,9 +41,9 @@ VENDOR = "Cohere"
 _URL = re.compile(r"^https?://(?:docs\.cohere\.com/.*deprecations|"
                   r"raw\.githubusercontent\.com/cohere-ai/.*deprecations\.mdx)", re.I)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
-_SHUTDOWN = re.compile(rf"\b(?:{SHUTDOWN})", re.I)
-_DEPRECATED = re.compile(rf"\b(?:{DEPRECATION})", re.I)
 _REPLACEMENT = re.compile(r"alternativ|recommend|replac|migrate to|instead|upgrade to", re.I)
+_LIST_ROLES = (("replacement", _REPLACEMENT), ("shutdown", SHUTDOWN_STEM),
+               ("deprecated", DEPRECATION_STEM))
 _NO_REPLACEMENT = re.compile(r"alternativ|migration|guide|replac", re.I)
 _FINE_TUNED = re.compile(r"\b(sunset|retire|shut down|remove|deprecate)\s+all\s+(?:models|"
                          r"fine-tunes)\s+fine-tuned\s+(?:with|on|from)\s+(?:the\s+)?"
@@ -62,12 +59,8 @@ _STOPWORDS = frozenset("""
 
 
 def sniff(data: bytes, url: str) -> float:
-    if url and _URL.match(url):
-        return 0.95
-    low = data[:300_000].lower()
-    if b"cohere" in low and b"deprecation history" in low and b"\n### " in low:
-        return 0.9
-    return 0.0
+    return page_score(data, url, url_pattern=_URL, window=300_000,
+                      markers=(b"cohere", b"deprecation history", b"\n### "))
 
 
 @dataclass
@@ -197,14 +190,7 @@ def _last_sentence(text: str) -> str:
 
 def _list_role(intro: str) -> str | None:
     """What a bullet list is, from the sentence that introduces it."""
-    sentence = _last_sentence(intro)
-    if _REPLACEMENT.search(sentence):
-        return "replacement"
-    if _SHUTDOWN.search(sentence):
-        return "shutdown"
-    if _DEPRECATED.search(sentence):
-        return "deprecated"
-    return None
+    return first_role(_last_sentence(intro), _LIST_ROLES)
 
 
 def _first_date(text: str) -> date | None:

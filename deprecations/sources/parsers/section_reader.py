@@ -8,7 +8,7 @@ private-use character each, so that sentence splitting, date finding and phrase 
 look inside ``gemini-2.5-flash-preview-05-20``; ``Node.restore`` puts them back.
 
 Mintlify changelogs wrap each entry in ``<Update label="2026-05-14">``; the label is read as
-the entry's dated heading. ``changelog`` reads the sentences of each block.
+the entry's dated heading. ``sentence_reader`` reads the sentences of each block.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from deprecations.sources.parsers.dates import find_dates
 from deprecations.sources.parsers.text import (
-    DEPRECATION,
-    SHUTDOWN,
-    SHUTDOWN_STATE,
+    RETIREMENT_SAID,
     decode,
     heading_anchor,
     looks_like_html,
@@ -55,9 +53,6 @@ _MAX_DEPTH = 60  # nesting beyond this is flattened to text (no recursion limit 
 _PLAIN_ID = re.compile(
     r"(?<![\w.@/:-])(?=[a-z0-9.:-]*\d)[a-z][a-z0-9]*(?:[-.:][a-z0-9]+)*[-.][a-z0-9]+"
     r"(?![\w@/-]|\.\w)")
-# A heading that itself announces a retirement ("Deprecating X on DATE") is also a block.
-_RETIREMENT_HEADING = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_STATE}|{DEPRECATION})\b",
-                                 re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- document model
@@ -317,7 +312,7 @@ def _group(events: list[tuple], first: Section, *, from_markdown: bool) -> list[
                 if current is not sections[-1]:  # back under an outer dated heading
                     current = Section(current.when, current.precision, current.anchor)
                     sections.append(current)
-                if _RETIREMENT_HEADING.search(heading):  # "Deprecating X on DATE" as a heading
+                if RETIREMENT_SAID.search(heading):  # "Deprecating X on DATE" as a heading
                     sections[-1].blocks.append(_node_from_text(heading))
             continue
         node = event[1]

@@ -3,8 +3,10 @@
 Reads every table of an HTML page (``<table>``, with row and column spans) or of a Markdown/MDX
 document (pipe tables, and any raw HTML tables in it) as a header and rows of ``Cell``s, with
 the headings it sits under and the prose of those sections (which may say "the dates below
-are the earliest possible ones"). Nothing here knows what a retirement is: ``tables`` decides
-which tables are deprecation tables and turns their rows into records.
+are the earliest possible ones"). Beyond a cheap test of a table's first rows for the words of
+a date column (``text.RETIREMENT_HEADER``), nothing here knows what a retirement is:
+``table_columns`` decides which tables are deprecation tables and what their columns hold, and
+``tables`` turns their rows into records.
 
 Spans are bounded: a hostile table of ``colspan=50 rowspan=50`` cells grows no wider than
 ``MAX_COLUMNS`` and no longer than its own rows, and a document yields at most ``MAX_CELLS``
@@ -20,9 +22,7 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Tag
 
 from deprecations.sources.parsers.text import (
-    DEPRECATION_COLUMN,
-    SHUTDOWN,
-    SHUTDOWN_COLUMN,
+    RETIREMENT_HEADER,
     clean_text,
     heading_anchor,
     heading_slug,
@@ -97,9 +97,6 @@ def document_tables(text: str, *, only_deprecation: bool = False,
 
 _HEADING_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 _PROSE_TAGS = ["p", "li", "blockquote", "dd", "aside"]
-# Words of a deprecation table's first rows (cheap test before reading every cell).
-_DATE_ROLE_WORDS = re.compile(rf"\b(?:{SHUTDOWN}|{SHUTDOWN_COLUMN}|{DEPRECATION_COLUMN})",
-                              re.IGNORECASE)
 
 
 def html_cell(tag: Tag) -> Cell:
@@ -207,7 +204,7 @@ def html_tables(soup: BeautifulSoup, *, only_deprecation: bool = False,
                 ) -> Iterator[Table]:
     """Tables in document order, each with the headings it sits under (nearest first)."""
     budget = budget or _Budget()
-    is_header = is_header or (lambda header: bool(_DATE_ROLE_WORDS.search(" ".join(header))))
+    is_header = is_header or (lambda header: bool(RETIREMENT_HEADER.search(" ".join(header))))
     sections = _Sections()
     for tag in soup.find_all([*_HEADING_TAGS, "table", *_PROSE_TAGS]):
         if tag.name in _HEADING_TAGS:
@@ -228,7 +225,7 @@ def html_tables(soup: BeautifulSoup, *, only_deprecation: bool = False,
 def _may_be_deprecation_table(tag: Tag) -> bool:
     """Cheap test before reading every cell: a date-role word in the first rows."""
     head = " ".join(tr.get_text(" ") for tr in tag.find_all("tr", limit=3))
-    return bool(_DATE_ROLE_WORDS.search(head))
+    return bool(RETIREMENT_HEADER.search(head))
 
 
 def _split_header(grid: list[list[Cell]], header_rows: int, is_header: HeaderTest

@@ -7,9 +7,9 @@ Every parser reads documents the same way and speaks one vocabulary, kept here:
 * ``looks_like_html``, ``soup_of``, ``markdown_to_html``: which markup a document is in, and
   a parse tree of it;
 * ``SHUTDOWN``, ``DEPRECATION``, ``ANNOUNCEMENT`` and ``LOWER_BOUND``: the words vendors use
-  for "it stops working", "it is deprecated", "we announced" and "not before this date", as
-  regular-expression sources that the table headers, the prose reader and the vendor parsers
-  compile for their own use;
+  for "it stops working", "it is deprecated", "we announced" and "not before this date", and
+  the one compiled form of them for each use (``EVENT_WORDS`` in prose, ``SHUTDOWN_HEADER``
+  and its kin in table headers, ...): no other module compiles retirement words;
 * ``VENDOR_SLUGS``: other spellings of the platforms' names;
 * ``CHALLENGE_MARKERS``: what a bot challenge page says instead of the document.
 """
@@ -150,6 +150,38 @@ LOWER_BOUND = (r"\bno[t]?\s+(?:sooner|earlier)\s+than\b|\bnot\s+before\b|\bearli
                r"|will\s+not\s+be\s+moved\s+to\s+an\s+earlier")
 
 LOWER_BOUND_RE = re.compile(LOWER_BOUND, re.IGNORECASE)
+
+
+def _words(*sources: str, whole: bool = True) -> re.Pattern[str]:
+    """The words of ``sources``, matched as whole words, or (``whole=False``) as a word's
+    start: "Retirement date" and "retired" both start with ``retir``."""
+    return re.compile(rf"\b(?:{'|'.join(sources)})" + (r"\b" if whole else ""), re.IGNORECASE)
+
+
+# Compiled as the readers use them; each reader picks one rather than compiling its own.
+# In prose: a sentence says something stops (timeline rows), or retires in any way (headings).
+SHUTDOWN_SAID = _words(SHUTDOWN, SHUTDOWN_STATE)
+RETIREMENT_SAID = _words(SHUTDOWN, SHUTDOWN_STATE, DEPRECATION)
+# In prose, one match per word: ``match.lastgroup`` is the ``Record`` field it dates
+# ("shutdown", "deprecated" or "announced").
+EVENT_WORDS = re.compile("|".join(
+    rf"(?P<{field}>\b(?:{words})\b)" for field, words in (
+        ("shutdown", f"{SHUTDOWN}|{SHUTDOWN_STATE}"), ("deprecated", DEPRECATION),
+        ("announced", ANNOUNCEMENT))), re.IGNORECASE)
+# A word that starts like a retirement word, in a sentence that introduces a list.
+SHUTDOWN_STEM = _words(SHUTDOWN, whole=False)
+DEPRECATION_STEM = _words(DEPRECATION, whole=False)
+# In table headers: a column of shutdown, deprecation or announcement dates, or any of the first
+# two (a cheap test of whether a table may be a deprecation table).
+SHUTDOWN_HEADER = _words(SHUTDOWN, SHUTDOWN_COLUMN, whole=False)
+DEPRECATION_HEADER = _words(DEPRECATION_COLUMN, whole=False)
+ANNOUNCEMENT_HEADER = _words(ANNOUNCEMENT_COLUMN, whole=False)
+RETIREMENT_HEADER = _words(SHUTDOWN, SHUTDOWN_COLUMN, DEPRECATION_COLUMN, whole=False)
+
+
+def first_role(text: str, roles: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    """The role of the first ``(role, pattern)`` whose pattern occurs in ``text``, or None."""
+    return next((role for role, pattern in roles if pattern.search(text)), None)
 
 
 def is_lower_bound(text: str) -> bool:

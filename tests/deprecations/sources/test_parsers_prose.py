@@ -21,7 +21,7 @@ from deprecations.sources.parsers import changelog, feed, gemini, registry
 from deprecations.sources.parsers.registry import ParseError
 from deprecations.sources.records import DAY, MONTH
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 GEMINI = FIXTURES / "google" / "gemini_api_release_notes_2025-11-13"
 FEED = FIXTURES / "aggregator" / "deprecations_info_feed_2025-11-23"
 PEER_RECORDS = FIXTURES / "aggregator" / "deprecations_info_records_2025-11-23.json"

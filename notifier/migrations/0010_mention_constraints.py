@@ -10,15 +10,15 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deprecations', '0009_status_may_shut_down_any_day'),
-        ('notifier', '0008_mention_indexes'),
+        ('deprecations', '0010_retirement'),
+        ('notifier', '0009_mention_indexes'),
     ]
 
     operations = [
         migrations.AlterField(
             model_name='mention',
-            name='deprecation',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='deprecations.deprecation'),
+            name='retirement',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='deprecations.retirement'),
         ),
         migrations.AlterField(
             model_name='mention',

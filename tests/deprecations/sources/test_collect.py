@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.core import mail
 
-from deprecations.models import Deprecation, FetchRun, Source
+from deprecations.models import FetchRun, Retirement, Source
 from deprecations.sources import collect, parsers
 from deprecations.sources.records import Record
 from tests.deprecations import factories
@@ -51,7 +51,7 @@ def test_first_fetch_lands_entries_and_the_second_costs_a_304_without_parsing(se
     s = make_source(server)
     run = collect.collect(s, today=TODAY)
     assert (run.status, run.http_status, run.rows, run.new) == ("ok", 200, 1, 1)
-    assert Deprecation.objects.get().shutdown_on == date(2026, 2, 17)
+    assert Retirement.objects.get().shutdown_on == date(2026, 2, 17)
     s.refresh_from_db()
     assert s.health == "ok" and s.etag and s.last_row_count == 1
     run = collect.collect(s, today=TODAY)
@@ -63,7 +63,7 @@ def test_first_fetch_lands_entries_and_the_second_costs_a_304_without_parsing(se
 def test_a_server_error_then_success_is_retried_and_loses_nothing(server):
     server.routes["/deprecations"] = fails_then(1, 500, page(("gpt-4-0314", "2026-03-26")))
     run = collect.collect(make_source(server), today=TODAY)
-    assert run.status == "ok" and Deprecation.objects.count() == 1
+    assert run.status == "ok" and Retirement.objects.count() == 1
 
 
 def test_an_unreachable_source_is_recorded_backed_off_and_changes_nothing(server):
@@ -74,7 +74,7 @@ def test_an_unreachable_source_is_recorded_backed_off_and_changes_nothing(server
     s.refresh_from_db()
     assert run.status == "unreachable" and s.health == "unreachable" and s.failures == 1
     assert s.next_fetch_at is not None
-    assert Deprecation.objects.count() == 1 and len(mail.outbox) == 0  # no email for outages
+    assert Retirement.objects.count() == 1 and len(mail.outbox) == 0  # no email for outages
 
 
 def test_a_page_that_lost_its_rows_marks_the_source_unhealthy_and_retires_nothing(server):
@@ -86,7 +86,7 @@ def test_a_page_that_lost_its_rows_marks_the_source_unhealthy_and_retires_nothin
     s.refresh_from_db()
     assert run.status == "empty" and s.health == "empty"
     assert "layout" in run.error
-    assert Deprecation.objects.get().status == "scheduled"
+    assert Retirement.objects.get().status == "scheduled"
     assert len(mail.outbox) == 1 and "unhealthy" in mail.outbox[0].subject
     collect.collect(s, today=TODAY)  # still empty: no second email
     assert len(mail.outbox) == 1
@@ -107,7 +107,7 @@ def test_garbage_bytes_are_a_parse_error_recorded_on_the_run(server):
     server.routes["/deprecations"] = Document(b"\x00\xff garbage \x89PNG")
     run = collect.collect(make_source(server), today=TODAY)
     assert run.status == "error" and "parser failed" in run.error
-    assert not Deprecation.objects.exists()
+    assert not Retirement.objects.exists()
 
 
 def test_a_dry_run_fetches_and_counts_but_keeps_nothing(server):
@@ -116,7 +116,7 @@ def test_a_dry_run_fetches_and_counts_but_keeps_nothing(server):
     run = collect.collect(s, today=TODAY, dry_run=True)
     assert (run.status, run.new) == ("ok", 1)
     s.refresh_from_db()
-    assert not Deprecation.objects.exists() and not FetchRun.objects.exists() and not s.etag
+    assert not Retirement.objects.exists() and not FetchRun.objects.exists() and not s.etag
 
 
 def test_due_sources_are_claimed_once(server):

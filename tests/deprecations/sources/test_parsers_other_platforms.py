@@ -18,7 +18,13 @@ from datetime import date
 import pytest
 
 from deprecations.sources import parsers
-from deprecations.sources.parsers import changelog, feed, gemini, tables
+from deprecations.sources.parsers import (
+    changelog,
+    feed,
+    gemini,
+    section_reader,
+    table_columns,
+)
 
 # SYNTHETIC: a Foundry-style retirement schedule (Markdown twin), a lifecycle column, lower
 # bounds, and a table of models already retired.
@@ -201,7 +207,7 @@ def test_an_undated_table_of_replacements_names_what_to_move_to():
     text = DATES_IN_A_LIST_REPLACEMENTS_IN_A_TABLE
     assert parsers.detect(text.encode()).name == "changelog"
     # the identifiers of a cell, not the settings beside them ("with `low` reasoning effort")
-    assert tables.replacement_tables(text) == {"acme-fast-2": ["acme-4.1"],
+    assert table_columns.replacement_tables(text) == {"acme-fast-2": ["acme-4.1"],
                                                "acme-code-1": ["acme-build-0.2"],
                                                "acme-chat-9": ["acme-4.1"]}
     found = {(r.model, r.shutdown, r.replacements) for r in parsers.parse(
@@ -288,7 +294,7 @@ def test_release_notes_mentioning_the_gemini_api_are_not_read_as_gemini_s(docume
 
 
 def test_the_gemini_parser_keeps_its_own_convention_only_when_asked():
-    sections = changelog.sections_from(UNDATED_RETIREMENTS)
+    sections = section_reader.sections_from(UNDATED_RETIREMENTS)
     generic = changelog.extract(sections, vendor="Acme")
     own = changelog.extract(sections, vendor="Acme", entry_date_ends=True)
     assert [r for r in generic if r.shutdown] == []

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deprecations', '0009_status_may_shut_down_any_day'),
-        ('notifier', '0007_channels_and_watchlist_tokens'),
+        ('deprecations', '0010_retirement'),
+        ('notifier', '0008_mention_retirement'),
     ]
 
     operations = [
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='mention',
-            name='deprecation',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='deprecations.deprecation'),
+            name='retirement',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='deprecations.retirement'),
         ),
     ]

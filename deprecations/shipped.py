@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deprecations import changes, clock
-from deprecations.models import CatalogueLoad, Change, Deprecation, Offering, Source, Vendor
+from deprecations.models import CatalogueLoad, Change, Offering, Retirement, Source, Vendor
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_PATH = DATA_DIR / "catalogue.json"
@@ -65,7 +65,7 @@ def load(data: dict, *, today: date, now: datetime | None = None) -> LoadReport:
         )
     existing = {
         (e.offering.vendor.slug, e.offering.identifier): e
-        for e in Deprecation.objects.select_related("offering__vendor")
+        for e in Retirement.objects.select_related("offering__vendor")
     }
     for row in data["entries"]:
         entry = existing.get((row["vendor"], row["identifier"]))
@@ -104,8 +104,8 @@ def _start_of(day: date | None) -> datetime | None:
 
 
 def _create(vendor: Vendor, row: dict, *, today: date, now: datetime,
-            as_of: date | None) -> Deprecation:
-    return changes.create_entry(
+            as_of: date | None) -> Retirement:
+    return changes.create_retirement(
         vendor, row["identifier"],
         kind=row.get("kind") or Offering.Kind.MODEL,
         display_name=row.get("display_name", ""),
@@ -125,7 +125,7 @@ def _create(vendor: Vendor, row: dict, *, today: date, now: datetime,
     )
 
 
-def _update(entry: Deprecation, row: dict, report: LoadReport, *, now: datetime) -> bool:
+def _update(entry: Retirement, row: dict, report: LoadReport, *, now: datetime) -> bool:
     """Apply the file's dates to an existing entry; True if any moved."""
     wanted = {
         "announced_on": _date(row.get("announced")),
@@ -155,7 +155,7 @@ def _update(entry: Deprecation, row: dict, report: LoadReport, *, now: datetime)
     return True
 
 
-def last_setters(entry: Deprecation) -> dict[str, str]:
+def last_setters(entry: Retirement) -> dict[str, str]:
     """Who last set each of the entry's dates, from its history: the file (``VIA``), a
     source, a review or a person (their user name). A date with no history is absent."""
     setters: dict[str, str] = {}
@@ -175,7 +175,7 @@ def dump(*, as_of: date, vendors: list[dict], documents: list[dict] = ()) -> dic
     """The published catalogue in the shape ``load`` reads (the inverse of ``load``), in a
     stable order: the same database gives the same file."""
     entries = []
-    published = (Deprecation.objects.filter(published=True).select_related("offering__vendor")
+    published = (Retirement.objects.filter(published=True).select_related("offering__vendor")
                  .prefetch_related("offering__aliases", "citations"))
     for e in published:
         entries.append({

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from deprecations import catalogue
-from deprecations.models import Change, Deprecation, Source, Vendor
+from deprecations import shipped
+from deprecations.models import Change, Retirement, Source, Vendor
 from deprecations.sources import collect
 from tests.httpserver import Document, LoopbackServer
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "2026"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources" / "2026"
 
 PAGES = {  # shipped source -> (older copy, newer copy)
     "openai-deprecations": ("openai/deprecations_2026-08-22.md",
@@ -42,8 +42,8 @@ def server(settings):
 
 def shipped_source(server, slug: str) -> Source:
     """The source as ``sources.json`` ships it, at the loopback server's address."""
-    row = next(r for r in catalogue.read(catalogue.SOURCES_PATH) if r["slug"] == slug)
-    vendor = next(v for v in catalogue.read(catalogue.DATA_DIR / "vendors.json")
+    row = next(r for r in shipped.read(shipped.SOURCES_PATH) if r["slug"] == slug)
+    vendor = next(v for v in shipped.read(shipped.DATA_DIR / "vendors.json")
                   if v["slug"] == row["vendor"])
     return Source.objects.create(
         slug=slug, name=row["name"], url=server.url(f"/{slug}.md"), parser=row["parser"],
@@ -65,10 +65,10 @@ def read(source: Source, copied_on: str):
 
 
 def changes_since(pk: int) -> set[tuple]:
-    return {(c.deprecation.offering.vendor.slug, c.deprecation.offering.identifier, c.kind,
+    return {(c.retirement.offering.vendor.slug, c.retirement.offering.identifier, c.kind,
              c.field, c.old_date, c.new_date, c.new_tentative, c.via)
             for c in Change.objects.filter(pk__gt=pk).select_related(
-                "deprecation__offering__vendor")}
+                "retirement__offering__vendor")}
 
 
 def last_change() -> int:
@@ -85,8 +85,8 @@ def test_replaying_two_copies_of_each_page_writes_exactly_their_differences(serv
     for slug, (older, _newer) in PAGES.items():
         serve(server, slug, older)
         read(sources[slug], older.rsplit("_", 1)[1][:10])
-    before, entries_before = last_change(), Deprecation.objects.count()
-    assistants = Deprecation.objects.get(offering__identifier="Assistants API")
+    before, entries_before = last_change(), Retirement.objects.count()
+    assistants = Retirement.objects.get(offering__identifier="Assistants API")
 
     for slug, (_older, newer) in PAGES.items():
         serve(server, slug, newer)
@@ -105,9 +105,9 @@ def test_replaying_two_copies_of_each_page_writes_exactly_their_differences(serv
                                "moonshot-v1-8k-vision-preview", "moonshot-v1-32k-vision-preview",
                                "moonshot-v1-128k-vision-preview"], "2026-08-31",
                   "moonshot-models"))
-    assert Deprecation.objects.count() == entries_before + 13
+    assert Retirement.objects.count() == entries_before + 13
     # the Assistants API moved to the past section of OpenAI's page: the same facts, no change
-    moved = Deprecation.objects.get(pk=assistants.pk)
+    moved = Retirement.objects.get(pk=assistants.pk)
     assert (moved.shutdown_on, moved.revision) == (date(2026, 8, 26), assistants.revision)
 
 
@@ -122,6 +122,6 @@ def test_a_row_missing_from_a_page_withdraws_and_deletes_nothing(server):
             read(sources[slug], "2026-11-28")
             assert changes_since(before) == set(), path
     assert not Change.objects.exclude(kind="created").exists()
-    whisper = Deprecation.objects.get(offering__identifier="whisper-1")
+    whisper = Retirement.objects.get(offering__identifier="whisper-1")
     assert (whisper.shutdown_on, whisper.status, whisper.published) == (
         date(2027, 2, 26), "scheduled", True)

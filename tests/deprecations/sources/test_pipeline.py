@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from deprecations import tasks
-from deprecations.models import Deprecation, FetchRun, Notice, Source, Vendor
+from deprecations.models import FetchRun, Notice, Retirement, Source, Vendor
 from tests.httpserver import Document, LoopbackServer
 from tests.worker import CeleryWorker, wait_for
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 DOCUMENTS = {  # slug: (fixture path, vendor slug, parser, authority)
     "openai-deprecations": ("openai/deprecations_2025-11-13.html", "openai", "openai",
                             "primary"),
@@ -71,7 +71,7 @@ def test_a_cycle_lands_the_entries_a_second_costs_304s_and_an_outage_loses_nothi
         assert {r.status for r in runs} == {"ok"}, worker.output()[-3000:]
         # Every row of OpenAI's own page is a published entry, with its standing date, or an
         # alias of one ("gpt-4-0125-preview (including gpt-4-turbo-preview ...)").
-        entries = Deprecation.objects.filter(offering__vendor__slug="openai", published=True)
+        entries = Retirement.objects.filter(offering__vendor__slug="openai", published=True)
         openai = {(e.offering.identifier, e.shutdown_on) for e in entries.select_related(
             "offering")}
         aliases = set(entries.values_list("offering__aliases__name", flat=True))
@@ -80,10 +80,10 @@ def test_a_cycle_lands_the_entries_a_second_costs_304s_and_an_outage_loses_nothi
         assert {"gpt-4-turbo-preview", "gpt-4-turbo-preview-completions"} <= aliases
         assert ("gpt-4-0314", date(2026, 3, 26)) in openai
         # The changelog and the tracker wait in the review queue; nothing of theirs is public.
-        assert not Deprecation.objects.filter(offering__vendor__slug="google-gemini").exists()
+        assert not Retirement.objects.filter(offering__vendor__slug="google-gemini").exists()
         assert Notice.objects.filter(source__slug="deprecations-info",
                                      identifier="chatgpt-4o-latest", review="pending").exists()
-        snapshot = sorted(Deprecation.objects.values_list("pk", "revision", "shutdown_on"))
+        snapshot = sorted(Retirement.objects.values_list("pk", "revision", "shutdown_on"))
 
         runs = run_cycle(len(DOCUMENTS))
         assert {(r.status, r.http_status) for r in runs} == {("not_modified", 304)}
@@ -91,7 +91,7 @@ def test_a_cycle_lands_the_entries_a_second_costs_304s_and_an_outage_loses_nothi
         server.stop()  # the network goes away mid-life
         runs = run_cycle(2 * len(DOCUMENTS))
         assert {r.status for r in runs} == {"unreachable"}
-        assert sorted(Deprecation.objects.values_list("pk", "revision", "shutdown_on")) == \
+        assert sorted(Retirement.objects.values_list("pk", "revision", "shutdown_on")) == \
             snapshot
         assert all(s.next_fetch_at > timezone.now() for s in Source.objects.all())
 
@@ -104,6 +104,6 @@ def test_fetch_sources_command_prints_a_summary_table(server, settings, capsys):
     call_command("fetch_sources", source="openai-deprecations", dry_run=True)
     out = capsys.readouterr().out
     assert "openai-deprecations" in out and "200" in out and "dry run" in out
-    assert not Deprecation.objects.exists()
+    assert not Retirement.objects.exists()
     call_command("fetch_sources", source="openai-deprecations")
-    assert Deprecation.objects.filter(offering__vendor__slug="openai").count() > 60
+    assert Retirement.objects.filter(offering__vendor__slug="openai").count() > 60

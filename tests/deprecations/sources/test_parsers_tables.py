@@ -25,18 +25,17 @@ from deprecations.sources.parsers.cohere import sniff as sniff_cohere
 from deprecations.sources.parsers.openai import parse_openai
 from deprecations.sources.parsers.openai import sniff as sniff_openai
 from deprecations.sources.parsers.registry import ParseError
-from deprecations.sources.parsers.tables import (
-    Cell,
+from deprecations.sources.parsers.table_columns import (
     classify_header,
-    kind_of,
-    parse_tables,
-    sniff_tables,
     split_models,
     split_replacements,
 )
+from deprecations.sources.parsers.table_reader import Cell
+from deprecations.sources.parsers.tables import parse_tables, sniff_tables
+from deprecations.sources.parsers.text import kind_of
 from deprecations.sources.records import DAY, MONTH
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 OPENAI = FIXTURES / "openai" / "deprecations_2025-11-13.html"
 BEDROCK = FIXTURES / "aws" / "bedrock_model_lifecycle_2025-11-13.html"
 COHERE = FIXTURES / "cohere" / "deprecations.mdx"

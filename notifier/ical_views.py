@@ -3,7 +3,7 @@
 from django.views.decorators.http import require_safe
 
 from depcal import limits
-from deprecations.feeds import unknown_vendor_response
+from deprecations.atom import unknown_vendor_response
 from notifier import calendars
 
 

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from deprecations import catalogue
+from deprecations import shipped
 from deprecations.models import FetchRun, Source
-from tests.sources.test_pipeline import make_sources, server  # noqa: F401 (a fixture)
+from tests.deprecations.sources.test_pipeline import make_sources, server  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def offline_source(settings):
     settings.DEPCAL_FETCH_ALLOW_PRIVATE = True
     settings.DEPCAL_FETCH_RETRIES = 0
     settings.DEPCAL_TODAY = "2026-11-28"
-    catalogue.load({"as_of": "2026-09-30", "vendors": [], "entries": []},
+    shipped.load({"as_of": "2026-09-30", "vendors": [], "entries": []},
                    today=date(2026, 11, 28))
     return Source.objects.create(slug="xai-models", name="xAI models", url=_closed_port_url(),
                                  authority="primary")

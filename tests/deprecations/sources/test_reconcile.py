@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from deprecations import changes
-from deprecations.models import Change, Deprecation, Notice, Source
+from deprecations.models import Change, Notice, Retirement, Source
 from deprecations.sources import reconcile
 from deprecations.sources.records import Record
 from tests.deprecations import factories
@@ -31,7 +31,7 @@ def test_a_new_retirement_on_the_vendor_page_is_published_with_its_citation():
     s = source()
     counts = reconcile.reconcile(s, [rec(anchor="2025-11-18-chatgpt-4o-latest")], today=TODAY)
     assert (counts.new, counts.changed, counts.unchanged, counts.flagged) == (1, 0, 0, 0)
-    e = Deprecation.objects.get()
+    e = Retirement.objects.get()
     assert (e.identifier, e.shutdown_on, e.replacements, e.published) == (
         "chatgpt-4o-latest", date(2026, 2, 17), ["gpt-5.1-chat-latest"], True)
     assert e.citations.get().url.endswith("#2025-11-18-chatgpt-4o-latest")
@@ -42,11 +42,11 @@ def test_the_same_document_twice_changes_nothing():
     s = source()
     reconcile.reconcile(s, [rec(), rec("gpt-4-0314", date(2026, 3, 26))], today=TODAY)
     before = (Notice.objects.count(), Change.objects.count(),
-              list(Deprecation.objects.values_list("revision", flat=True)))
+              list(Retirement.objects.values_list("revision", flat=True)))
     counts = reconcile.reconcile(s, [rec(), rec("gpt-4-0314", date(2026, 3, 26))], today=TODAY)
     assert (counts.new, counts.changed, counts.unchanged) == (0, 0, 2)
     assert before == (Notice.objects.count(), Change.objects.count(),
-                      list(Deprecation.objects.values_list("revision", flat=True)))
+                      list(Retirement.objects.values_list("revision", flat=True)))
 
 
 def test_a_date_moved_on_the_vendor_page_moves_the_entry_with_history():
@@ -54,7 +54,7 @@ def test_a_date_moved_on_the_vendor_page_moves_the_entry_with_history():
     reconcile.reconcile(s, [rec()], today=TODAY)
     counts = reconcile.reconcile(s, [rec(shutdown=date(2026, 3, 17))], today=TODAY)
     assert counts.changed == 1
-    e = Deprecation.objects.get()
+    e = Retirement.objects.get()
     assert (e.shutdown_on, e.revision) == (date(2026, 3, 17), 2)
     moved = e.changes.get(kind="moved")
     assert (moved.old_date, moved.new_date, moved.via) == (
@@ -63,13 +63,13 @@ def test_a_date_moved_on_the_vendor_page_moves_the_entry_with_history():
 
 def test_a_curated_entry_is_never_overwritten_the_difference_is_flagged():
     e = factories.entry()
-    Deprecation.objects.filter(pk=e.pk).update(curated=True)
+    Retirement.objects.filter(pk=e.pk).update(curated=True)
     counts = reconcile.reconcile(source(), [rec(shutdown=date(2026, 2, 16))], today=TODAY)
     assert counts.flagged == 1
     e.refresh_from_db()
     assert e.shutdown_on == date(2026, 2, 17) and e.revision == 1
     notice = Notice.objects.get()
-    assert notice.review == Notice.Review.CONFLICT and notice.deprecation == e
+    assert notice.review == Notice.Review.CONFLICT and notice.retirement == e
     assert "2026-02-16" in notice.review_note and "curated" in notice.review_note
 
 
@@ -78,7 +78,7 @@ def test_a_secondary_source_never_publishes_or_moves_by_itself():
     factories.vendor("openai", "OpenAI")
     counts = reconcile.reconcile(tracker, [rec("codex-mini-latest", date(2026, 1, 16))],
                                  today=TODAY)
-    assert counts.new == 1 and not Deprecation.objects.exists()
+    assert counts.new == 1 and not Retirement.objects.exists()
     notice = Notice.objects.get()
     assert notice.review == Notice.Review.PENDING
     entry = reconcile.approve(notice, today=TODAY)
@@ -88,7 +88,7 @@ def test_a_secondary_source_never_publishes_or_moves_by_itself():
     counts = reconcile.reconcile(tracker, [rec("codex-mini-latest", date(2026, 1, 20))],
                                  today=TODAY)
     assert counts.flagged == 1
-    assert Deprecation.objects.get().shutdown_on == date(2026, 1, 16)
+    assert Retirement.objects.get().shutdown_on == date(2026, 1, 16)
 
 
 def test_the_same_model_twice_in_one_document_keeps_both_facts_and_the_newest_stands():
@@ -96,7 +96,7 @@ def test_the_same_model_twice_in_one_document_keeps_both_facts_and_the_newest_st
     older = rec("gpt-4-0314", date(2024, 6, 13), announced=date(2023, 6, 13))
     newer = rec("gpt-4-0314", date(2026, 3, 26), announced=date(2025, 9, 26))
     reconcile.reconcile(s, [older, newer], today=TODAY)
-    assert Deprecation.objects.get().shutdown_on == date(2026, 3, 26)
+    assert Retirement.objects.get().shutdown_on == date(2026, 3, 26)
     reviews = dict(Notice.objects.values_list("shutdown_on", "review"))
     assert reviews == {date(2026, 3, 26): "applied", date(2024, 6, 13): "superseded"}
 
@@ -121,7 +121,7 @@ def test_aliases_find_the_entry():
                         aliases=["gpt-4-turbo-preview"])
     counts = reconcile.reconcile(source(), [rec("gpt-4-turbo-preview", date(2026, 3, 26),
                                                 announced=None)], today=TODAY)
-    assert counts.unchanged == 1 and Notice.objects.get().deprecation == e
+    assert counts.unchanged == 1 and Notice.objects.get().retirement == e
 
 
 def test_reject_and_merge_from_the_review_queue():
@@ -135,16 +135,16 @@ def test_reject_and_merge_from_the_review_queue():
     rejected = Notice.objects.get(identifier="not-a-model")
     reconcile.reject(rejected, note="not a retirement")
     rejected.refresh_from_db()
-    assert rejected.review == "rejected" and Deprecation.objects.count() == 1
+    assert rejected.review == "rejected" and Retirement.objects.count() == 1
 
 
 def test_withdrawn_entries_are_not_resurrected_or_deleted_by_missing_rows():
     s = source()
     reconcile.reconcile(s, [rec(), rec("gpt-4-0314", date(2026, 3, 26))], today=TODAY)
-    changes.withdraw(Deprecation.objects.get(offering__identifier="gpt-4-0314"))
+    changes.withdraw(Retirement.objects.get(offering__identifier="gpt-4-0314"))
     reconcile.reconcile(s, [rec()], today=TODAY)  # the row disappeared from the page
-    assert Deprecation.objects.count() == 2
-    assert Deprecation.objects.get(offering__identifier="gpt-4-0314").status == "withdrawn"
+    assert Retirement.objects.count() == 2
+    assert Retirement.objects.get(offering__identifier="gpt-4-0314").status == "withdrawn"
 
 
 def test_a_display_name_finds_the_entry_keyed_by_model_id():
@@ -154,13 +154,13 @@ def test_a_display_name_finds_the_entry_keyed_by_model_id():
     counts = reconcile.reconcile(bedrock, [rec("Claude 3 Opus", date(2026, 1, 15),
                                                vendor="AWS Bedrock", announced=None)],
                                  today=TODAY)
-    assert counts.unchanged == 1 and Notice.objects.get().deprecation == e
+    assert counts.unchanged == 1 and Notice.objects.get().retirement == e
 
 
 def test_the_same_facts_twice_in_one_document_make_one_entry():
     ada = rec("ada", date(2024, 1, 4), announced=date(2023, 7, 6))
     counts = reconcile.reconcile(source(), [ada, ada], today=TODAY)
-    assert counts.new == 1 and Deprecation.objects.get().identifier == "ada"
+    assert counts.new == 1 and Retirement.objects.get().identifier == "ada"
     assert Notice.objects.count() == 1
 
 
@@ -168,7 +168,7 @@ def test_a_record_that_breaks_the_rules_is_flagged_and_the_rest_still_lands():
     bad = rec("backwards", date(2024, 1, 4), announced=date(2025, 1, 1))
     counts = reconcile.reconcile(source(), [bad, rec()], today=TODAY)
     assert (counts.new, counts.flagged) == (1, 1)
-    assert Deprecation.objects.get().identifier == "chatgpt-4o-latest"
+    assert Retirement.objects.get().identifier == "chatgpt-4o-latest"
     notice = Notice.objects.get(identifier="backwards")
     assert notice.review == "conflict" and "before the announcement" in notice.review_note
 
@@ -179,7 +179,7 @@ def test_a_date_moved_back_to_an_earlier_value_is_applied_again():
     reconcile.reconcile(s, [rec(shutdown=date(2026, 3, 17))], today=TODAY)  # B
     counts = reconcile.reconcile(s, [rec()], today=TODAY)  # A again: its notice exists
     assert counts.changed == 1
-    e = Deprecation.objects.get()
+    e = Retirement.objects.get()
     assert (e.shutdown_on, e.revision) == (date(2026, 2, 17), 3)
     counts = reconcile.reconcile(s, [rec()], today=TODAY)  # and once more: nothing
     assert (counts.changed, counts.unchanged) == (0, 1)
@@ -188,7 +188,7 @@ def test_a_date_moved_back_to_an_earlier_value_is_applied_again():
 def test_a_tentative_date_is_published_as_tentative_and_a_confirmed_one_drops_the_qualifier():
     s = source()
     reconcile.reconcile(s, [rec(tentative=True)], today=TODAY)
-    e = Deprecation.objects.get()
+    e = Retirement.objects.get()
     assert e.shutdown_tentative and Notice.objects.get().shutdown_tentative
     # The same day, now firm: a new notice (the fingerprint differs) that moves the qualifier.
     counts = reconcile.reconcile(s, [rec()], today=TODAY)

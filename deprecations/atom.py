@@ -56,7 +56,7 @@ def unknown_vendor_response(slugs) -> HttpResponse | None:
 
 
 def change_guid(change: Change) -> str:
-    entry = change.deprecation
+    entry = change.retirement
     key = f"change/{entry.offering.vendor.slug}/{entry.offering.identifier}/{change.revision}"
     return uuid.uuid5(ENTRY_NAMESPACE, key).urn
 
@@ -79,7 +79,7 @@ def _retires(change: Change) -> str:
 
 
 def describe_change(change: Change) -> str:
-    entry = change.deprecation
+    entry = change.retirement
     if change.kind == Change.Kind.CREATED:  # the date as first announced: later moves follow
         return f"new: {_retires(change)}"
     if change.kind == Change.Kind.MOVED:
@@ -130,12 +130,12 @@ class ChangesFeed(Feed):
             .order_by("-changed_at", "-pk")[:ITEMS]
 
     def item_title(self, change):
-        entry = change.deprecation
+        entry = change.retirement
         return f"{entry.offering.identifier} ({entry.offering.vendor.name}): " \
                f"{describe_change(change)}"
 
     def item_description(self, change):
-        entry = change.deprecation
+        entry = change.retirement
         parts = [describe_change(change).capitalize() + "."]
         if entry.replacements:
             parts.append(f"Replacement: {' or '.join(entry.replacements)}.")
@@ -144,7 +144,7 @@ class ChangesFeed(Feed):
         return escape(" ".join(parts))  # scraped text is data, never markup
 
     def item_link(self, change):
-        return settings.SITE_URL + change.deprecation.get_absolute_url()
+        return settings.SITE_URL + change.retirement.get_absolute_url()
 
     def item_guid(self, change):
         return change_guid(change)
@@ -156,7 +156,7 @@ class ChangesFeed(Feed):
         return change.changed_at
 
     def item_categories(self, change):
-        return [change.deprecation.offering.vendor.slug, change.kind]
+        return [change.retirement.offering.vendor.slug, change.kind]
 
 
 @require_safe

@@ -24,7 +24,7 @@ import pytest
 
 from deprecations.sources import parsers
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "sources" / "2026"
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "sources" / "2026"
 DOCUMENTS = sorted(p for p in ROOT.glob("*/*") if p.suffix in (".md", ".mdx"))
 
 # (document, model) -> why the row is not found. Each is a fact stated only in a form the

@@ -17,7 +17,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from deprecations import changes
-from deprecations.models import Deprecation
+from deprecations.models import Retirement
 from notifier import alerts, channels, subscriptions, tokens
 from notifier.channels import BadChannel, chat, content, deliver, http, lifecycle
 from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery
@@ -100,8 +100,8 @@ def test_every_mention_of_a_run_goes_in_one_message_with_moves_and_new_entries(r
     s = subscriber(vendors=["openai"], lead_times=[30])
     channel = add(receiver.webhook_url, s)
     changes.move_date(entry, "shutdown_on", date(2026, 3, 3), via="test")
-    changes.create_entry(factories.vendor("openai"), "o1-preview", shutdown_on=date(2026, 6, 1),
-                         via="test")
+    changes.create_retirement(factories.vendor("openai"), "o1-preview",
+                              shutdown_on=date(2026, 6, 1), via="test")
     alerts.record_alerts(DAY, replay=True)
     report = deliver.run(DAY)
     assert (report.messages, report.sent) == (1, 1)
@@ -310,7 +310,7 @@ def test_a_withdrawn_entry_is_told_as_withdrawn_not_as_an_alert(receiver):
     channel = add(receiver.webhook_url)
     alerts.record_alerts(DAY, replay=True)
     changes.withdraw(entry, by=None, via="test")
-    assert Deprecation.objects.get().status == "withdrawn"
+    assert Retirement.objects.get().status == "withdrawn"
     alerts.record_alerts(DAY, replay=True)
     deliver.run(DAY)
     [_, *messages] = receiver.verified(channel.secret)
