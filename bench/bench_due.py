@@ -8,8 +8,9 @@ on the catalogue's busiest alert day (history made old, three dates moved just n
 ``bench_mail`` does):
 
 - ``alerts.record_alerts(dry_run=True)``: the count of due alerts and change emails;
-- ``alerts.record_alerts``: the same inserted into the ledger (mentions, then one message per
-  subscriber and kind), committed, as the hourly task does;
+- ``alerts.record_alerts``: the same inserted into the ledger (one message per subscriber and
+  kind, then the mentions with their message), committed, as the hourly task does, with the
+  time of each of its statements;
 - ``alerts.record_digests`` for that week's Monday, committed;
 
 with the EXPLAIN (ANALYZE) plan of each counting statement (a second pass). Inserting is
@@ -121,12 +122,38 @@ def _plans(day: date) -> list[dict]:
 
     now, plans = timezone.now(), []
     for name, (sql, params) in (
-            ("lead-time alerts", alerts._alerts_select(day, now, True, True)),
+            ("lead-time alerts", alerts._alerts_select(day, now, True)),
             ("change emails", alerts._changes_select(day, now))):
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT COUNT(*) FROM ({sql}) due", params)
             plans.append({"statement": name, "plan": [row[0] for row in cursor.fetchall()]})
     return plans
+
+
+class _Steps:
+    """A database hook timing each statement of a run, named by its first words."""
+
+    def __init__(self):
+        self.seconds: list[tuple[str, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds.append((" ".join(sql.split()[:3]), time.perf_counter() - t0))
+
+
+def _insert(day: date) -> tuple[float, object, list]:
+    """``record_alerts`` for ``day``, timed as a whole and statement by statement."""
+    from django.db import connection
+
+    from notifier import alerts
+
+    steps = _Steps()
+    with connection.execute_wrapper(steps):
+        seconds, inserted = _timed(lambda: alerts.record_alerts(day, replay=True))
+    return seconds, inserted, [[name, round(s, 2)] for name, s in steps.seconds if s >= 0.01]
 
 
 def measure(size: int, day: date, monday: date, insert: bool) -> dict:
@@ -141,11 +168,12 @@ def measure(size: int, day: date, monday: date, insert: bool) -> dict:
     result["plans"] = _plans(day)
     if insert:
         progress(f"{size:,}: alerts + changes, insert")
-        insert_s, inserted = _timed(lambda: alerts.record_alerts(day, replay=True))
+        insert_s, inserted, steps = _insert(day)
         progress(f"{size:,}: digests, insert")
         digest_s, digests = _timed(lambda: alerts.record_digests(monday, replay=True))
         result.update({"insert_s": round(insert_s, 2), "mentions_inserted": inserted.total,
-                       "messages_inserted": inserted.messages, "digests_s": round(digest_s, 2),
+                       "messages_inserted": inserted.messages, "insert_steps": steps,
+                       "digests_s": round(digest_s, 2),
                        "digests_inserted": digests.digests})
         _clear_ledger()
     return result
@@ -212,6 +240,8 @@ def _print(result: dict, report: dict) -> None:
         print(f"    alerts + changes, insert  {size['insert_s']:7.2f} s  "
               f"({size['mentions_inserted']:,} mentions -> {size['messages_inserted']:,} "
               f"messages)")
+        for name, seconds in size["insert_steps"]:
+            print(f"      {seconds:7.2f} s  {name} ...")
         print(f"    digests, insert           {size['digests_s']:7.2f} s  "
               f"({size['digests_inserted']:,} messages)")
     for size in result["sizes"]:

@@ -1,10 +1,12 @@
 """Which messages are due: set-based inserts into the delivery ledger.
 
-Each ``record_*`` function is one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per rule
-over subscribers joined with the catalogue: no Python loop over subscribers, and the ledger's
-unique keys make running it again (or twice at once) insert nothing new. Alerts and changes
-are recorded as ``Mention`` rows (each told once), then grouped: one message per subscriber
-and kind for everything that run found (``group``). Sending is ``notifier.send``'s job.
+Each rule is one ``SELECT`` over subscribers joined with the catalogue: no Python loop over
+subscribers. Alerts and changes are recorded as ``Mention`` rows (each told once): a run,
+serialised with any other, stages the mentions not recorded yet, makes one message per
+subscriber and kind for them, then inserts each mention with its message (``group``); the
+ledger's unique keys back this, so running it again (or twice at once) inserts nothing new.
+Digests are one ``INSERT ... ON CONFLICT DO NOTHING`` per cadence. Sending is
+``notifier.send``'s job.
 
 Who follows what (``follows_sql``) and which changes are told (``NOTABLE``) are defined here
 once, for the ledger and for what the messages list.
@@ -78,8 +80,8 @@ T = {
 }
 
 CONFIRMED = Subscriber.Status.CONFIRMED.value
-ALERT_RECORDED = ("x.retirement_id = d.id AND x.kind = 'alert' AND x.lead_days = w.lead_days "
-                  "AND x.shutdown_on = d.shutdown_on")
+ALERT_RECORDED = ("x.retirement_id = due.retirement_id AND x.kind = 'alert' "
+                  "AND x.lead_days = due.lead_days AND x.shutdown_on = due.shutdown_on")
 DIGEST_RECORDED = "x.kind = 'digest' AND x.revision = {:d}"
 WITHDRAWN = Retirement.Status.WITHDRAWN.value
 
@@ -192,7 +194,8 @@ FOLLOWED = (f"SELECT subscriber_id, "
             f"FROM {T['follow']} GROUP BY subscriber_id")
 
 
-def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
+def follows_sql(followed: str | None = None, keys: str | None = None,
+                vendor: str = "v.slug") -> str:
     """True when subscriber s follows entry d of offering o and vendor v (vendors by slug;
     models by identifier, alias or family prefix; no rows of a kind = all): the one rule the
     ledger and the messages use. By default each pair is looked up in the follow table. On
@@ -207,7 +210,7 @@ def follows_sql(followed: str | None = None, keys: str | None = None) -> str:
     list of names against the entries."""
     if followed is None or not _postgres():
         return _follows_per_pair()
-    return (f"({followed}.vendors IS NULL OR v.slug::text = ANY({followed}.vendors)) "
+    return (f"({followed}.vendors IS NULL OR {vendor}::text = ANY({followed}.vendors)) "
             f"AND ({followed}.models IS NULL OR {followed}.models && {keys})")
 
 
@@ -298,18 +301,17 @@ def _delivery_columns(subscriber: str, kind: str, revision: str, *, today: date,
 
 
 def _not_recorded(condition: str, counting: bool) -> str:
-    """Only when counting (dry run): leave out what the ledger already holds. An insert
-    relies on ON CONFLICT and the unique keys instead, which is exact whatever the
-    planner's statistics say about a ledger that just grew."""
+    """Only when counting digests (dry run): leave out what the ledger already holds. An
+    insert relies on ON CONFLICT and the unique key instead."""
     if not counting:
         return ""
-    table = T["delivery"] if "digest" in condition else T["mention"]
-    return (f"AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.subscriber_id = s.id "
+    return (f"AND NOT EXISTS (SELECT 1 FROM {T['delivery']} x WHERE x.subscriber_id = s.id "
             f"AND {condition}) ")
 
 
-def _alerts_select(today: date, now: datetime, replay: bool,
-                   counting: bool = False) -> tuple[str, list]:
+def _alerts_select(today: date, now: datetime, replay: bool) -> tuple[str, list]:
+    """The alerts due on ``today`` that the ledger does not hold yet (see the module's
+    rules)."""
     windows, params = [], []
     for lead in LEAD_TIME_CHOICES:
         for late in range(CATCH_UP_DAYS + 1):
@@ -319,24 +321,48 @@ def _alerts_select(today: date, now: datetime, replay: bool,
             windows.append("SELECT %s AS lead_days, %s AS bit, %s AS alert_day, %s AS shutdown_on")
             params += [lead, lead_bit(lead), _date(alert_day),
                        _date(alert_day + timedelta(days=lead))]
-    cols, col_params = _mention_columns("alert", "w.lead_days", "d.shutdown_on", now=now)
     # Each window with every lead mask that has its bit: subscribers then join on an
     # equality (a hash join) rather than testing each subscriber against each window.
     every_mask = ", ".join(f"({m})" for m in range(1, 1 << len(LEAD_TIME_CHOICES)))
     masks = (f"SELECT w.*, m.column1 AS mask FROM ({' UNION ALL '.join(windows)}) w "
              f"JOIN (VALUES {every_mask}) m ON (m.column1 & w.bit) <> 0")
-    sql = (
-        f"SELECT {cols} "
-        f"FROM ({masks}) w "
-        f"JOIN {T['retirement']} d ON d.shutdown_on = w.shutdown_on "
-        f"{_keyed_entry_join()} "
-        f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
-        f"WHERE s.status = '{CONFIRMED}' AND d.published = %s AND d.status <> '{WITHDRAWN}' "
-        f"AND (%s OR s.confirmed_on < w.alert_day) "
-        f"{_not_recorded(ALERT_RECORDED, counting)}"
-        f"AND {_follows()}"
-    )
+    sql, lead = ((_alerted_pairs(masks), "d.lead_days") if _postgres()
+                 else (_alerted_pairs_per_pair(masks), "w.lead_days"))
+    cols, col_params = _mention_columns("alert", lead, "d.shutdown_on", now=now)
+    sql = f"SELECT {cols} {sql}"
+    # The ledger is looked up for the alerts found, not for every pair the joins go through
+    # (the planner, which cannot estimate the follow and lead-time rules, would do it first).
+    fence = " OFFSET 0" if _postgres() else ""
+    sql = (f"SELECT due.* FROM ({sql}{fence}) due WHERE NOT EXISTS (SELECT 1 FROM "
+           f"{T['mention']} x WHERE x.subscriber_id = due.subscriber_id AND {ALERT_RECORDED})")
     return sql, col_params + params + [True, replay]
+
+
+def _alerted_pairs(masks: str) -> str:
+    """FROM and WHERE of the alerts, PostgreSQL: the entries in their windows (a few
+    hundred rows, made once, OFFSET 0 keeping the planner from unfolding them), then
+    subscribers joined on their lead mask, then the follow rule as array comparisons.
+    Left to itself the planner, which cannot estimate those rules, pairs every subscriber
+    with every vendor first (tens of millions of rows at a million subscribers)."""
+    entries = (f"SELECT w.lead_days, w.alert_day, w.mask, d.id, d.revision, d.shutdown_on, "
+               f"v.slug, o.keys FROM ({masks}) w "
+               f"JOIN {T['retirement']} d ON d.shutdown_on = w.shutdown_on "
+               f"{_keyed_entry_join()} "
+               f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' OFFSET 0")
+    return (f"FROM ({entries}) d JOIN {T['subscriber']} s ON s.lead_mask = d.mask "
+            f"{_followed_join()} "
+            f"WHERE s.status = '{CONFIRMED}' AND (%s OR s.confirmed_on < d.alert_day) "
+            f"AND {follows_sql('fl', 'd.keys', 'd.slug')}")
+
+
+def _alerted_pairs_per_pair(masks: str) -> str:
+    """FROM and WHERE of the alerts, elsewhere (SQLite): the follow rule looked up per pair."""
+    return (f"FROM ({masks}) w "
+            f"JOIN {T['retirement']} d ON d.shutdown_on = w.shutdown_on {ENTRY_JOIN} "
+            f"JOIN {T['subscriber']} s ON s.lead_mask = w.mask {_followed_join()} "
+            f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}' "
+            f"AND s.status = '{CONFIRMED}' AND (%s OR s.confirmed_on < w.alert_day) "
+            f"AND {_follows()}")
 
 
 def _changes_select(today: date, now: datetime) -> tuple[str, list]:
@@ -410,13 +436,14 @@ def _run(select: tuple[str, list], *, into: str, columns: str, dry_run: bool) ->
         return max(cursor.rowcount, 0)
 
 
-def _mentions(select: tuple[str, list], *, dry_run: bool) -> int:
-    return _run(select, into=T["mention"], columns=MENTION_COLUMNS, dry_run=dry_run)
+def _count(select: tuple[str, list]) -> int:
+    return _run(select, into=T["mention"], columns=MENTION_COLUMNS, dry_run=True)
 
 
 def _exclusive() -> None:
-    """Serialise recording runs (in the caller's transaction), so that each run groups only
-    mentions no message has been made for. SQLite's IMMEDIATE transactions already do."""
+    """Serialise recording runs (in the caller's transaction), so that what one run finds
+    not recorded yet is still not recorded when it inserts it. SQLite's IMMEDIATE
+    transactions already do."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GROUP_LOCK])
@@ -424,35 +451,66 @@ def _exclusive() -> None:
 
 GROUP_LOCK = 0x64657063616C  # "depcal": the key of the recording lock
 
+# Where a run stages what it found (temporary tables: this connection only, no WAL): the
+# mentions, then one message per subscriber and kind. Each mention is then written once,
+# with its message, instead of being inserted and then updated to point at it.
+FOUND = "depcal_found_mention"
+NUMBERED = "depcal_found_message"
 
-def group(today: date, *, now: datetime) -> int:
-    """Make one message per subscriber and kind for the mentions that have none yet, and
-    attach them; returns how many messages. Its key is the subscriber's next number for the
-    kind. Called inside a recording run (``_exclusive``), so the newest message of each
-    (subscriber, kind) is the one just made."""
-    # The newest number and message of each (subscriber, kind) that has ungrouped mentions,
-    # found by one join, not a lookup per row: a lookup per row turns into a scan per row
-    # when the planner believes the ledger small (a new site's first big day).
-    ungrouped = (f"SELECT DISTINCT m.subscriber_id, m.kind FROM {T['mention']} m "
-                 f"WHERE m.delivery_id IS NULL")
-    newest = (f"SELECT x.subscriber_id, x.kind, MAX(x.revision) AS revision, MAX(x.id) AS id "
-              f"FROM {T['delivery']} x JOIN ({ungrouped}) u "
-              f"ON u.subscriber_id = x.subscriber_id AND u.kind = x.kind "
-              f"GROUP BY x.subscriber_id, x.kind")
-    cols, params = _delivery_columns("g.subscriber_id", "g.kind",
-                                     "COALESCE(r.revision, 0) + 1", today=today, now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} FROM "
-            f"({ungrouped}) g LEFT JOIN ({newest}) r "
-            f"ON r.subscriber_id = g.subscriber_id AND r.kind = g.kind", params)
-        made = max(cursor.rowcount, 0)
-        cursor.execute(
-            f"UPDATE {T['mention']} SET delivery_id = r.id FROM ({newest}) r "
-            f"WHERE {T['mention']}.delivery_id IS NULL "
-            f"AND r.subscriber_id = {T['mention']}.subscriber_id "
-            f"AND r.kind = {T['mention']}.kind")
+
+def _stage(cursor, selects: dict[str, tuple[str, list]]) -> dict[str, int]:
+    """Put the mentions each select finds (those not recorded yet) in ``FOUND``; returns
+    how many per kind."""
+    cursor.execute(f"CREATE TEMPORARY TABLE {FOUND} AS SELECT {MENTION_COLUMNS} "
+                   f"FROM {T['mention']} WHERE 1 = 0")
+    found = {}
+    for kind, (sql, params) in selects.items():
+        cursor.execute(f"INSERT INTO {FOUND} ({MENTION_COLUMNS}) {sql}", params)
+        found[kind] = max(cursor.rowcount, 0)
+    return found
+
+
+def group(cursor, today: date, *, now: datetime) -> int:
+    """Make one message per subscriber and kind for the staged mentions (``FOUND``), then
+    insert the mentions with their message; returns how many messages. A message's key is
+    the subscriber's next number for the kind: runs are serialised (``_exclusive``), so
+    nobody takes it meanwhile."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {NUMBERED} AS "
+        f"SELECT g.subscriber_id, g.kind, COALESCE(MAX(x.revision), 0) + 1 AS revision "
+        f"FROM (SELECT DISTINCT subscriber_id, kind FROM {FOUND}) g "
+        f"LEFT JOIN {T['delivery']} x ON x.subscriber_id = g.subscriber_id AND x.kind = g.kind "
+        f"GROUP BY g.subscriber_id, g.kind")
+    cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
+                                     today=today, now=now)
+    # In subscriber order, as the mentions below: each index is then written from left to
+    # right rather than at random places (fewer pages read and dirtied on a big day).
+    cursor.execute(f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} "
+                   f"FROM {NUMBERED} g ORDER BY g.subscriber_id, g.kind", params)
+    made = max(cursor.rowcount, 0)
+    # No ON CONFLICT: what was staged is not recorded (the selects leave recorded mentions
+    # out, under the lock), so a conflict would be a fault, and it undoes the whole run.
+    found = ", ".join(f"f.{column.strip()}" for column in MENTION_COLUMNS.split(","))
+    cursor.execute(
+        f"INSERT INTO {T['mention']} ({MENTION_COLUMNS}, delivery_id) SELECT {found}, x.id "
+        f"FROM {FOUND} f JOIN {NUMBERED} g ON g.subscriber_id = f.subscriber_id "
+        f"AND g.kind = f.kind JOIN {T['delivery']} x ON x.subscriber_id = g.subscriber_id "
+        f"AND x.kind = g.kind AND x.revision = g.revision "
+        f"ORDER BY f.subscriber_id, f.retirement_id")
+    for table in (FOUND, NUMBERED):
+        cursor.execute(f"DROP TABLE {table}")
     return made
+
+
+def _record(selects: dict[str, tuple[str, list]], today: date, now: datetime) -> Due:
+    """Record what ``selects`` find (kind: select of mentions not recorded yet), grouped
+    into messages, in one transaction: a run that fails leaves nothing behind."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _exclusive()
+        found = _stage(cursor, selects)
+        due = Due(alerts=found.get("alert", 0), changes=found.get("change", 0))
+        due.messages = group(cursor, today, now=now)
+    return due
 
 
 def record_alerts(today: date, *, now: datetime | None = None, replay: bool | None = None,
@@ -462,23 +520,17 @@ def record_alerts(today: date, *, now: datetime | None = None, replay: bool | No
     defaults to ``is_replay(today)`` (see the module's rules)."""
     now = now or timezone.now()
     replay = is_replay(today) if replay is None else replay
-    with transaction.atomic():
-        _exclusive()
-        due = Due(alerts=_mentions(_alerts_select(today, now, replay, dry_run), dry_run=dry_run),
-                  changes=_mentions(_changes_select(today, now), dry_run=dry_run))
-        if not dry_run:
-            due.messages = group(today, now=now)
-    return due
+    if dry_run:
+        return Due(alerts=_count(_alerts_select(today, now, replay)),
+                   changes=_count(_changes_select(today, now)))
+    return _record({"alert": _alerts_select(today, now, replay),
+                    "change": _changes_select(today, now)}, today, now)
 
 
 def record_changes(today: date, *, now: datetime | None = None) -> Due:
     """Record the change emails due now (the catalogue just changed), grouped."""
     now = now or timezone.now()
-    with transaction.atomic():
-        _exclusive()
-        due = Due(changes=_mentions(_changes_select(today, now), dry_run=False))
-        due.messages = group(today, now=now)
-    return due
+    return _record({"change": _changes_select(today, now)}, today, now)
 
 
 def record_digests(today: date, *, now: datetime | None = None, replay: bool | None = None,
@@ -502,7 +554,7 @@ def due_rows(today: date, *, now: datetime | None = None, replay: bool | None = 
     now = now or timezone.now()
     replay = is_replay(today) if replay is None else replay
     rows = []
-    for sql, params in (_alerts_select(today, now, replay, True), _changes_select(today, now)):
+    for sql, params in (_alerts_select(today, now, replay), _changes_select(today, now)):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT sub.email, due.kind, off.identifier, due.lead_days FROM ({sql}) due "

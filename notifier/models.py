@@ -220,18 +220,26 @@ class Mention(models.Model):
 
     A lead-time alert mentions an entry at a lead time for one shutdown date (a moved date
     gives new mentions, other edits do not); a change message mentions an entry's notable
-    changes up to ``revision``. Mentions are inserted with no ``delivery``, then the new
-    mentions of each subscriber are grouped into one message per kind (``notifier.alerts``).
+    changes up to ``revision``. A run makes one message per subscriber and kind for what
+    it found, then inserts the mentions with their ``delivery`` (``notifier.alerts``).
+
+    Indexes: the two unique keys (what makes each told once, and what a run looks up to
+    leave out what was told) and the message's (what composing a message reads). No index
+    on the entry: entries are withdrawn, not deleted, and deleting one reads the ledger once.
     """
 
     class Kind(models.TextChoices):
         ALERT = "alert", "lead-time alert"
         CHANGE = "change", "change"
 
+    # No foreign-key constraint on the subscriber nor the entry: PostgreSQL checks each one
+    # row by row when the transaction commits, and a busy day inserts millions of mentions.
+    # A mention's subscriber is its message's, which the message's constraint checks; entries
+    # are withdrawn, not deleted; and deleting either deletes its mentions (Django's cascade).
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE,
-                                   related_name="mentions", db_index=False)
+                                   related_name="mentions", db_index=False, db_constraint=False)
     retirement = models.ForeignKey("deprecations.Retirement", on_delete=models.CASCADE,
-                                    related_name="+")
+                                   related_name="+", db_index=False, db_constraint=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     lead_days = models.PositiveSmallIntegerField(default=0)
     shutdown_on = models.DateField(null=True, blank=True)
@@ -242,11 +250,6 @@ class Mention(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [
-            # The mentions still to group into messages: few at any time.
-            models.Index(fields=["subscriber", "kind"], name="mention_ungrouped",
-                         condition=Q(delivery__isnull=True)),
-        ]
         constraints = [
             # One lead-time alert per deadline, whatever else bumped the entry's revision.
             models.UniqueConstraint(

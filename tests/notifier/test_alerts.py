@@ -3,13 +3,14 @@
 Days are passed in (``today=``); mail goes to Django's in-memory outbox.
 """
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core import mail as outbox
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from deprecations import changes, queries
@@ -248,11 +249,93 @@ def test_the_due_computation_takes_the_same_queries_for_any_number_of_subscriber
         subscriber(f"s{n}@example.com", models=["gpt-4o"] if n % 2 else ())
     with CaptureQueriesContext(connection) as many:
         assert alerts.record_alerts(date(2026, 1, 18), replay=False).alerts == 60
-    statements = [[q["sql"].split()[0] for q in run.captured_queries
+    statements = [[" ".join(q["sql"].split()[:3]) for q in run.captured_queries
                    if "SAVEPOINT" not in q["sql"] and "pg_advisory" not in q["sql"]]
                   for run in (few, many)]
-    # Mentions of alerts, of changes, one message per subscriber, and attaching the mentions.
-    assert statements[0] == statements[1] == ["INSERT", "INSERT", "INSERT", "UPDATE"]
+    found, numbered = alerts.FOUND, alerts.NUMBERED
+    # Staging what is due (alerts, changes), numbering the messages, inserting the messages,
+    # then the mentions with their message: each mention is written once, never updated.
+    assert statements[0] == statements[1] == [
+        "CREATE TEMPORARY TABLE", f"INSERT INTO {found}", f"INSERT INTO {found}",
+        "CREATE TEMPORARY TABLE", f"INSERT INTO {Delivery._meta.db_table}",
+        f"INSERT INTO {Mention._meta.db_table}", f"DROP TABLE {found}",
+        f"DROP TABLE {numbered}"]
+    assert not Mention.objects.filter(delivery=None).exists()
+    assert Delivery.objects.filter(kind="alert").count() == 41  # one per subscriber
+    assert not Delivery.objects.filter(mentions=None).exists()
+
+
+def _failing_at(statement: str):
+    """A database hook that fails the first statement starting with ``statement``, as a
+    crash between two statements of a run would stop it."""
+    def hook(execute, sql, params, many, context):
+        if " ".join(sql.split()).startswith(statement):
+            raise RuntimeError(f"stopped before: {statement}")
+        return execute(sql, params, many, context)
+    return hook
+
+
+@pytest.mark.parametrize("statement", [
+    f"INSERT INTO {Delivery._meta.db_table}", f"INSERT INTO {Mention._meta.db_table}",
+    "DROP TABLE"])
+def test_a_run_stopped_between_statements_leaves_nothing_and_the_next_records_all(statement):
+    factories.entry(shutdown=date(2026, 2, 17))
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    with connection.execute_wrapper(_failing_at(statement)), pytest.raises(RuntimeError):
+        alerts.record_alerts(date(2026, 1, 18), replay=False)
+    assert not Mention.objects.exists() and not Delivery.objects.exists()
+    assert alerts.record_alerts(date(2026, 1, 18), replay=False).messages == 3
+    assert alerts.record_alerts(date(2026, 1, 18), replay=False).total == 0  # again: nothing
+    assert Mention.objects.filter(kind="alert").count() == 6
+    assert sorted(Delivery.objects.values_list("subscriber__email", "revision")) == [
+        (f"s{n}@example.com", 1) for n in range(3)]
+    assert not Mention.objects.filter(delivery=None).exists()
+
+
+def test_deleting_a_subscriber_or_an_entry_deletes_their_mentions():
+    # Mentions have no constraint of their own on either: the cascade is Django's.
+    kept = factories.entry(shutdown=date(2026, 2, 17))
+    gone = factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    leaving, staying = subscriber("leaving@example.com"), subscriber("staying@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    assert Mention.objects.count() == 4
+    leaving.delete()
+    Retirement.objects.filter(pk=gone.pk).delete()
+    assert list(Mention.objects.values_list("subscriber", "retirement")) == [
+        (staying.pk, kept.pk)]
+
+
+@pytest.mark.django_db(transaction=True)  # two connections, real commits
+def test_two_runs_at_once_record_each_mention_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time by itself")
+    factories.entry(shutdown=date(2026, 2, 17))
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    start, found, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            start.wait()
+            found.append(alerts.record_alerts(date(2026, 1, 18), replay=False))
+        except Exception as error:  # noqa: BLE001 - what the assertion below shows
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+    assert errors == []
+    assert sorted((due.alerts, due.messages) for due in found) == [(0, 0), (6, 3)]
+    assert Mention.objects.count() == 6 and Delivery.objects.count() == 3
+    assert not Mention.objects.filter(delivery=None).exists()
+    assert not Delivery.objects.filter(mentions=None).exists()
 
 
 def test_weekly_digests_are_due_from_monday_for_three_days_and_daily_ones_every_day():
