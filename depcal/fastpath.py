@@ -117,6 +117,8 @@ def shareable(response) -> bool:
     """May this answer be given to any other client asking the same?"""
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
+    if response.has_header("Content-Encoding"):  # the key does not hold Accept-Encoding
+        return False
     control = {d.strip().split("=")[0].lower()
                for d in cc_delim_re.split(response.get("Cache-Control", ""))}
     if "public" not in control or control & {"private", "no-store", "no-cache"}:

@@ -153,3 +153,17 @@ def test_with_a_cache_that_keeps_nothing_nothing_is_kept_here_either(catalogue, 
         client.get(FEED)
         client.get(FEED)
     assert render.call_count == 2
+
+
+def test_an_encoded_answer_is_never_kept():
+    """The copy's key does not hold Accept-Encoding: a compressed answer kept there would
+    reach clients that cannot read it."""
+    from django.http import HttpResponse
+
+    from depcal.fastpath import shareable
+
+    plain = HttpResponse(b"BEGIN:VCALENDAR", content_type="text/calendar")
+    plain["Cache-Control"] = "public, max-age=3600"
+    assert shareable(plain)
+    plain["Content-Encoding"] = "gzip"
+    assert not shareable(plain)
