@@ -25,13 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bench import shared
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "due.json"
@@ -213,17 +214,6 @@ def child(sizes: list[int], insert_up_to: int) -> None:
 
 # The orchestrating process.
 
-def _admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def _database(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if action == "create":
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def _print(result: dict, report: dict) -> None:
@@ -265,12 +255,12 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    _database("create")
+    shared.database(BENCH_DB, "create")
     try:
         env = {k: v for k, v in os.environ.items() if k != "DEPCAL_TODAY"}
         env.update({
             "DJANGO_SETTINGS_MODULE": "depcal.settings",
-            "DATABASE_URL": f"{_admin_url().rsplit('/', 1)[0]}/{BENCH_DB}",
+            "DATABASE_URL": f"{shared.admin_url().rsplit('/', 1)[0]}/{BENCH_DB}",
             "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
             "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
         })
@@ -282,13 +272,9 @@ def main(argv: list[str] | None = None) -> dict:
             raise RuntimeError(f"bench child failed:\n{done.stdout[-3000:]}")
         result = json.loads(lines[-1].removeprefix("RESULT "))
     finally:
-        _database("drop")
+        shared.database(BENCH_DB, "drop")
     report = {
-        "benchmark": "due",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_before_after": [round(load_before, 2),
-                                                       round(os.getloadavg()[0], 2)]},
+        **shared.header("due", load_before),
         **result,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import socket
 import subprocess
@@ -32,6 +31,8 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from bench import shared
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "scale.json"
@@ -111,27 +112,13 @@ def prepare(messages: int) -> None:
 
 # The orchestrating process.
 
-def _admin_url() -> str:
-    return os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
-
-def _bench_url() -> str:
-    return f"{_admin_url().rsplit('/', 1)[0]}/{BENCH_DB}"
-
-
-def _database(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if action == "create":
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def _sql(query: str, params=()) -> list[tuple]:
     import psycopg
 
-    with psycopg.connect(_bench_url(), autocommit=True) as conn:
+    with psycopg.connect(shared.database_url(BENCH_DB), autocommit=True) as conn:
         cursor = conn.execute(query, params)
         return cursor.fetchall() if cursor.description else []
 
@@ -139,7 +126,7 @@ def _sql(query: str, params=()) -> list[tuple]:
 def _env(broker: str, port: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DEPCAL_TODAY"}
     env.update({
-        "DJANGO_SETTINGS_MODULE": "depcal.settings", "DATABASE_URL": _bench_url(),
+        "DJANGO_SETTINGS_MODULE": "depcal.settings", "DATABASE_URL": shared.database_url(BENCH_DB),
         "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": "cache+memory://",
         "CELERY_TASK_ALWAYS_EAGER": "false", "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(40), "SITE_URL": "https://depcal.bench",
@@ -236,7 +223,7 @@ def main(argv: list[str] | None = None) -> dict:
     counts = [int(n) for n in args.workers.split(",")]
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    _database("create")
+    shared.database(BENCH_DB, "create")
     runs = []
     try:
         done = subprocess.run([sys.executable, "-m", "bench.bench_scale", "--prepare",
@@ -249,13 +236,9 @@ def main(argv: list[str] | None = None) -> dict:
                 print(f"  {broker}, {workers} worker(s)...", file=sys.stderr, flush=True)
                 runs.append(one_run(broker, workers, args.messages))
     finally:
-        _database("drop")
+        shared.database(BENCH_DB, "drop")
     report = {
-        "benchmark": "scale",
-        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1min_before_after": [round(load_before, 2),
-                                                       round(os.getloadavg()[0], 2)]},
+        **shared.header("scale", load_before),
         "database": "PostgreSQL (a throwaway database)",
         "smtp_server": "aiosmtpd in its own process, 127.0.0.1, counts each recipient",
         "runs": runs, "seconds": round(time.perf_counter() - started, 1),
