@@ -114,8 +114,11 @@ def home(request):
         **_list_context(request, filters),
         "upcoming_groups": queries.group_by_month(upcoming),
         "upcoming_count": len(upcoming),
-        "soon": {band: sum(1 for e in upcoming if e.due or 0 <= e.days <= band)
+        # Dated shutdowns ahead; a passed "not before" day is said on its own line, not
+        # counted as due this week (it may be any day, or already past).
+        "soon": {band: sum(1 for e in upcoming if not e.due and 0 <= e.days <= band)
                  for band in (7, 30, 90)},
+        "due_count": sum(1 for e in upcoming if e.due),
         "undated": undated,
         "past_groups": queries.group_by_month(past),
         "older_count": older_count,

@@ -89,3 +89,13 @@ def test_the_digest_lists_it_as_possible_any_day():
     body = compose.compose(Delivery.objects.get(kind="digest")).body
     assert ("gemini-2.0-flash-001 (Vertex AI): may shut down any day (the earliest possible "
             "date was 24 September 2026)") in body
+
+
+def test_the_home_page_counts_it_apart_from_the_dated_days_ahead(client):
+    """Not "in the next 7 days": it may be any day, or already past; a line says so."""
+    passed_not_before()
+    factories.entry("o1-preview", shutdown=date(2026, 12, 3), today=TODAY)
+    response = client.get("/")
+    assert response.context["soon"] == {7: 1, 30: 1, 90: 1}
+    assert response.context["due_count"] == 1
+    assert "1 more is past the earliest day its vendor gave" in response.content.decode()
