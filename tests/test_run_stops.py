@@ -102,6 +102,7 @@ def port_free(port: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("when", ["starting", "up"])
