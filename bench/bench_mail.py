@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench import shared
+from bench.app_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "mail.json"
@@ -66,12 +66,6 @@ def run_sink(port: int) -> None:
     print("ready", flush=True)
     sys.stdin.read()  # until the parent closes our stdin
     controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # The measuring process (Django set up on the bench database).
@@ -355,7 +349,7 @@ def _print_due(due: dict) -> None:
 def main() -> dict:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    port = _free_port()
+    port = free_port()
     sink = subprocess.Popen([sys.executable, "-m", "bench.bench_mail", "--sink", str(port)],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench import shared
+from bench.app_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "scale.json"
@@ -66,12 +66,6 @@ def run_sink(port: int) -> None:
     sys.stdin.read()  # until the parent closes our stdin
     controller.stop()
     print(json.dumps(received), flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # Preparing the ledger (Django set up on the bench database).
@@ -174,7 +168,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 def one_run(broker_name: str, workers: int, messages: int) -> dict:
     broker = BROKERS[broker_name]
     _reset_ledger()
-    port = _free_port()
+    port = free_port()
     sink = subprocess.Popen([sys.executable, "-m", "bench.bench_scale", "--sink", str(port)],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     processes = []

@@ -440,13 +440,13 @@ def _count(select: tuple[str, list]) -> int:
     return _run(select, into=T["mention"], columns=MENTION_COLUMNS, dry_run=True)
 
 
-def _exclusive() -> None:
-    """Serialise recording runs (in the caller's transaction), so that what one run finds
-    not recorded yet is still not recorded when it inserts it. SQLite's IMMEDIATE
-    transactions already do."""
+def exclusive(key: int) -> None:
+    """Serialise recording runs that share ``key`` (in the caller's transaction), so that
+    what one run finds not recorded yet is still not recorded when it inserts it. SQLite's
+    IMMEDIATE transactions already do."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GROUP_LOCK])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 GROUP_LOCK = 0x64657063616C  # "depcal": the key of the recording lock
@@ -473,7 +473,7 @@ def _stage(cursor, selects: dict[str, tuple[str, list]]) -> dict[str, int]:
 def group(cursor, today: date, *, now: datetime) -> int:
     """Make one message per subscriber and kind for the staged mentions (``FOUND``), then
     insert the mentions with their message; returns how many messages. A message's key is
-    the subscriber's next number for the kind: runs are serialised (``_exclusive``), so
+    the subscriber's next number for the kind: runs are serialised (``exclusive``), so
     nobody takes it meanwhile."""
     cursor.execute(
         f"CREATE TEMPORARY TABLE {NUMBERED} AS "
@@ -506,7 +506,7 @@ def _record(selects: dict[str, tuple[str, list]], today: date, now: datetime) ->
     """Record what ``selects`` find (kind: select of mentions not recorded yet), grouped
     into messages, in one transaction: a run that fails leaves nothing behind."""
     with transaction.atomic(), connection.cursor() as cursor:
-        _exclusive()
+        exclusive(GROUP_LOCK)
         found = _stage(cursor, selects)
         due = Due(alerts=found.get("alert", 0), changes=found.get("change", 0))
         due.messages = group(cursor, today, now=now)

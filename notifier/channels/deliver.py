@@ -53,12 +53,6 @@ class Report:
     paused: list[int] = field(default_factory=list)  # the owners' emails (Delivery ids)
 
 
-def _exclusive() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANNEL_LOCK])
-
-
 def record(today: date, *, now: datetime | None = None) -> Report:
     """Give each active channel the mentions it has not been told, grouped into one message
     per channel (due for ``today``: what its "days left" count from)."""
@@ -67,7 +61,7 @@ def record(today: date, *, now: datetime | None = None) -> Report:
     adapt = connection.ops.adapt_datetimefield_value
     report = Report()
     with transaction.atomic(), connection.cursor() as cursor:
-        _exclusive()
+        alerts.exclusive(CHANNEL_LOCK)
         cursor.execute(
             f"INSERT INTO {T['cm']} (channel_id, mention_id, message_id) "
             f"SELECT c.id, m.id, NULL FROM {T['channel']} c "
