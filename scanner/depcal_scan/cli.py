@@ -144,7 +144,6 @@ def run(options: dict, retirements: list[Retirement], *, today: date, stdout=Non
 def _run(options: dict, retirements: list[Retirement], today: date, stdout, stderr) -> int:
     if options.get("write_baseline") and not options.get("baseline"):
         return _error(stderr, "--write-baseline needs --baseline FILE (where to write it)")
-    vendors = {v.strip().lower() for v in options.get("vendor") or () if v.strip()}
     accepted = None
     if options.get("baseline") and not options.get("write_baseline"):
         try:
@@ -152,12 +151,7 @@ def _run(options: dict, retirements: list[Retirement], today: date, stdout, stde
         except suppress.BaselineError as exc:
             return _error(stderr, str(exc))
     try:
-        result = engine.scan(
-            options.get("paths") or ["."], retirements, today=today, within=options["within"],
-            excludes=options.get("exclude") or (),
-            max_bytes=options.get("max_bytes") or walk.DEFAULT_MAX_BYTES,
-            skip=[options.get("catalogue"), options.get("output"), options.get("baseline")],
-            jobs=options.get("jobs"), vendors=vendors)
+        result = _scan(options, retirements, today)
     except (FileNotFoundError, PatternError) as exc:
         return _error(stderr, str(exc))
     for message in result.stats.warnings:
@@ -189,6 +183,17 @@ def _run(options: dict, retirements: list[Retirement], today: date, stdout, stde
     return FOUND if result.failing else 0
 
 
+def _scan(options: dict, retirements: list[Retirement], today: date) -> report.ScanResult:
+    """The scan the options ask for (a report's and a watch-list's alike)."""
+    vendors = {v.strip().lower() for v in options.get("vendor") or () if v.strip()}
+    return engine.scan(
+        options.get("paths") or ["."], retirements, today=today, within=options["within"],
+        excludes=options.get("exclude") or (),
+        max_bytes=options.get("max_bytes") or walk.DEFAULT_MAX_BYTES,
+        skip=[options.get("catalogue"), options.get("output"), options.get("baseline")],
+        jobs=options.get("jobs"), vendors=vendors)
+
+
 def _leave_out_baselined(result: report.ScanResult, accepted) -> None:
     """Drop the findings the baseline accepts, each fingerprint as many times as recorded."""
     left = accepted.copy()
@@ -207,9 +212,7 @@ def update_watchlist(args, retirements: list[Retirement], *, today: date, stdout
     """Scan, then make the subscription follow exactly the models found."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
-        result = engine.scan(args.paths or ["."], retirements, today=today,
-                             within=args.within, excludes=args.exclude,
-                             max_bytes=args.max_bytes, jobs=args.jobs)
+        result = _scan(vars(args), retirements, today)
     except (FileNotFoundError, PatternError) as exc:
         return _error(stderr, str(exc))
     models = sorted({f.name.lower() for f in result.findings})

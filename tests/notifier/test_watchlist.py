@@ -138,3 +138,30 @@ def test_depcal_scan_update_watchlist_follows_exactly_the_two_models_the_tree_ca
         capture_output=True, text=True, timeout=120)
     assert wrong.returncode == 2 and "401" in wrong.stderr and "revoked" in wrong.stderr
     assert models_of(s) == ["chatgpt-4o-latest", "gpt-4-0314"]
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_update_watchlist_honours_vendor_as_a_report_does(live_server, tmp_path, settings):
+    """--vendor selects a platform's entries for the watch-list as it does for a report."""
+    settings.SITE_URL = live_server.url
+    factories.vendor("azure", "Azure OpenAI", is_platform=True)
+    factories.entry("o1-preview", vendor_slug="azure")  # only the platform retires it
+    factories.entry("gpt-4-0314")
+    s = subscriber(models=["gpt-4-0314"])
+    token = subscriptions.new_api_token(s, now=timezone.now())
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text('client.chat(model="o1-preview")\n')
+
+    def update(*options):
+        return subprocess.run(
+            [sys.executable, "-m", "depcal_scan", "--server", live_server.url, "--cache-dir",
+             str(tmp_path / "cache"), *options, "--update-watchlist", token, str(tree)],
+            capture_output=True, text=True, timeout=120)
+
+    assert update().returncode == 0  # a bare name is its maker's: nothing found, kept as is
+    assert models_of(s) == ["gpt-4-0314"]
+    run = update("--vendor", "azure")
+    assert run.returncode == 0, run.stderr
+    assert models_of(s) == ["o1-preview"]
