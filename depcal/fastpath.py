@@ -35,8 +35,6 @@ from depcal import limits
 from deprecations import clock, version
 
 PATHS = frozenset({"/calendar.ics", "/changes.atom"})
-SCOPE = {"/calendar.ics": ("feeds", "DEPCAL_FEED_RATE"),
-         "/changes.atom": ("feeds", "DEPCAL_FEED_RATE")}  # as the views' ``throttled``
 MAX_ANSWERS = 64  # per process: a full feed is ~160 KB, filtered ones far less
 # Requests with an Origin header never come here, so answers that vary on it (CORS) are the
 # same for every request that does.
@@ -77,7 +75,7 @@ class FeedFastPathMiddleware:
             return self._answer_in_full(request, key)
         with self.lock, contextlib.suppress(KeyError):  # another thread may have dropped it
             self.answers.move_to_end(key)
-        scope, setting = SCOPE[request.path_info]
+        scope, setting = limits.FEEDS  # as the views' ``throttled``
         try:
             limits.check(scope, request, getattr(settings, setting, None))
         except limits.Limited as limited:

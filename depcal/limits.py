@@ -61,6 +61,10 @@ def too_many(retry_after: int) -> HttpResponse:
     return response
 
 
+# The public feeds' limit: their views and the fast path that answers repeats count the same.
+FEEDS = ("feeds", "DEPCAL_FEED_RATE")
+
+
 def throttled(scope: str, setting: str):
     """A view limited to ``settings.<setting>`` requests per client; ``Limited`` raised
     inside it becomes the same 429."""

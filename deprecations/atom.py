@@ -160,7 +160,7 @@ class ChangesFeed(Feed):
 
 
 @require_safe
-@limits.throttled("feeds", "DEPCAL_FEED_RATE")
+@limits.throttled(*limits.FEEDS)
 def changes_atom(request):
     filters = feed_filters(request)
     if unknown := unknown_vendor_response(filters["vendor"]):

@@ -45,7 +45,7 @@ def rule(value: str, today: date) -> Q:
     if value == Status.WITHDRAWN:
         return Q(status=Status.WITHDRAWN)
     dated = {Status.RETIRED: shut_down(today),
-             Status.DUE: Q(shutdown_on__lt=today, shutdown_tentative=True),
+             Status.DUE: passed_not_before(today),
              Status.SCHEDULED: ~Q(shutdown_on__lt=today)}[value]
     return dated & ~Q(status=Status.WITHDRAWN)
 
@@ -58,4 +58,9 @@ def shut_down(today: date) -> Q:
 def ahead(today: date) -> Q:
     """Entries with a shutdown still to come on ``today``: dated later, or "not before" a day
     that has passed (it may come any day)."""
-    return Q(shutdown_on__gte=today) | Q(shutdown_on__lt=today, shutdown_tentative=True)
+    return Q(shutdown_on__gte=today) | passed_not_before(today)
+
+
+def passed_not_before(today: date) -> Q:
+    """Entries whose "not before" day has passed by ``today``: they may shut down any day."""
+    return Q(shutdown_on__lt=today, shutdown_tentative=True)

@@ -25,7 +25,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-DEFAULT_MEMO_SECONDS = 2.0
 _memo: dict[str, object] = {"value": None, "until": 0.0}
 
 
@@ -38,21 +37,16 @@ def current(*, clock=time.monotonic) -> str:
     # Inside a transaction the row may hold this transaction's own uncommitted token, which a
     # rollback would turn into a value no other process ever sees: not kept.
     if not transaction.get_connection().in_atomic_block:
-        _memo.update(value=value, until=now + memo_seconds())
+        _memo.update(value=value, until=now + settings.DEPCAL_CATALOGUE_VERSION_MEMO)
     return value
 
-
-def memo_seconds() -> float:
-    return float(getattr(settings, "DEPCAL_CATALOGUE_VERSION_MEMO", DEFAULT_MEMO_SECONDS))
 
 
 def changed(**_signal_kwargs) -> None:
     """Give the catalogue a new version; a signal receiver as well. Every write gets its own
     token, even within one transaction, so that a feed read between two writes of the same
     transaction is never mistaken for the final one (the row is locked after the first)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(hook[1] is forget
-                                              for hook in connection.run_on_commit):
+    if transaction.get_connection().in_atomic_block:
         transaction.on_commit(forget)  # other threads of this process may have read the old one
     _write(secrets.token_hex(16))
     forget()

@@ -8,7 +8,7 @@ from notifier import calendars
 
 
 @require_safe
-@limits.throttled("feeds", "DEPCAL_FEED_RATE")
+@limits.throttled(*limits.FEEDS)
 def calendar_feed(request):
     """Every published retirement (``?upcoming=1``: only those to come), filtered by
     ``vendor`` and ``model``, with optional ``alarms=30,7``. See ``calendars.FeedFilter``.
