@@ -27,9 +27,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, get_conditional_response
-from django.utils.http import parse_etags, parse_http_date_safe
+from django.utils.http import parse_http_date_safe
 
 from depcal import limits
 from deprecations import clock, version
@@ -126,12 +126,14 @@ def shareable(response) -> bool:
 
 
 def replay(request, answer: Answer) -> HttpResponse:
-    if not_modified(request, answer):
-        response = HttpResponseNotModified()
+    # Django's own rules (RFC 9110 section 13): a 304, or a 412 for a failed If-Match.
+    decided = get_conditional_response(request, etag=answer.etag,
+                                       last_modified=answer.last_modified)
+    if decided is not None:
         for name, value in answer.headers:
             if name.lower() not in BODY_HEADERS:
-                response[name] = value
-        return response
+                decided[name] = value
+        return decided
     # HEAD: the headers of GET (Content-Length included) without the bytes.
     response = HttpResponse(b"" if request.method == "HEAD" else answer.body,
                             content_type=answer.content_type)
@@ -147,22 +149,3 @@ def conditional(request, response):
         request, etag=response.get("ETag"), response=response,
         last_modified=parse_http_date_safe(last_modified) if last_modified else None)
 
-
-def not_modified(request, answer: Answer) -> bool:
-    """RFC 9110 section 13.2.2 for GET: If-None-Match (weak comparison) decides when present,
-    else If-Modified-Since."""
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        if answer.etag is None:
-            return False
-        tags = parse_etags(if_none_match)
-        return tags == ["*"] or _opaque(answer.etag) in {_opaque(tag) for tag in tags}
-    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
-    if if_modified_since and answer.last_modified is not None:
-        since = parse_http_date_safe(if_modified_since)
-        return since is not None and answer.last_modified <= since
-    return False
-
-
-def _opaque(tag: str) -> str:
-    return tag.removeprefix("W/")
