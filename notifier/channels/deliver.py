@@ -154,6 +154,7 @@ def send_pending(*, policy: SendPolicy | None = None, max_batches: int | None = 
         if not rows:
             break
         batches += 1
+        content.prepare(rows)
         batch = _Batch(token, policy, report)
         try:
             for row in rows:
