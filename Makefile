@@ -48,9 +48,9 @@ run: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_catalogue
 	@admin="$$($(PY) manage.py ensure_admin)" || exit 1; \
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEPCAL_PORT=$(PORT) $(PY) scripts/procfile.py start -f Procfile 2>&1 \
-	  | DEPCAL_ANNOUNCE="$$(printf 'depcal is up: http://127.0.0.1:$(PORT)/\nThe admin: http://127.0.0.1:$(PORT)/admin/\n%s' "$$admin")" \
-	    $(PY) scripts/announce_when_up.py --url http://127.0.0.1:$(PORT)/ || true
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	  DEPCAL_ANNOUNCE="$$(printf 'depcal is up: http://127.0.0.1:$(PORT)/\nThe admin: http://127.0.0.1:$(PORT)/admin/\n%s' "$$admin")" \
+	  bash scripts/run_stack.sh $(PY) $(PORT) || true
 
 ## admin-password: give the admin user a new password (DEPCAL_ADMIN_PASSWORD, or generated) and print it
 admin-password: install

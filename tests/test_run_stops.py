@@ -21,12 +21,10 @@ import pytest
 from django.conf import settings
 
 from tests import worker
+from tests.worker import wait_for
 
 PORT = int(os.environ.get("DEPCAL_TEST_RUN_PORT", "18431"))
 BIN = Path(sys.executable).parent
-# Makefile, target run: the same pipeline after collectstatic, migrate and load_catalogue.
-PIPELINE = (f'"{sys.executable}" scripts/procfile.py start -f Procfile 2>&1 '
-            f'| "{sys.executable}" scripts/announce_when_up.py --url http://127.0.0.1:{PORT}/')
 
 
 def children() -> dict[int, int]:
@@ -66,6 +64,14 @@ def starting_processes(stack: int) -> bool:
     parents = children()
     honcho = [p for p, parent in parents.items() if parent == stack and "Procfile" in cmdline(p)]
     return any(parent in honcho for parent in parents.values())
+
+
+def ignores_sigint(pid: int) -> bool:
+    """From the kernel's mask of ignored signals (SigIgn in /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(next(line.split()[1] for line in status.splitlines()
+                       if line.startswith("SigIgn:")), 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
 
 
 def alive(pid: int) -> bool:
@@ -115,7 +121,9 @@ def test_ctrl_c_stops_web_workers_and_beat_and_frees_the_port(tmp_path, when):
            "PATH": f"{BIN}:{os.environ['PATH']}", "PYTHONPATH": str(worker.ROOT)}
     log = tmp_path / "run.log"
     with log.open("wb") as out:
-        stack = subprocess.Popen(["bash", "-c", PIPELINE], cwd=worker.ROOT, env=env, stdout=out,
+        # what `make run` starts after collectstatic, migrate and load_catalogue
+        stack = subprocess.Popen(["bash", "scripts/run_stack.sh", sys.executable, str(PORT)],
+                                 cwd=worker.ROOT, env=env, stdout=out,
                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
@@ -135,6 +143,12 @@ def test_ctrl_c_stops_web_workers_and_beat_and_frees_the_port(tmp_path, when):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(1)
         started = descendants(stack.pid)
+        # The relay passes the services' last lines through: it ignores Ctrl-C from its first
+        # instruction, so a Ctrl-C while it is still importing prints no traceback either.
+        relay = wait_for(lambda: [p for p in descendants(stack.pid)
+                                  if "announce_when_up" in cmdline(p)], what="the relay")
+        assert all(ignores_sigint(p) for p in relay), log.read_text()
+        started |= set(relay)
         os.killpg(stack.pid, signal.SIGINT)
         deadline = time.monotonic() + 60
         while stack.poll() is None and time.monotonic() < deadline:

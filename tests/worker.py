@@ -47,7 +47,18 @@ class CeleryWorker:
         env.update({k: str(v) for k, v in self.extra_env.items()})
         return env
 
+    def purge(self) -> None:
+        """Empty the queues this worker consumes. Tasks left on the broker by an earlier test
+        or run (a retry scheduled before its worker stopped is put back on the queue) would
+        otherwise act here, on rows with the same ids in the new test database."""
+        from depcal.celery import app
+
+        with app.connection_for_write() as conn:
+            for queue in self.queues.split(","):
+                conn.default_channel.queue_purge(queue)
+
     def start(self, timeout: float = 60) -> CeleryWorker:
+        self.purge()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "depcal", "worker", "-Q", self.queues,
              "-c", str(self.concurrency), "-n", f"{self.name}-{os.getpid()}@%h",

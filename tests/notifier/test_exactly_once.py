@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from depcal.celery import app
 from notifier import alerts, outbox, send, tasks
 from notifier.models import Delivery, Subscriber
 from notifier.subscriptions import set_choices
@@ -27,14 +26,6 @@ from tests.worker import CeleryWorker, wait_for
 pytestmark = [pytest.mark.postgres, pytest.mark.slow,
               pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 1, 18)  # the 30-day alert day of chatgpt-4o-latest
-
-
-@pytest.fixture(autouse=True)
-def empty_mail_queue():
-    """Tasks left on the broker by other runs must not act here."""
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("mail")
-    yield
 
 
 def due_alerts(count: int) -> list[Delivery]:

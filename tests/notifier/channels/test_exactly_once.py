@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from depcal.celery import app
 from notifier import alerts, outbox, tasks
 from notifier.channels import deliver, lifecycle
 from notifier.models import ChannelMessage
@@ -26,14 +25,6 @@ from tests.worker import CeleryWorker, wait_for
 pytestmark = [pytest.mark.postgres, pytest.mark.slow,
               pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 1, 18)
-
-
-@pytest.fixture(autouse=True)
-def empty_channels_queue():
-    """Tasks left on the broker by other runs must not act here."""
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("channels")
-    yield
 
 
 def test_two_worker_processes_and_a_third_sender_send_each_channel_message_once(
