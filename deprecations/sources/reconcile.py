@@ -175,6 +175,7 @@ def _update_retirement(source, entry, notice, *, counts):
         differs["shutdown_on"] = notice.shutdown_on
     if not differs:
         changes.add_citation(entry, **_citation(notice))
+        _fill_replacements(source, entry, notice)
         _link(notice, entry, Notice.Review.APPLIED)
         counts.unchanged += 1
         return
@@ -191,8 +192,18 @@ def _update_retirement(source, entry, notice, *, counts):
                        tentative=notice.shutdown_tentative if "shutdown_on" in differs else None,
                        note=f"{source.name}: {notice.raw_text[:200]}")
     changes.add_citation(entry, **_citation(notice))
+    _fill_replacements(source, entry, notice)
     _link(notice, entry, Notice.Review.APPLIED)
     counts.changed += 1
+
+
+def _fill_replacements(source, entry, notice) -> None:
+    """A vendor page that now names what to move to, for an entry that has no replacement
+    (an earlier copy announced the retirement before naming one): the entry gets it. A
+    replacement the entry has is never changed here, nor anything on a curated entry."""
+    if (notice.replacements and not entry.replacements and not entry.curated
+            and source.authority == Source.Authority.PRIMARY):
+        changes.set_details(entry, replacements=notice.replacements)
 
 
 def approve(notice: Notice, *, today: date, by=None) -> Retirement:
