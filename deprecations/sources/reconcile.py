@@ -8,6 +8,8 @@ Rules, in order:
 - A date that moves on the vendor's own page moves the entry through ``changes.move_dates``.
   A date that disagrees with a curated entry, or that comes from a changelog or tracker, is
   flagged for review instead: nothing curated is overwritten silently.
+- A replacement the vendor's own page names for an uncurated entry that has none fills it
+  (a later copy of the page may name what the first one did not); one it has stays.
 - Nothing is ever retired or deleted because a notice is missing.
 """
 

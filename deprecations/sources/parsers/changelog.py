@@ -16,6 +16,9 @@ replaces them); this module, the parser, turns each block's and each section's s
 * a shutdown date is only ever a date the text ties to the shutdown: "X has been retired" under
   a dated heading gives a record with no shutdown date (it waits for review), never the entry's
   own date, which is the day the vendor wrote about it;
+* a year-less date ("full platform sunset on August 31") takes its entry's year; on a page
+  with no dated headings, the year of the latest retirement the page says already happened
+  ("was discontinued on May 25, 2026"), only when that puts it on or after that day;
 * "Several models will be decommissioned on DATE" followed by a list of models gives each of
   them that date; "the X series was discontinued on DATE" gives it to every ``X-...``
   identifier the page lists;
