@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
-from deprecations import changes, clock
+from deprecations import changes, clock, version
 from deprecations.models import CatalogueLoad, Change, Offering, Retirement, Source, Vendor
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -51,7 +50,7 @@ def _date(value):
     return date.fromisoformat(value) if value else None
 
 
-@transaction.atomic
+@version.writing()
 def load(data: dict, *, today: date, now: datetime | None = None) -> LoadReport:
     """Create or bring up to date every vendor and entry of ``data``; ``now`` is when."""
     now = now or timezone.now()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from contextlib import contextmanager
 
 from django.apps import apps
 from django.conf import settings
@@ -50,6 +51,19 @@ def changed(**_signal_kwargs) -> None:
         transaction.on_commit(forget)  # other threads of this process may have read the old one
     _write(secrets.token_hex(16))
     forget()
+
+
+@contextmanager
+def writing():
+    """A transaction that may write many catalogue rows (a collector's reconcile, the
+    loader), taking the catalogue's turn first. Every write locks the version row right
+    after its own row; two such transactions that took their turn only at their first write
+    could each hold a row the other wants next, and one would fail as a deadlock. Locked
+    first, without a new token (nothing has changed yet), the second waits at the start."""
+    with transaction.atomic():
+        if transaction.get_connection().features.has_select_for_update:
+            list(_model().objects.select_for_update().filter(pk=1).values_list("pk"))
+        yield
 
 
 def forget() -> None:

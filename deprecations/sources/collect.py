@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import mail_admins
-from django.db import transaction
 from django.utils import timezone
 
+from deprecations import version
 from deprecations.models import FetchRun, Source
 from deprecations.sources import fetch, parsers, reconcile
 from deprecations.sources.records import Record
@@ -109,7 +109,7 @@ def _take(source, run, result, *, today, now, dry_run):
                      f"{source.last_row_count}: the page layout may have changed")
         return
     try:
-        with transaction.atomic():
+        with version.writing():
             counts = reconcile.reconcile(source, records, today=today, now=now)
             if dry_run:
                 raise DryRun

@@ -124,12 +124,9 @@ class _Batch:
         if outcome.accepted:
             outbox.finish(row, self.token, ChannelMessage.Status.SENT)
             self.report.sent += 1
-            if channel.failing_since or channel.last_error:
-                Channel.objects.filter(pk=channel.pk).update(failing_since=None, last_error="")
+            lifecycle.delivered(channel)
             return
-        failing_since = channel.failing_since or now
-        Channel.objects.filter(pk=channel.pk).update(failing_since=failing_since,
-                                                     last_error=outcome.error[:2000])
+        failing_since = lifecycle.failing(channel, outcome.error, now=now)
         if outcome.verdict == http.RETRY and now - failing_since < FAILING_FOR:
             outbox.retry_later(row, self.token, self.policy, outcome.error, give_up=False,
                                delay=outcome.retry_after)

@@ -9,6 +9,8 @@ what is recorded from then on (no backlog, as for a new subscriber).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F, Max
 
@@ -44,11 +46,28 @@ def test(channel: Channel, *, now, today) -> Outcome:
     if outcome.accepted:
         Channel.objects.filter(pk=channel.pk).exclude(status=Channel.Status.ACTIVE).update(
             status=Channel.Status.ACTIVE, activated_at=now, paused_at=None)
-        Channel.objects.filter(pk=channel.pk).update(failing_since=None, last_error="")
+        delivered(channel)
     else:
         Channel.objects.filter(pk=channel.pk).update(last_error=outcome.error[:2000])
     channel.refresh_from_db()
     return outcome
+
+
+def delivered(channel: Channel) -> None:
+    """A message to the channel was accepted: it is not failing (any more). Judged on the
+    channel as last read, so that a healthy channel costs no write per message."""
+    if channel.failing_since or channel.last_error:
+        Channel.objects.filter(pk=channel.pk).update(failing_since=None, last_error="")
+        channel.failing_since, channel.last_error = None, ""
+
+
+def failing(channel: Channel, error: str, *, now) -> datetime:
+    """A message to the channel was not accepted: the error to show, and since when the
+    channel has been failing, which is returned (``pause`` once it is too long ago)."""
+    since = channel.failing_since or now
+    Channel.objects.filter(pk=channel.pk).update(failing_since=since, last_error=error[:2000])
+    channel.failing_since, channel.last_error = since, error[:2000]
+    return since
 
 
 def pause(channel_id: int, reason: str, *, now, today) -> Delivery | None:

@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -81,3 +83,52 @@ def test_a_change_in_this_process_is_seen_at_once(settings):
     first = version.current()
     changes.withdraw(entry, via="test")
     assert version.current() != first
+
+
+def _lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else fixed for the transaction
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_of_the_same_entries_in_crossed_order_take_turns_without_a_deadlock():
+    """Two collectors' transactions write the same two entries in opposite orders. Each write
+    locks the version row right after its own row, so a writer that took its turn only at its
+    first write would hold a row the other needs next: PostgreSQL would abort one as a
+    deadlock. Taking the turn first (``version.writing``), the second waits at the start."""
+    one, two = factories.entry("gpt-4-0613").pk, factories.entry("gpt-4-0314").pk
+    a_wrote, errors = threading.Event(), []
+
+    def writer(first, second, name, *, before=None, between=None):
+        try:
+            if before:
+                before()
+            with version.writing():
+                Retirement.objects.filter(pk=first).update(notes=f"{name} first")
+                if between:
+                    between()
+                Retirement.objects.filter(pk=second).update(notes=f"{name} second")
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def until_b_waits():
+        a_wrote.set()
+        deadline = time.monotonic() + 30
+        while not _lock_waiters():  # b is blocked: on its turn, or on a row a holds
+            assert time.monotonic() < deadline, "the second writer never waited"
+            time.sleep(0.05)
+
+    a = threading.Thread(target=writer, args=(one, two, "a"), kwargs={"between": until_b_waits})
+    b = threading.Thread(target=writer, args=(two, one, "b"),
+                         kwargs={"before": lambda: a_wrote.wait(30)})
+    a.start(), b.start()
+    a.join(60), b.join(60)
+    assert errors == []
+    assert dict(Retirement.objects.values_list("pk", "notes")) == {
+        one: "b second", two: "b first"}  # a committed, then b
