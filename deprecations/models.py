@@ -353,12 +353,13 @@ class Source(models.Model):
         SECONDARY = "secondary", "secondary tracker"
 
     class Health(models.TextChoices):
-        UNKNOWN = "unknown", "not fetched yet"
-        OK = "ok", "ok"
-        UNREACHABLE = "unreachable", "unreachable"
-        BLOCKED = "blocked", "blocked (403 or bot challenge)"
-        EMPTY = "empty", "no rows any more (layout changed?)"
-        ERROR = "error", "error"
+        # Shown on the public sources page ("failing now: unreachable"): translated.
+        UNKNOWN = "unknown", pgettext_lazy("source health", "not fetched yet")
+        OK = "ok", pgettext_lazy("source health", "ok")
+        UNREACHABLE = "unreachable", pgettext_lazy("source health", "unreachable")
+        BLOCKED = "blocked", pgettext_lazy("source health", "blocked (403 or bot challenge)")
+        EMPTY = "empty", pgettext_lazy("source health", "no rows any more (layout changed?)")
+        ERROR = "error", pgettext_lazy("source health", "error")
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)

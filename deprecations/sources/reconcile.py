@@ -8,6 +8,8 @@ Rules, in order:
 - A date that moves on the vendor's own page moves the entry through ``changes.move_dates``.
   A date that disagrees with a curated entry, or that comes from a changelog or tracker, is
   flagged for review instead: nothing curated is overwritten silently.
+- A replacement the vendor's own page names for an uncurated entry that has none fills it
+  (a later copy of the page may name what the first one did not); one it has stays.
 - Nothing is ever retired or deleted because a notice is missing.
 """
 
@@ -175,6 +177,7 @@ def _update_retirement(source, entry, notice, *, counts):
         differs["shutdown_on"] = notice.shutdown_on
     if not differs:
         changes.add_citation(entry, **_citation(notice))
+        _fill_replacements(source, entry, notice)
         _link(notice, entry, Notice.Review.APPLIED)
         counts.unchanged += 1
         return
@@ -191,8 +194,18 @@ def _update_retirement(source, entry, notice, *, counts):
                        tentative=notice.shutdown_tentative if "shutdown_on" in differs else None,
                        note=f"{source.name}: {notice.raw_text[:200]}")
     changes.add_citation(entry, **_citation(notice))
+    _fill_replacements(source, entry, notice)
     _link(notice, entry, Notice.Review.APPLIED)
     counts.changed += 1
+
+
+def _fill_replacements(source, entry, notice) -> None:
+    """A vendor page that now names what to move to, for an entry that has no replacement
+    (an earlier copy announced the retirement before naming one): the entry gets it. A
+    replacement the entry has is never changed here, nor anything on a curated entry."""
+    if (notice.replacements and not entry.replacements and not entry.curated
+            and source.authority == Source.Authority.PRIMARY):
+        changes.set_details(entry, replacements=notice.replacements)
 
 
 def approve(notice: Notice, *, today: date, by=None) -> Retirement:

@@ -47,6 +47,21 @@ def test_each_source_says_its_kind_when_last_read_and_if_it_fails(client, settin
     assert "not read yet" in _item(html, "Brand new page")
 
 
+@pytest.mark.parametrize(("health", "french"), [  # French puts a no-break space before : and ?
+    ("unreachable", "en échec\u00a0: injoignable"),
+    ("blocked", "en échec\u00a0: bloquée (403 ou contrôle anti-robot)"),
+    ("empty", "en échec\u00a0: plus aucune ligne (mise en page modifiée\u00a0?)"),
+    ("error", "en échec\u00a0: erreur"),
+])
+def test_a_failing_source_says_how_in_french(client, health, french):
+    Source.objects.create(slug="openai-changelog", name="OpenAI changelog",
+                          vendor=factories.vendor("openai", "OpenAI"),
+                          url="https://developers.openai.com/changelog.md", health=health)
+    html = client.get(reverse("deprecations:sources"),
+                      HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert f"<strong>{french}</strong>" in _item(html, "OpenAI changelog")
+
+
 def test_each_peer_says_how_many_entries_it_agrees_and_disagrees_with(client):
     tracker = Source.objects.create(slug="peer", name="A peer tracker", url="https://p.example/",
                                     authority="secondary", health="ok")

@@ -16,6 +16,9 @@ replaces them); this module, the parser, turns each block's and each section's s
 * a shutdown date is only ever a date the text ties to the shutdown: "X has been retired" under
   a dated heading gives a record with no shutdown date (it waits for review), never the entry's
   own date, which is the day the vendor wrote about it;
+* a year-less date ("full platform sunset on August 31") takes its entry's year; on a page
+  with no dated headings, the year of the latest retirement the page says already happened
+  ("was discontinued on May 25, 2026"), only when that puts it on or after that day;
 * "Several models will be decommissioned on DATE" followed by a list of models gives each of
   them that date; "the X series was discontinued on DATE" gives it to every ``X-...``
   identifier the page lists;
@@ -31,7 +34,7 @@ maps that in its own thin parser (see ``gemini.py``). Pages with no retirements 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from deprecations.sources.parsers.record_merging import (
@@ -69,6 +72,7 @@ from deprecations.sources.parsers.sentence_reader import (
     sentence_events,
     sentence_models,
     sentences,
+    written_after,
 )
 from deprecations.sources.parsers.table_columns import with_replacements
 from deprecations.sources.parsers.text import (
@@ -93,6 +97,7 @@ def extract(sections: list[Section], *, vendor: str, url: str = "",
             entry_date_ends: bool = False) -> list[Record]:
     """Retirement records from dated sections, in document order, merged per model."""
     reading = Reading(vendor, url, entry_date_ends)
+    sections = _undated_written_after(sections)
     records: list[Record] = []
     for section in sections:
         found: list[Record] = []
@@ -103,6 +108,23 @@ def extract(sections: list[Section], *, vendor: str, url: str = "",
     records = named_by_links(records, sections[0].links if sections else {})
     records = series_members(records, listed_ids(sections))
     return merge_deprecation_then_removal(dedupe(records))
+
+
+def _undated_written_after(sections: list[Section]) -> list[Section]:
+    """Undated sections told the latest day the page says a model already stopped on (see
+    ``sentence_dates``): a page with no dated headings writes "sunset on August 31"."""
+    if all(section.when is not None for section in sections):
+        return sections
+    after = written_after([node.text for section in sections for node in _prose(section.blocks)])
+    return [replace(section, written_after=after) if section.when is None else section
+            for section in sections]
+
+
+def _prose(nodes: list[Node]):
+    for node in nodes:
+        if not node.table_row:
+            yield node
+            yield from _prose(node.children)
 
 
 def extract_records(data: bytes | str, *, vendor: str = "", url: str = "",

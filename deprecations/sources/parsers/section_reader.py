@@ -88,6 +88,10 @@ class Section:
     # The document's links to model pages, by link text: "DeepSeek V3.2" -> "deepseek-v3p2"
     # (``app.fireworks.ai/models/fireworks/deepseek-v3p2``). One dict for all its sections.
     links: dict[str, str] = field(default_factory=dict)
+    # Undated sections only: the latest day the page says a retirement already happened on,
+    # which the page was written after ("were discontinued on May 25, 2026"). A year-less date
+    # ("sunset on August 31") takes its year when that puts it on or after this day.
+    written_after: date | None = None
 
     @property
     def has_table(self) -> bool:

@@ -207,9 +207,15 @@ def heading_applies(sentence: str, keywords: list[tuple[int, int, str]], cls: st
 
 
 def sentence_dates(sentence: str, section: Section) -> list[tuple[date, str, int, int]]:
-    """Dates in a sentence; a year-less one takes the section's year, rolled past New Year."""
+    """Dates in a sentence; a year-less one takes the section's year, rolled past New Year.
+
+    In an undated section, a year-less date takes the year of ``section.written_after`` only
+    when that puts it on or after that day: "sunset on August 31" on a page that says
+    something was discontinued on May 25, 2026 is 2026-08-31; "January 15" on it could be
+    either year and is not read.
+    """
     if section.when is None:
-        return find_dates(sentence)
+        return _undated_section_dates(sentence, section.written_after)
     with_year = {(s, e) for _, _, s, e in find_dates(sentence)}
     out = []
     for when, precision, start, end in find_dates(sentence, default_year=section.when.year):
@@ -220,6 +226,41 @@ def sentence_dates(sentence: str, section: Section) -> list[tuple[date, str, int
                 continue
         out.append((when, precision, start, end))
     return out
+
+
+def _undated_section_dates(sentence: str, after: date | None
+                           ) -> list[tuple[date, str, int, int]]:
+    with_year = find_dates(sentence)
+    if after is None:
+        return with_year
+    spans = {(s, e) for _, _, s, e in with_year}
+    return [(when, precision, start, end)
+            for when, precision, start, end in find_dates(sentence, default_year=after.year)
+            if (start, end) in spans or when >= after]
+
+
+# "The kimi-k2 series models were officially discontinued on": a retirement told as past.
+_PAST_AUX = re.compile(r"\b(?:was|were|has been|have been|had been)\s+(?:\w+\s+){0,2}$",
+                       re.IGNORECASE)
+
+
+def written_after(texts: list[str]) -> date | None:
+    """The latest date, written with its year, that a sentence of ``texts`` says a model
+    already stopped on ("X was discontinued on May 25, 2026"): the page is newer than it."""
+    latest = None
+    for text in texts:
+        for sentence in sentences(text):
+            keywords = [k for k in retirement_words(sentence) if k[2] == SHUTDOWN]
+            for when, _, start, _ in find_dates(sentence):
+                before = [k for k in keywords if k[1] <= start]
+                if before and _past_retirement(sentence, *before[-1][:2]):
+                    latest = max(latest or when, when)
+    return latest
+
+
+def _past_retirement(sentence: str, start: int, end: int) -> bool:
+    between = sentence[max(0, start - _WINDOW):start]
+    return bool(_PAST_AUX.search(between)) and _is_done(sentence, start, end)
 
 
 def placeholders(text: str, node: Node) -> list[int]:

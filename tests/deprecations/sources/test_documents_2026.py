@@ -38,11 +38,6 @@ NOT_FOUND = {
            "models fine-tuned with /v1/fine-tunes": "a prose paraphrase of the table's "
                                                     "/v1/fine-tunes row",
        }.items()},
-    **{("moonshot/models_2026-08-22.md", model): "'full platform sunset on August 31' has no "
-       "year; a guessed year could be wrong"
-       for model in ("kimi-k2.5", "moonshot-v1-8k", "moonshot-v1-32k", "moonshot-v1-128k",
-                     "moonshot-v1-8k-vision-preview", "moonshot-v1-32k-vision-preview",
-                     "moonshot-v1-128k-vision-preview")},
     **{("perplexity/changelog_2026-08-22.md", model): "response fields named in a sentence "
        "about the usage object, not as identifiers"
        for model in ("Citation tokens (usage field)", "Number of search results (usage field)")},
@@ -129,6 +124,11 @@ def test_every_platform_folder_is_read():
      {"deprecated": "2026-05-22", "shutdown": "2026-08-31"}),
     # Moonshot: "the kimi-k2 series" is every kimi-k2-... identifier on the page
     ("moonshot/models_2026-09-01.md", "kimi-k2-thinking-turbo", {"shutdown": "2026-05-25"}),
+    # the older copy: "the moonshot-v1 series ... (full platform sunset on August 31)" with no
+    # year, on a page that says kimi-k2 was discontinued on May 25, 2026: so 2026's
+    ("moonshot/models_2026-08-22.md", "moonshot-v1-128k-vision-preview",
+     {"shutdown": "2026-08-31", "tentative": False, "replacement": None}),
+    ("moonshot/models_2026-08-22.md", "kimi-k2.5", {"shutdown": "2026-08-31"}),
     # Fireworks: a decommission date for the models listed below it, named by their links
     ("fireworks/changelog_2026-08-22.md", "deepseek-v3p2",
      {"shutdown": "2026-05-14", "name": "DeepSeek V3.2"}),

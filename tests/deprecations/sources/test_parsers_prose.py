@@ -288,6 +288,41 @@ def test_changelog_markdown_with_year_rollover_and_two_dates():
     }
 
 
+UNDATED_PAGE = """# Models
+
+> Note: `nova-2` and the `nova-1` series are no longer offered to new users (full sunset on
+> August 31). Please switch to a newer model.
+
+| Model | Description |
+| --- | --- |
+| `nova-1-8k` | short texts |
+| `nova-1-32k` | long texts |
+
+## Deprecated models
+
+`nova-0` was officially discontinued on **May 25, 2026**.
+"""
+
+
+def test_an_undated_page_dates_a_year_less_sunset_after_its_latest_past_retirement():
+    # the page says nova-0 already stopped on May 25, 2026: it was written after that day, so
+    # the sunset "on August 31" it announces is 2026's; "the nova-1 series" is its listed models
+    rows = {(r.model, r.shutdown) for r in changelog.parse(UNDATED_PAGE.encode(), vendor="Nova")}
+    assert rows == {("nova-2", date(2026, 8, 31)), ("nova-1-8k", date(2026, 8, 31)),
+                    ("nova-1-32k", date(2026, 8, 31)), ("nova-0", date(2026, 5, 25))}
+
+
+@pytest.mark.parametrize("page", [
+    # no retirement the page calls past: nothing tells which year
+    UNDATED_PAGE.replace("was officially discontinued on", "will be discontinued on"),
+    # "August 31" before the latest past retirement: the next year's, or an old note
+    UNDATED_PAGE.replace("May 25, 2026", "September 25, 2026"),
+])
+def test_an_undated_page_leaves_a_year_less_date_it_cannot_place_unread(page):
+    records = changelog.parse(page.encode(), vendor="Nova")
+    assert {r.model for r in records if r.shutdown} == {"nova-0"}
+
+
 RELEASE_NOTES_PROSE = b"""<html><head><meta property="og:site_name" content="Orca AI"></head>
 <body><nav>Deprecated: nothing here is content</nav><main><h1>API release notes</h1>
 <h3 id="oct-28">October 28th, 2025</h3>

@@ -109,6 +109,28 @@ def test_records_agreeing_with_the_catalogue_add_a_citation_only():
     assert e.revision == 1 and e.citations.count() == 1
 
 
+def test_a_later_copy_naming_the_replacement_fills_an_entry_that_had_none():
+    # Kimi's page announced a sunset first, and named kimi-k3 as what to move to weeks later
+    s = source()
+    reconcile.reconcile(s, [rec(replacements=())], today=TODAY)
+    counts = reconcile.reconcile(s, [rec(replacements=("kimi-k3",))], today=TODAY)
+    assert (counts.changed, counts.flagged) == (0, 0)
+    e = Retirement.objects.get()
+    assert (e.replacements, e.revision, e.changes.count()) == (["kimi-k3"], 2, 1)
+    # a replacement it has is not replaced by another copy's
+    reconcile.reconcile(s, [rec(replacements=("other-model",))], today=TODAY)
+    e.refresh_from_db()
+    assert e.replacements == ["kimi-k3"]
+
+
+def test_a_curated_entry_without_a_replacement_is_left_as_curated():
+    e = factories.entry(replacements=[])
+    Retirement.objects.filter(pk=e.pk).update(curated=True)
+    reconcile.reconcile(source(), [rec(replacements=("kimi-k3",))], today=TODAY)
+    e.refresh_from_db()
+    assert e.replacements == []
+
+
 def test_an_unknown_vendor_waits_for_review():
     tracker = source("deprecations-info", Source.Authority.SECONDARY, vendor=None)
     counts = reconcile.reconcile(tracker, [rec(vendor="Mistral")], today=TODAY)
