@@ -187,23 +187,38 @@ def apply_corrections(corrections: list[dict], *, report: Report) -> None:
          "set": {"announced": "2025-08-26", "replacements": ["..."]},
          "aliases": ["..."], "reason": "why, from the vendor's own text",
          "citation": {"url": "...", "title": "..."}}
+
+    With ``"new": {"kind": "feature"}``, a notice the parsers do not read (prose naming no
+    identifier: "Active existing customers will no longer be able to create new fine-tuning
+    jobs") is added by hand from the vendor's own words when the build has no such entry; a
+    correction for any other missing entry is a mistake in the file and stops the build.
     """
     for fix in corrections:
         vendor = reconcile.find_vendor(fix["vendor"])
         entry = reconcile.find_retirement(vendor, fix["identifier"]) if vendor else None
-        if entry is None:
-            raise ValueError(f"a correction for an entry that is not there: {fix['vendor']}/"
-                             f"{fix['identifier']}")
         wanted = fix.get("set", {})
         dates = {f"{k}_on": date.fromisoformat(v) if v else None for k, v in wanted.items()
                  if k in ("announced", "deprecated", "shutdown")}
-        if dates or "tentative" in wanted:
-            changes.move_dates(entry, dates or {"shutdown_on": entry.shutdown_on},
-                               via="corrections file", note=fix["reason"],
-                               tentative=wanted.get("tentative"))
-        notes = " ".join(n for n in (entry.notes, f"Corrected: {fix['reason']}") if n)
-        changes.set_details(entry, replacements=wanted.get("replacements"), notes=notes)
+        if entry is None and vendor is not None and "new" in fix:
+            entry = changes.create_retirement(
+                vendor, fix["identifier"], kind=fix["new"]["kind"], **dates,
+                shutdown_tentative=wanted.get("tentative", False), via="corrections file",
+                replacements=wanted.get("replacements", ()), notes=f"Added: {fix['reason']}")
+        elif entry is None:
+            raise ValueError(f"a correction for an entry that is not there: {fix['vendor']}/"
+                             f"{fix['identifier']}")
+        else:
+            _correct(entry, fix, wanted, dates)
         changes.add_aliases(entry.offering, fix.get("aliases", []))
         changes.add_citation(entry, url=fix["citation"]["url"],
                              title=fix["citation"].get("title", ""), quote=fix["reason"])
         report.corrected.append(f"{fix['vendor']}/{fix['identifier']}: {fix['reason']}")
+
+
+def _correct(entry, fix: dict, wanted: dict, dates: dict) -> None:
+    if dates or "tentative" in wanted:
+        changes.move_dates(entry, dates or {"shutdown_on": entry.shutdown_on},
+                           via="corrections file", note=fix["reason"],
+                           tentative=wanted.get("tentative"))
+    notes = " ".join(n for n in (entry.notes, f"Corrected: {fix['reason']}") if n)
+    changes.set_details(entry, replacements=wanted.get("replacements"), notes=notes)
