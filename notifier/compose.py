@@ -102,17 +102,23 @@ def when(day, *, tentative: bool = False, month: bool = False, long: bool = Fals
 
 
 def retirement_view(entry: Retirement, today) -> Retirement:
-    """The entry with what the templates show: its address, its date in words, every
-    replacement, and the days left (None when the date is tentative: never counted down)."""
+    """The entry with what the templates show: its address, its date in words (``when`` for
+    lists, ``when_long`` for sentences, ``when_brief`` for subjects: "name, when_brief"),
+    every replacement, and the days left (None when the date is tentative: never counted
+    down). A passed "not before" day is a phrase, not a date ("may shut down any day"), so
+    no template puts it after "on"; alerts and change emails never hold one (both are only
+    for shutdowns on or after their day, ``alerts``), digests and the welcome email do."""
     month = entry.shutdown_precision == Retirement.Precision.MONTH
     entry.days = None if entry.shutdown_tentative else entry.days_left(today)
     entry.when = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month)
     entry.when_long = when(entry.shutdown_on, tentative=entry.shutdown_tentative, month=month,
                            long=True)
+    entry.when_brief = entry.when
     if status.of(entry, today) == Retirement.Status.DUE:  # never "not before" a past day
         entry.when = entry.when_long = gettext(
             "may shut down any day (the earliest possible date was %(date)s)") % {
             "date": date_format(entry.shutdown_on, "F Y" if month else "j F Y")}
+        entry.when_brief = gettext("may shut down any day")  # the body gives the day
     entry.replacements_text = get_text_list(entry.replacements, gettext("or"))
     entry.url = absolute(entry.get_absolute_url())
     return entry

@@ -6,11 +6,13 @@ from datetime import date
 import icalendar
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from deprecations import changes, status
 from deprecations.models import Retirement
-from notifier import alerts, calendars, compose
-from notifier.models import Delivery
+from notifier import alerts, calendars, compose, subscriptions
+from notifier.models import Delivery, Subscriber
+from notifier.subscriptions import set_choices
 from tests.deprecations import factories
 from tests.notifier.people import subscriber
 
@@ -99,3 +101,30 @@ def test_the_home_page_counts_it_apart_from_the_dated_days_ahead(client):
     assert response.context["soon"] == {7: 1, 30: 1, 90: 1}
     assert response.context["due_count"] == 1
     assert "1 more is past the earliest day its vendor gave" in response.content.decode()
+
+
+def _welcome(language: str):
+    s = Subscriber.objects.create(email=f"{language}@example.com", requested_at=timezone.now())
+    set_choices(s, lead_times=[30], language=language)
+    return compose.compose(subscriptions.confirm_subscription(s, now=timezone.now(),
+                                                              today=TODAY))
+
+
+def test_the_subjects_say_it_may_shut_down_any_day_in_words_not_after_on():
+    """A subject names the next entry and its date; a passed "not before" day is no date to
+    put after "on" (QA: "next embedding-001 on may shut down any day (...)")."""
+    passed_not_before()
+    assert _welcome("en").subject == (
+        "Your depcal alerts are on: 1 shutdown already within your lead times: "
+        "gemini-2.0-flash-001, may shut down any day")
+    assert _welcome("fr").subject == (
+        "Vos alertes depcal sont activées : 1 arrêt déjà dans vos délais de préavis : "
+        "gemini-2.0-flash-001, peut s'arrêter d'un jour à l'autre")
+    factories.entry("gemini-1.5-pro-002", vendor_slug="google-vertex",
+                    shutdown=date(2026, 12, 24), announced=None, today=TODAY)
+    subscriber(digest="daily", vendors=["google-vertex"])
+    alerts.record_digests(TODAY, replay=False)
+    assert compose.compose(Delivery.objects.get(kind="digest")).subject.startswith(
+        "depcal daily digest: 2 shutdowns in the next 90 days, next: gemini-2.0-flash-001, "
+        "may shut down any day")
+

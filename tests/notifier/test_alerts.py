@@ -360,8 +360,8 @@ def test_a_digest_lists_what_is_coming_and_what_changed_since_the_last_one():
     subscriber(digest="daily")
     alerts.record_digests(date(2026, 1, 12), replay=False)
     first = compose.compose(Delivery.objects.get(kind="digest"))
-    assert first.subject == ("depcal daily digest: 1 shutdown in the next 90 days, next "
-                             "chatgpt-4o-latest on 17 Feb 2026 (2 changes)")
+    assert first.subject == ("depcal daily digest: 1 shutdown in the next 90 days: "
+                             "chatgpt-4o-latest, 17 Feb 2026 (2 changes)")
     assert send.send_pending().sent == 1
     changes.move_date(entry, "shutdown_on", date(2026, 2, 20))
     alerts.record_digests(date(2026, 1, 13), replay=False)

@@ -234,7 +234,7 @@ def test_the_welcome_email_lists_what_is_already_within_the_lead_times(
     send.send_pending(only_ids=[delivery.pk])
     [welcome] = smtp.messages()
     assert welcome.subject == ("Your depcal alerts are on: 1 shutdown already within your lead "
-                               "times, next chatgpt-4o-latest on 17 Feb 2026")
+                               "times: chatgpt-4o-latest, 17 Feb 2026")
     text = welcome.message.get_body(("plain",)).get_content()
     assert "chatgpt-4o-latest (Openai): 17 Feb 2026, in 28 days" in text
     assert "gpt-4o-2024-05-13" not in text
