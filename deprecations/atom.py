@@ -28,7 +28,7 @@ from django.views.decorators.http import require_safe
 
 from depcal import limits
 from deprecations import queries
-from deprecations.models import ENTRY_NAMESPACE, Change, Vendor
+from deprecations.models import ENTRY_NAMESPACE, Change
 
 ITEMS = 100
 CACHE_SECONDS = 3600
@@ -46,13 +46,10 @@ def feed_filters(request) -> dict[str, list[str]]:
 def unknown_vendor_response(slugs) -> HttpResponse | None:
     """A plain 404 naming the vendors a feed's ``vendor=`` asks for that do not exist (a
     misspelt slug would otherwise give an empty feed that looks right); None if all exist."""
-    unknown = queries.unknown_vendors(slugs)
-    if not unknown:
+    message = queries.unknown_vendor_message(slugs)
+    if message is None:
         return None
-    known = ", ".join(Vendor.objects.order_by("slug").values_list("slug", flat=True))
-    return HttpResponseNotFound(
-        f"No vendor {', '.join(unknown)} in depcal. Vendors: {known}.\n",
-        content_type="text/plain; charset=utf-8")
+    return HttpResponseNotFound(f"{message}\n", content_type="text/plain; charset=utf-8")
 
 
 def change_guid(change: Change) -> str:

@@ -64,6 +64,17 @@ def unknown_vendors(slugs: Iterable[str]) -> list[str]:
     return [s for s in wanted if s not in known]
 
 
+def unknown_vendor_message(slugs: Iterable[str]) -> str | None:
+    """What the feeds, the API and the pages say when ``vendor=`` names a vendor that does not
+    exist (a misspelt slug would otherwise give an empty answer that looks right): the unknown
+    slugs and every known one. None when all exist."""
+    unknown = unknown_vendors(slugs)
+    if not unknown:
+        return None
+    known = ", ".join(Vendor.objects.order_by("slug").values_list("slug", flat=True))
+    return f"No vendor {', '.join(unknown)} in depcal. Vendors: {known}."
+
+
 def unmatched_models(names: Iterable[str]) -> list[str]:
     """The names that select no published entry (a typo, or a model not announced yet)."""
     return [n for n in names if not filter_retirements(public_retirements(), models=[n]).exists()]

@@ -94,9 +94,23 @@ def _suggestions(models: list[str]) -> list[str]:
                               for name in names))[:8]
 
 
+def _unknown_vendor_page(request, filters: dict):
+    """A 404 naming the vendors ``vendor=`` asks for that do not exist, as the feeds answer
+    (a misspelt slug would otherwise show an empty calendar that looks right), with links to
+    the vendors that do; None if all exist."""
+    unknown = queries.unknown_vendors(filters["vendors"])
+    if not unknown:
+        return None
+    return render(request, "404.html", {"unknown_vendors": unknown,
+                                        "known_vendors": Vendor.objects.order_by("slug")},
+                  status=404)
+
+
 def home(request):
     today = clock.today()
     filters = _filters(request)
+    if unknown := _unknown_vendor_page(request, filters):
+        return unknown
     live = queries.filter_retirements(
         queries.public_retirements().exclude(status=Retirement.Status.WITHDRAWN),
         vendors=filters["vendors"], models=filters["models"],
@@ -136,6 +150,8 @@ def home(request):
 def archive(request):
     today = clock.today()
     filters = _filters(request)
+    if unknown := _unknown_vendor_page(request, filters):
+        return unknown
     past = queries.filter_retirements(
         queries.public_retirements().exclude(status=Retirement.Status.WITHDRAWN)
         .past(today).order_by("-shutdown_on", "offering__identifier"),
@@ -238,7 +254,14 @@ def sources(request):
     """Where each vendor's dates come from: its own deprecation page, and the documents the
     collectors read (with the day each was last read successfully)."""
     watched = Source.objects.filter(enabled=True).order_by("name")
-    vendors = Vendor.objects.prefetch_related(Prefetch("sources", watched, to_attr="watched"))
+    vendors = list(Vendor.objects.prefetch_related(Prefetch("sources", watched,
+                                                            to_attr="watched")))
+    # A vendor with no deprecation page has its changelog as its site: that link is not
+    # called a deprecation page (the changelog's own line says what it is).
+    not_deprecation_pages = {page_url or url for url, page_url in Source.objects.exclude(
+        authority=Source.Authority.PRIMARY).values_list("url", "page_url")}
+    for v in vendors:
+        v.deprecation_page = "" if v.website in not_deprecation_pages else v.website
     return render(request, "deprecations/sources.html", {
         "vendors": vendors,
         "trackers": queries.with_agreement(watched.filter(vendor=None)),

@@ -233,8 +233,12 @@ def repeated_text(max_length: int, help_text: str) -> serializers.ListField:
         max_length=MAX_VALUES, help_text=help_text)
 
 
+VENDOR_HELP = ("Vendor slug (repeatable: vendor=openai&vendor=anthropic); a slug that names no "
+               "vendor is a 404 naming it and listing the vendors, as on the feeds.")
+
+
 class RetirementFilters(serializers.Serializer):
-    vendor = repeated_text(100, "Vendor slug (repeatable: vendor=openai&vendor=anthropic).")
+    vendor = repeated_text(100, VENDOR_HELP)
     model = repeated_text(200, "Model identifier or alias, or a family prefix: gpt-4o also "
                                "matches gpt-4o-2024-05-13 and gpt-4o:latest (repeatable).")
     status = serializers.ListField(
@@ -259,5 +263,5 @@ class ChangeFilters(serializers.Serializer):
         required=False, input_formats=["iso-8601", "%Y-%m-%d"],
         help_text="Only changes recorded after this instant (ISO 8601; a date means its "
                   "midnight UTC). Keep the newest recorded_at you have seen and pass it back.")
-    vendor = repeated_text(100, "Vendor slug (repeatable).")
+    vendor = repeated_text(100, VENDOR_HELP)
     model = repeated_text(200, "Model identifier, alias or family prefix (repeatable).")

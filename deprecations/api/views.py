@@ -36,7 +36,7 @@ ENTRY_ORDER = (F("shutdown_on").asc(nulls_last=True), "offering__identifier", "p
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="A query parameter is not valid."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such page or entry."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such page, entry or vendor."),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests from this address; "
                                                         "see Retry-After."),
 }
@@ -181,6 +181,16 @@ def _validated(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
+def _vendors_exist(filters: dict) -> dict:
+    """``vendor=`` must name vendors that exist (a misspelt slug would otherwise answer an
+    empty list that looks right): else a 404 naming it and listing the vendors, as the feeds
+    and the pages answer. Not a 400: the value is well formed, and a schema cannot list the
+    vendors of a database, so a client reading it (and the schema test) sees it as valid."""
+    if message := queries.unknown_vendor_message(filters.get("vendor", ())):
+        raise NotFound(f"Query parameter vendor: {message}")
+    return filters
+
+
 class DataView(ReadOnlyMixin, APIView):
     renderer_classes = [JSONRenderer]
 
@@ -227,7 +237,8 @@ class RetirementList(ReadOnlyMixin, generics.ListAPIView):
     pagination_class = Pagination
 
     def get_queryset(self):
-        return filtered_retirements(_validated(s.RetirementFilters, self.request), self.today)
+        filters = _vendors_exist(_validated(s.RetirementFilters, self.request))
+        return filtered_retirements(filters, self.today)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": self.today}
@@ -296,7 +307,7 @@ class ChangeList(ReadOnlyMixin, generics.ListAPIView):
     pagination_class = Pagination
 
     def get_queryset(self):
-        filters = _validated(s.ChangeFilters, self.request)
+        filters = _vendors_exist(_validated(s.ChangeFilters, self.request))
         qs = (queries.public_changes(vendors=filters.get("vendor", ()),
                                      models=filters.get("model", ()))
               .prefetch_related("retirement__offering__aliases")

@@ -215,6 +215,20 @@ def test_a_bad_parameter_is_a_400_that_names_it(client, query, parameter):
                                                  for m in body["parameters"][parameter])
 
 
+@pytest.mark.parametrize("endpoint", ["retirements", "changes"])
+def test_an_unknown_vendor_is_a_404_that_names_it_not_an_empty_list(client, catalogue,
+                                                                    endpoint):
+    """As the feeds and the pages answer: a misspelt slug would answer an empty list that
+    looks right."""
+    response = get(client, f"{endpoint}?vendor=openai&vendor=nosuch")
+    assert response.status_code == 404
+    assert response.json() == {
+        "status": 404, "error": "not_found",
+        "detail": "Query parameter vendor: No vendor nosuch in depcal. Vendors: anthropic, "
+                  "openai."}
+    assert get(client, f"{endpoint}?vendor=OpenAI&vendor=").status_code == 200
+
+
 def test_not_found_is_json(client, catalogue):
     for path in ("retirements/999999", "retirements/99999999999999999999", "nowhere",
                  "retirements?page=99"):

@@ -97,6 +97,21 @@ def test_a_filter_that_matches_nothing_says_so_and_offers_close_names(client):
     assert '<a href="?model=claude-3-opus-20240229">' in html
 
 
+@pytest.mark.parametrize("path", ["/", "/past/"])
+def test_an_unknown_vendor_is_a_404_page_that_names_it_as_the_feeds_answer(client, path):
+    factories.entry()
+    factories.vendor("anthropic", name="Anthropic")
+    response = client.get(path, {"vendor": ["openai", "nosuch"]})
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "No vendor is called nosuch in depcal. The vendors: " in html
+    assert ('<a href="?vendor=anthropic"><code>anthropic</code></a>, '
+            '<a href="?vendor=openai"><code>openai</code></a>.') in html
+    assert client.get(path, {"vendor": "OpenAI"}).status_code == 200
+    french = client.get(path, {"vendor": "nosuch"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Aucun fournisseur ne s'appelle nosuch dans depcal." in french.content.decode()
+
+
 def test_no_upcoming_entry_points_below_only_when_something_is_below(client):
     factories.entry("gpt-4-0314", shutdown=date(2025, 12, 1), announced=None)
     factories.entry("claude-2", vendor_slug="anthropic", shutdown=None, announced=None,
