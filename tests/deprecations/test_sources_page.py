@@ -79,3 +79,27 @@ def test_each_peer_says_how_many_entries_it_agrees_and_disagrees_with(client):
             in _item(html, "A peer tracker"))
     assert ("Agrees with the catalogue on 0 entries; gives another date for 0."
             in _item(html, "Another peer"))
+
+
+@pytest.mark.parametrize(("language", "deprecation_page", "changelog"), [
+    ("en", "The vendor's own deprecation page", "the vendor's changelog"),
+    ("fr", "La page du fournisseur consacrée aux retraits",
+     "le journal des modifications du fournisseur"),
+])
+def test_a_changelog_is_called_a_changelog_not_the_vendors_deprecation_page(
+        client, language, deprecation_page, changelog):
+    """DeepSeek has no deprecation page: its site is its changelog, read as a changelog."""
+    updates = "https://api-docs.deepseek.com/updates/"
+    Source.objects.create(slug="deepseek-updates", name="DeepSeek change log", url=updates,
+                          vendor=factories.vendor("deepseek", "DeepSeek", website=updates),
+                          authority="changelog")
+    page = "https://developers.openai.com/api/docs/deprecations"
+    Source.objects.create(slug="openai-deprecations", name="OpenAI deprecations", url=page,
+                          vendor=factories.vendor("openai", "OpenAI", website=page))
+    html = client.get(reverse("deprecations:sources"),
+                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    deepseek = html[html.index('id="deepseek"'):html.index("</ul>", html.index('id="deepseek"'))]
+    openai = html[html.index('id="openai"'):html.index("</ul>", html.index('id="openai"'))]
+    assert deprecation_page not in deepseek and deepseek.count(f'href="{updates}"') == 1
+    assert f"({changelog}" in _item(deepseek, "DeepSeek change log")
+    assert f'<a href="{page}" rel="noopener">{deprecation_page}</a>' in openai
