@@ -158,6 +158,19 @@ def test_an_ignore_comment_on_the_line_or_above_silences_it(project, export, cap
     assert "2 silenced by 'depcal: ignore'" in out
 
 
+def test_an_ignore_comment_at_the_end_of_a_line_silences_that_line_only(project, export, capsys):
+    (project / "src" / "bot.py").write_text(
+        'x = "chatgpt-4o-latest"  # depcal: ignore\n'
+        'y = "chatgpt-4o-latest"\n'
+        '    "chatgpt-4o-latest",  // depcal: ignore\n'
+        '    "chatgpt-4o-latest",\n')
+    assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", "src"]) == 1
+    out = capsys.readouterr().out
+    assert [line.split(": ")[0] for line in out.splitlines()[:-1]] == [
+        "src/bot.py:2:6", "src/bot.py:4:6"]
+    assert "2 silenced by 'depcal: ignore'" in out
+
+
 def test_a_name_inside_a_directive_is_neither_a_finding_nor_silenced(project, export, capsys):
     (project / "src" / "bot.py").write_text(
         "To accept a line, write `# depcal: ignore[chatgpt-4o-latest, claude-2]` on it.\n")
