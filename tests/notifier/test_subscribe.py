@@ -148,7 +148,8 @@ def test_a_new_confirmation_is_sent_after_the_interval_and_replaces_the_old_link
     assert tokens.read(tokens.make(subscriber, tokens.CONFIRM), tokens.CONFIRM) == subscriber
 
 
-def test_requests_from_one_ip_are_rate_limited(settings, django_capture_on_commit_callbacks):
+def test_requests_from_one_ip_are_rate_limited(settings, django_capture_on_commit_callbacks,
+                                               one_window):
     client = Client()
     for n in range(10):
         assert subscribe(client, f"u{n}@example.com", commit=django_capture_on_commit_callbacks
