@@ -418,3 +418,15 @@ def test_an_internationalised_domain_is_kept_in_the_form_mail_is_sent_to(
         Client().post(reverse("notifier:subscribe"), {
             "email": "Ada@B\u00fccher.example.com", "lead_times": ["30"], "digest": "weekly"})
     assert queued[0].args[0] == "Ada@xn--bcher-kva.example.com"
+
+
+@pytest.mark.parametrize(("name", "purpose"), [("notifier:manage", tokens.MANAGE),
+                                               ("notifier:unsubscribe", tokens.UNSUBSCRIBE),
+                                               ("notifier:confirm", tokens.CONFIRM)])
+def test_pages_reached_by_an_emailed_link_are_never_cached(
+        browser, django_capture_on_commit_callbacks, name, purpose):
+    """They show the address and its private links (the manage page: the private feed's)."""
+    subscriber = confirmed(browser, django_capture_on_commit_callbacks)
+    response = Client().get(reverse(name, args=[tokens.make(subscriber, purpose)]))
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= cache_control
