@@ -80,6 +80,16 @@ def unmatched_models(names: Iterable[str]) -> list[str]:
     return [n for n in names if not filter_retirements(public_retirements(), models=[n]).exists()]
 
 
+def vendors_of_models(names: Iterable[str]) -> dict[str, list[str]]:
+    """For each name, the slugs of the vendors whose published entries it selects (as
+    ``filter_retirements`` selects them; none for a name that selects nothing). One query a
+    name, as ``unmatched_models``: for the few names of one subscription."""
+    published = Retirement.objects.published()
+    return {n: sorted(set(filter_retirements(published, models=[n])
+                          .values_list("offering__vendor__slug", flat=True)))
+            for n in names}
+
+
 def closest_names(words: Iterable[str], *, limit: int = 5) -> dict[str, list[str]]:
     """For each word, the identifiers and aliases of published entries it may have meant:
     those that contain it first (shortest first), then those spelled alike (difflib). Two

@@ -3,7 +3,10 @@ step with its code (``depcal-scan --update-watchlist``).
 
 ``PUT`` with ``{"models": ["gpt-4o", ...]}`` makes the subscription follow exactly those
 models (its vendors stay as they are) and answers which were added and removed; ``GET``
-answers the list. Both need the subscription's API token, ``Authorization: Bearer dcw_...``
+answers the list. Both answers name the models its vendors leave out (``not_followed``): a
+subscription follows the entries of its vendors AND its models (``alerts.follows_sql``), so
+no alert can come for a model all of whose entries are another vendor's; the scanner warns
+of them. Both need the subscription's API token, ``Authorization: Bearer dcw_...``
 (made, shown once and revoked on its manage page; only its SHA-256 is stored). An empty list
 is refused: following no model means following every model. Errors are JSON in the API's one
 shape; requests are limited per client (``DEPCAL_WATCHLIST_RATE``). It lives in ``notifier``,
@@ -27,6 +30,7 @@ from rest_framework.views import APIView
 
 from deprecations.api.serializers import ErrorSerializer
 from deprecations.api.views import ClientRateThrottle, error_handler
+from deprecations.queries import vendors_of_models
 from notifier import subscriptions
 from notifier.forms import MODEL_NAME
 from notifier.models import ApiToken, Subscriber
@@ -96,11 +100,35 @@ class WatchlistSerializer(serializers.Serializer):
         return names
 
 
+class NotFollowed(serializers.Serializer):
+    model = serializers.CharField()
+    vendors = serializers.ListField(child=serializers.CharField(),
+                                    help_text="The vendors whose entries the model names.")
+
+
 class WatchlistAnswer(serializers.Serializer):
     models = serializers.ListField(child=serializers.CharField(),
                                    help_text="The models the subscription follows now.")
     added = serializers.ListField(child=serializers.CharField())
     removed = serializers.ListField(child=serializers.CharField())
+    vendors = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The vendors the subscription follows (slugs); empty means every vendor.")
+    not_followed = serializers.ListField(
+        child=NotFollowed(),
+        help_text="Models of the list that no alert can come for: every entry they name is a "
+                  "vendor's the subscription does not follow. Follow those vendors (or every "
+                  "vendor) on the manage page.")
+
+
+def not_followed(vendors, models) -> list[dict]:
+    """The models whose every entry is a vendor's outside ``vendors`` (none when ``vendors``
+    is empty, every vendor; a model that names no entry yet is left out, its vendor unknown)."""
+    if not vendors:
+        return []
+    return [{"model": m, "vendors": theirs}
+            for m, theirs in vendors_of_models(models).items()
+            if theirs and set(theirs).isdisjoint(vendors)]
 
 
 ERRORS = {
@@ -130,8 +158,10 @@ class Watchlist(APIView):
         return _errors
 
     def answer(self, subscriber: Subscriber, added=(), removed=()) -> Response:
-        return Response(WatchlistAnswer({"models": subscriber.follows()[1], "added": added,
-                                         "removed": removed}).data)
+        vendors, models = subscriber.follows()
+        return Response(WatchlistAnswer({
+            "models": models, "added": added, "removed": removed, "vendors": vendors,
+            "not_followed": not_followed(vendors, models)}).data)
 
     @extend_schema(operation_id="watchlist_retrieve", tags=["watch-list"],
                    responses={200: WatchlistAnswer, **ERRORS})

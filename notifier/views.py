@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -71,8 +72,10 @@ def _bad_token(request, error: tokens.BadToken):
 
 def _by_link(purpose: str):
     """A page reached by an emailed link: the view gets the subscriber the link's token names
-    (and speaks their language); a tampered or expired token gets the bad-link page."""
+    (and speaks their language); a tampered or expired token gets the bad-link page. Never
+    kept by a browser's or a proxy's cache: the page shows the address and its private links."""
     def decorate(view):
+        @never_cache
         @functools.wraps(view)
         def by_token(request, token):
             try:

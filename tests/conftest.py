@@ -83,6 +83,20 @@ def _feed_limits_off(settings):
 
 
 @pytest.fixture
+def one_window(monkeypatch):
+    """Rate limits at a fixed moment, 30 s into a minute (and an hour and a day), from an
+    empty cache: a test's requests all fall in one window, whenever it runs."""
+    from django.core.cache import cache
+
+    from depcal import limits
+
+    monkeypatch.setattr(limits, "wall", lambda: 1_800_000_030.0)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def today():
     """A pinned 'today' (the shipped documents date from November 2025)."""
     return date(2025, 11, 20)

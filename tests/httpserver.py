@@ -57,7 +57,7 @@ class LoopbackServer:
     def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict = {}
         self.hits: list[tuple[str, dict]] = []  # GET requests
-        self.posts: list[tuple[str, dict, bytes]] = []  # POST requests, with their bodies
+        self.posts: list[tuple[str, dict, bytes]] = []  # POST and PUT requests, with bodies
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,6 +65,8 @@ class LoopbackServer:
                 self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server.posts.append((self.path, dict(self.headers), self.body))
                 self.answer()
+
+            do_PUT = do_POST
 
             def do_GET(self):
                 server.hits.append((self.path, dict(self.headers)))

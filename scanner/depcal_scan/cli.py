@@ -10,8 +10,9 @@ path, anything unexpected: a crash must never read as "found something").
 
 ``--update-watchlist TOKEN`` makes the subscription whose API token it is follow exactly the
 models found (as the code spells their catalogue names), prints what was added and removed,
-and exits 0 (2 on an error); it reports no findings. Finding no model at all changes
-nothing, since following no model means following every one.
+and exits 0 (2 on an error); it reports no findings. It warns of the models the subscription's
+vendors leave out (it follows its vendors' entries of its models: no alert comes for those).
+Finding no model at all changes nothing, since following no model means following every one.
 ``manage.py scan`` takes the same arguments, with the catalogue from the database.
 """
 
@@ -230,7 +231,21 @@ def update_watchlist(args, retirements: list[Retirement], *, today: date, stdout
                  f"{', '.join(answer['models'])}\n")
     stdout.write(f"added: {', '.join(answer['added']) or '-'}\n")
     stdout.write(f"removed: {', '.join(answer['removed']) or '-'}\n")
+    if answer["not_followed"]:
+        stderr.write(not_followed_warning(answer["vendors"], answer["not_followed"]))
     return 0
+
+
+def not_followed_warning(vendors: list[str], left_out: list[dict]) -> str:
+    """The subscription follows its vendors' entries of its models: no alert can come for a
+    model only other vendors retire. Say which, and how to follow them."""
+    models = ", ".join(f"{n['model']} ({', '.join(n['vendors'])})" for n in left_out)
+    missing = sorted({v for n in left_out for v in n["vendors"]})
+    return (f"depcal-scan: warning: the subscription follows only the vendor(s) "
+            f"{', '.join(vendors)}, so no alert will come for {len(left_out)} model(s) of the "
+            f"watch-list: {models}. On the subscription's manage page, under \"What to "
+            f"follow\", add {', '.join(missing)} (or choose no vendor, to follow every "
+            f"vendor)\n")
 
 
 def load_catalogue(args, warn) -> list[Retirement]:

@@ -41,7 +41,7 @@ class Hit:
     text: str  # the token as written: "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
     name: str  # the catalogue name it spells: "claude-3-5-sonnet-20240620"
     line_text: str  # its line, without the line break (of a long line, WINDOW bytes each side)
-    above: str = ""  # the line before it ("" on the first line; of a long one, its end)
+    above: str = ""  # the line before it ("" on the first line; of a long one, its start)
     offset: int = 0  # where ``text`` starts in ``line_text``
     # The platform its spelling names ("aws-bedrock" for a Bedrock profile), None if none:
     # ``spellings.platform``.
@@ -92,6 +92,7 @@ class Matcher:
         if self._pattern is None:
             return []
         hits, pos, line, line_start, counted, column = [], 0, 1, 0, 0, 1
+        above = _above(data, 0)
         search = self._pattern.search
         while (m := search(data, pos)) is not None:
             start, end = m.span(1)
@@ -101,6 +102,7 @@ class Matcher:
                 line += newlines
                 line_start = data.rfind(b"\n", counted, start) + 1
                 counted, column = line_start, 1
+                above = _above(data, line_start)  # once per line: each line is read back once
             column += len(data[counted:start].decode("utf-8", "replace"))
             counted = start
             text = data[start:end].decode("utf-8", "replace")
@@ -112,8 +114,7 @@ class Matcher:
                     line_text, offset, offset + len(text)):
                 continue
             platform = spellings.platform(prefix, spelled, name, data[m.end(group):end].decode())
-            hits.append(Hit(line, column, text, name, line_text, _above(data, line_start),
-                            offset, platform))
+            hits.append(Hit(line, column, text, name, line_text, above, offset, platform))
         return hits
 
 
@@ -131,10 +132,10 @@ def _window(data: bytes, line_start: int, start: int, end: int) -> tuple[str, in
 
 
 def _above(data: bytes, line_start: int) -> str:
-    """The line before the one starting at ``line_start`` (its last WINDOW bytes at most)."""
+    """The line before the one starting at ``line_start`` (its first WINDOW bytes at most: a
+    directive there counts only if the line begins with a comment, ``suppress.OWN_LINE``)."""
     if not line_start:
         return ""
     end = line_start - 1
-    low = max(0, end - WINDOW)
-    newline = data.rfind(b"\n", low, end)
-    return data[newline + 1 if newline >= 0 else low:end].decode("utf-8", "replace").rstrip("\r")
+    begin = data.rfind(b"\n", 0, end) + 1
+    return data[begin:min(end, begin + WINDOW)].decode("utf-8", "replace").rstrip("\r")

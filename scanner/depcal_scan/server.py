@@ -116,7 +116,9 @@ class Client:
 
     def update_watchlist(self, token: str, models: list[str]) -> dict:
         """Make the subscription whose API token this is follow exactly ``models``: the
-        server's answer, ``{"models": [...], "added": [...], "removed": [...]}``."""
+        server's answer, ``{"models": [...], "added": [...], "removed": [...], "vendors":
+        [...], "not_followed": [{"model": ..., "vendors": [...]}, ...]}`` (the last two empty
+        from a server that does not send them)."""
         url = self.root + WATCHLIST_PATH
         headers = {"Accept": "application/json", "Content-Type": "application/json",
                    "Authorization": f"Bearer {token.strip()}", "User-Agent": USER_AGENT}
@@ -131,9 +133,7 @@ class Client:
             answer = json.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):
             answer = None
-        if not (isinstance(answer, dict) and all(
-                isinstance(answer.get(k), list) and all(isinstance(n, str) for n in answer[k])
-                for k in ("models", "added", "removed"))):
+        if not (isinstance(answer, dict) and _is_watchlist(answer)):
             raise CatalogueError(f"{url} did not answer with a watch-list")
         return answer
 
@@ -213,6 +213,20 @@ class Client:
                 raise CatalogueError(f"{url} answered more than {self.max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _is_watchlist(answer: dict) -> bool:
+    """Checks the answer, filling in the fields an older server leaves out."""
+    answer.setdefault("vendors", [])
+    answer.setdefault("not_followed", [])
+    return (all(_is_names(answer[k]) for k in ("models", "added", "removed", "vendors"))
+            and isinstance(answer["not_followed"], list)
+            and all(isinstance(n, dict) and isinstance(n.get("model"), str)
+                    and _is_names(n.get("vendors")) for n in answer["not_followed"]))
+
+
+def _is_names(value) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) for n in value)
 
 
 def _error_detail(error: urllib.error.HTTPError) -> str:

@@ -1,10 +1,14 @@
 """Accepting a finding, as linters do: an inline comment, or a baseline of today's findings.
 
-Inline: ``depcal: ignore`` on a line, or on the line above it, silences every finding of that
-line; ``depcal: ignore[gpt-4-0314]`` (or ``ignore[gpt-4-0314, ada]``) only those names,
+Inline: ``depcal: ignore`` at the end of a line silences every finding of that line, and of
+that line only; in a comment on a line of its own, it silences the line below it.
+``depcal: ignore[gpt-4-0314]`` (or ``ignore[gpt-4-0314, ada]``) silences only those names,
 compared with the text as written, the catalogue name and the entry's identifier. Any comment
-syntax will do, since the directive is looked for in the line's text. A name inside the
-brackets is the directive's argument, never a use of its own.
+syntax will do on the line itself, since the directive is looked for in the line's text; a
+line of its own is one that begins with a comment (``OWN_LINE``), and the directive is in that
+first comment (commented-out code with a trailing directive, ``# m = "gpt-4"  # depcal:
+ignore``, accepts its own line only). A name inside the brackets is the directive's argument,
+never a use of its own.
 
 Baseline: ``--write-baseline`` records every finding of today in the ``--baseline`` file;
 later runs with ``--baseline`` report only findings that are not in it. A finding is known by
@@ -27,17 +31,40 @@ DIRECTIVE = re.compile(r"depcal:\s*ignore(?:\[([^\]]*)\])?")
 BASELINE_FORMAT = "depcal-scan baseline 1"
 
 
+# How a line that is only a comment begins, in the files model names are kept in: # (Python,
+# shell, YAML, TOML, .env; not a C preprocessor line or a Rust attribute, which are code),
+# //, /* and * (C family, JavaScript, Go, Rust, CSS), <!-- (HTML, XML, Markdown), -- (SQL,
+# Lua, Haskell; not a --flag), ; (INI, Lisp), % (TeX, Erlang, MATLAB), {# (Jinja), {{! and
+# {{/* (Handlebars, Go templates), <%# and <%-- (ERB, JSP), @* (Razor), (* (OCaml), {-
+# (Haskell), .. (reStructuredText), REM and :: (batch files); or the directive itself (the
+# body of a block comment). A quote (VB's ') is left out: a line of a list of strings begins
+# with one.
+_OPENER = (r"#(?!(?:define|undef|include|if|ifdef|ifndef|elif|else|endif|pragma|import)\b|\[)#*"
+           r"|//+|/\*+|\*+|<!--|--+(?![\w-])|;+|%+|\{#|\{\{!|\{\{/\*|<%#|<%--|@\*|\(\*"
+           r"|\{-|\.\.(?=\s)|(?i:rem)(?=\s)|::")
+# What may stand before the directive on a line of its own: the opener, then no other comment
+# (a second one means the line is commented-out code with a trailing directive).
+OWN_LINE = re.compile(rf"\s*(?:(?:{_OPENER})(?:(?!#|//|/\*|<!--).)*)?")
+
+
 def silenced(line_text: str, above: str, names: Iterable[str]) -> bool:
-    """Whether a directive on the line or the line above covers one of ``names``."""
-    for text in (line_text, above):
-        if "depcal" not in text:
-            continue
-        for m in DIRECTIVE.finditer(text):
-            if m.group(1) is None:
-                return True
-            listed = {n.strip() for n in m.group(1).split(",")}
-            if listed.intersection(names):
-                return True
+    """Whether a directive on the line, or one on a line of its own above it, covers one of
+    ``names``."""
+    return (_covers(line_text, names, own_line_only=False)
+            or _covers(above, names, own_line_only=True))
+
+
+def _covers(text: str, names: Iterable[str], *, own_line_only: bool) -> bool:
+    if "depcal" not in text:
+        return False
+    for m in DIRECTIVE.finditer(text):
+        if own_line_only and not OWN_LINE.fullmatch(text, 0, m.start()):
+            continue  # at the end of a line of code: that line's, not the next one's
+        if m.group(1) is None:
+            return True
+        listed = {n.strip() for n in m.group(1).split(",")}
+        if listed.intersection(names):
+            return True
     return False
 
 

@@ -151,7 +151,8 @@ def test_a_private_feed_is_never_answered_to_another_token(client, catalogue):
     assert client.get(f"/calendar/{ada.feed_token}x.ics").status_code == 404
 
 
-def test_a_rate_limited_client_is_limited_on_the_copy_too(client, catalogue, settings):
+def test_a_rate_limited_client_is_limited_on_the_copy_too(client, catalogue, settings,
+                                                         one_window):
     settings.DEPCAL_FEED_RATE = "3/minute"
     statuses = [client.get(FEED).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]

@@ -148,7 +148,8 @@ def test_a_new_confirmation_is_sent_after_the_interval_and_replaces_the_old_link
     assert tokens.read(tokens.make(subscriber, tokens.CONFIRM), tokens.CONFIRM) == subscriber
 
 
-def test_requests_from_one_ip_are_rate_limited(settings, django_capture_on_commit_callbacks):
+def test_requests_from_one_ip_are_rate_limited(settings, django_capture_on_commit_callbacks,
+                                               one_window):
     client = Client()
     for n in range(10):
         assert subscribe(client, f"u{n}@example.com", commit=django_capture_on_commit_callbacks
@@ -417,3 +418,15 @@ def test_an_internationalised_domain_is_kept_in_the_form_mail_is_sent_to(
         Client().post(reverse("notifier:subscribe"), {
             "email": "Ada@B\u00fccher.example.com", "lead_times": ["30"], "digest": "weekly"})
     assert queued[0].args[0] == "Ada@xn--bcher-kva.example.com"
+
+
+@pytest.mark.parametrize(("name", "purpose"), [("notifier:manage", tokens.MANAGE),
+                                               ("notifier:unsubscribe", tokens.UNSUBSCRIBE),
+                                               ("notifier:confirm", tokens.CONFIRM)])
+def test_pages_reached_by_an_emailed_link_are_never_cached(
+        browser, django_capture_on_commit_callbacks, name, purpose):
+    """They show the address and its private links (the manage page: the private feed's)."""
+    subscriber = confirmed(browser, django_capture_on_commit_callbacks)
+    response = Client().get(reverse(name, args=[tokens.make(subscriber, purpose)]))
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= cache_control

@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from notifier import subscriptions, tokens
+from notifier import alerts, subscriptions, tokens
 from notifier.models import ApiToken, Follow
 from tests.deprecations import factories
 from tests.notifier.people import subscriber
@@ -33,13 +34,51 @@ def test_put_sets_exactly_the_models_and_says_what_was_added_and_removed(client)
     answer = put(client, token, {"models": ["GPT-4", "chatgpt-4o-latest", "gpt-4"]})
     assert answer.status_code == 200, answer.content
     assert answer.json() == {"models": ["chatgpt-4o-latest", "gpt-4"],
-                             "added": ["chatgpt-4o-latest"], "removed": ["o1-preview"]}
+                             "added": ["chatgpt-4o-latest"], "removed": ["o1-preview"],
+                             "vendors": ["openai"], "not_followed": []}
     assert models_of(s) == ["chatgpt-4o-latest", "gpt-4"]
     assert list(s.follow_set.filter(kind="vendor").values_list("value", flat=True)) == [
         "openai"]  # vendors stay
     again = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert again.json()["models"] == ["chatgpt-4o-latest", "gpt-4"]
     assert ApiToken.objects.get().last_used_at is not None
+
+
+def entries_followed(s) -> set[str]:
+    """The identifiers of the entries the alerts' rule says ``s`` follows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.identifier FROM {alerts.T['subscriber']} s, {alerts.T['retirement']} d "
+            f"{alerts.ENTRY_JOIN} WHERE s.id = %s AND {alerts.follows_sql()}", [s.pk])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_answer_names_the_models_the_vendors_leave_out_as_the_alerts_do(client):
+    factories.entry()  # chatgpt-4o-latest, OpenAI's
+    factories.entry("claude-3-5-sonnet-20240620", vendor_slug="anthropic")
+    factories.entry("command", vendor_slug="cohere")
+    factories.entry("gpt-4o", vendor_slug="azure")  # a platform's entry
+    factories.entry("gpt-4o-2024-05-13")  # OpenAI's, of the gpt-4o family
+    s = subscriber(vendors=["openai"])
+    token = subscriptions.new_api_token(s, now=timezone.now())
+    models = ["chatgpt-4o-latest", "claude-3-5-sonnet-20240620", "command", "gpt-4o",
+              "o9-not-announced"]
+    answer = put(client, token, {"models": models}).json()
+    assert answer["vendors"] == ["openai"]
+    assert answer["not_followed"] == [
+        {"model": "claude-3-5-sonnet-20240620", "vendors": ["anthropic"]},
+        {"model": "command", "vendors": ["cohere"]}]
+    # the rule the alerts use agrees: nothing of those two is followed, the rest is
+    followed = entries_followed(s)
+    assert followed == {"chatgpt-4o-latest", "gpt-4o-2024-05-13"}
+    assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token}").json() == {
+        **answer, "added": [], "removed": []}
+    # following those vendors, or every vendor, leaves nothing out
+    subscriptions.set_choices(s, vendors=["openai", "anthropic", "cohere"], models=models)
+    assert put(client, token, {"models": models}).json()["not_followed"] == []
+    subscriptions.set_choices(s, vendors=[], models=models)
+    assert put(client, token, {"models": models}).json()["not_followed"] == []
+    assert "claude-3-5-sonnet-20240620" in entries_followed(s)
 
 
 @pytest.mark.parametrize("authorization, status", [
@@ -165,3 +204,30 @@ def test_update_watchlist_honours_vendor_as_a_report_does(live_server, tmp_path,
     run = update("--vendor", "azure")
     assert run.returncode == 0, run.stderr
     assert models_of(s) == ["o1-preview"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_update_watchlist_warns_of_the_models_the_vendors_leave_out(
+        live_server, tmp_path, settings):
+    settings.SITE_URL = live_server.url
+    factories.entry()  # chatgpt-4o-latest
+    factories.entry("claude-3-5-sonnet-20240620", vendor_slug="anthropic")
+    factories.entry("command", vendor_slug="cohere")
+    s = subscriber(vendors=["openai"])
+    token = subscriptions.new_api_token(s, now=timezone.now())
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text('a = client.chat(model="chatgpt-4o-latest")\n'
+                                 'b = client.chat(model="claude-3-5-sonnet-20240620")\n'
+                                 'c = co.chat(model="command")\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "depcal_scan", "--server", live_server.url, "--cache-dir",
+         str(tmp_path / "cache"), "--update-watchlist", token, str(tree)],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert models_of(s) == ["chatgpt-4o-latest", "claude-3-5-sonnet-20240620", "command"]
+    assert run.stderr == (
+        "depcal-scan: warning: the subscription follows only the vendor(s) openai, so no "
+        "alert will come for 2 model(s) of the watch-list: claude-3-5-sonnet-20240620 "
+        "(anthropic), command (cohere). On the subscription's manage page, under \"What to "
+        "follow\", add anthropic, cohere (or choose no vendor, to follow every vendor)\n")

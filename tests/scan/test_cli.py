@@ -133,6 +133,38 @@ def test_a_server_error_is_an_error(project, tmp_path, capsys):
     assert "answered 404" in capsys.readouterr().err
 
 
+WATCHLIST = {"models": ["chatgpt-4o-latest"], "added": ["chatgpt-4o-latest"], "removed": []}
+
+
+@pytest.mark.parametrize("answer, status, err", [
+    # an older server sends neither vendors nor not_followed: no warning
+    (WATCHLIST, 0, ""),
+    ({**WATCHLIST, "vendors": ["anthropic"],
+      "not_followed": [{"model": "chatgpt-4o-latest", "vendors": ["openai"]}]}, 0,
+     "depcal-scan: warning: the subscription follows only the vendor(s) anthropic, so no alert "
+     "will come for 1 model(s) of the watch-list: chatgpt-4o-latest (openai). On the "
+     "subscription's manage page, under \"What to follow\", add openai (or choose no vendor, "
+     "to follow every vendor)\n"),
+    ({**WATCHLIST, "vendors": [], "not_followed": [{"model": "chatgpt-4o-latest"}]}, 2,
+     "did not answer with a watch-list"),
+])
+def test_update_watchlist_warns_of_the_models_the_servers_answer_says_are_left_out(
+        project, tmp_path, capsys, answer, status, err):
+    with LoopbackServer() as server:
+        server.routes["/api/v1/retirements?page_size=500"] = Document(
+            json.dumps(document(row())).encode(), "application/json")
+        server.routes["/api/v1/watchlist"] = Document(json.dumps(answer).encode(),
+                                                      "application/json")
+        assert cli.main(["--server", server.base, "--cache-dir", str(tmp_path / "cache"),
+                         "--update-watchlist", "dcw_token", "src"]) == status
+        (path, headers, body), = server.posts
+    assert json.loads(body) == {"models": ["chatgpt-4o-latest"]}
+    out, got = capsys.readouterr()
+    assert got == err if status == 0 else err in got
+    if status == 0:
+        assert out.startswith("watch-list: 1 model(s): chatgpt-4o-latest\nadded: ")
+
+
 def test_the_scanner_imports_no_django():
     import subprocess
     import sys
@@ -155,6 +187,19 @@ def test_an_ignore_comment_on_the_line_or_above_silences_it(project, export, cap
     out = capsys.readouterr().out
     assert [line.split(": ")[0] for line in out.splitlines()[:-1]] == ["src/bot.py:4:6"]
     # lines 1 and 3; a name inside a directive (lines 2 and 4) is no use of its own
+    assert "2 silenced by 'depcal: ignore'" in out
+
+
+def test_an_ignore_comment_at_the_end_of_a_line_silences_that_line_only(project, export, capsys):
+    (project / "src" / "bot.py").write_text(
+        'x = "chatgpt-4o-latest"  # depcal: ignore\n'
+        'y = "chatgpt-4o-latest"\n'
+        '    "chatgpt-4o-latest",  // depcal: ignore\n'
+        '    "chatgpt-4o-latest",\n')
+    assert cli.main(["--catalogue", str(export), "--today", "2026-02-01", "src"]) == 1
+    out = capsys.readouterr().out
+    assert [line.split(": ")[0] for line in out.splitlines()[:-1]] == [
+        "src/bot.py:2:6", "src/bot.py:4:6"]
     assert "2 silenced by 'depcal: ignore'" in out
 
 

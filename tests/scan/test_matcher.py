@@ -152,6 +152,12 @@ def test_a_long_line_full_of_names_gives_every_hit():
     assert hits[-1].above == "first"
 
 
+def test_of_a_long_line_above_its_start_is_kept():
+    # whether the line above is a comment of its own shows at its start
+    hits = Matcher(NAMES).find(b"# depcal: ignore " + b"x" * 5_000 + b'\nm = "gpt-4o"\n')
+    assert hits[0].above.startswith("# depcal: ignore xxx") and len(hits[0].above) < 2_100
+
+
 def test_only_names_that_are_tokens_are_searched():
     matcher = Matcher(["Claude 3 Opus", "claude-3-opus", "OpenAI-Beta: assistants=v1", ""])
     assert matcher.names == {"claude-3-opus"}
