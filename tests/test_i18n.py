@@ -136,7 +136,7 @@ def test_the_calendar_in_french_from_accept_language(client, chatgpt):
     assert response["Content-Language"] == "fr" and "Accept-Language" in response["Vary"]
     assert '<html lang="fr">' in html
     assert "Quand les modèles et API d'IA sont retirés" in html
-    assert "au 18 janvier 2026" in html
+    assert "comptées depuis aujourd'hui, 18 janvier 2026" in html
     row = html[html.index("chatgpt-4o-latest</code>"):]
     row = row[:row.index("</tr>")]
     assert "17 février 2026" in row and "encore 30 jours" in row
