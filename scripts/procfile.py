@@ -20,6 +20,9 @@ signal.signal(signal.SIGINT, lambda signum, frame: sys.exit(128 + signum))
 from honcho import command, manager  # noqa: E402  (after the handler: importing takes time)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How long a process has to stop before SIGKILL. honcho's 5 s killed a worker that was
+# finishing the fetch it had begun (an unreachable source alone takes a few seconds).
+manager.KILL_WAIT = 20
 
 
 class _Events:
