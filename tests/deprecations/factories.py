@@ -17,3 +17,15 @@ def entry(identifier="chatgpt-4o-latest", *, vendor_slug="openai", shutdown=date
         vendor(vendor_slug), identifier, shutdown_on=shutdown, announced_on=announced,
         replacements=list(replacements), via="test", **kw,
     )
+
+
+def pin_site(settings, today) -> None:
+    """What a page test runs on: ``today`` pinned (an ISO string or a date), absolute links on
+    one address, no API throttle (the throttling test sets its own), an empty cache (rendered
+    feeds and pages of another test's catalogue)."""
+    from django.core.cache import cache
+
+    settings.DEPCAL_TODAY = str(today)
+    settings.SITE_URL = "https://depcal.example"
+    settings.DEPCAL_API_RATE = None
+    cache.clear()

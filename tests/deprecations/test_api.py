@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 import pytest
 import schemathesis
 from depcal_scan import retirements as scan_catalogue
-from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
@@ -26,10 +25,7 @@ API = "/api/v1"
 
 @pytest.fixture(autouse=True)
 def _pinned(settings):
-    settings.DEPCAL_TODAY = "2026-02-01"
-    settings.SITE_URL = "https://depcal.example"
-    settings.DEPCAL_API_RATE = None  # the throttling test sets its own
-    cache.clear()
+    factories.pin_site(settings, "2026-02-01")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from urllib.parse import unquote
 
 import feedparser
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import resolve
 from icalendar import Calendar
@@ -19,10 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _site(settings):
-    settings.DEPCAL_TODAY = "2026-01-18"
-    settings.SITE_URL = "https://depcal.example"
-    settings.DEPCAL_API_RATE = None
-    cache.clear()
+    factories.pin_site(settings, "2026-01-18")
 
 
 def test_an_entry_lives_at_its_vendor_and_identifier(client):

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import feedparser
 import pytest
-from django.core.cache import cache
 
 from deprecations import shipped
 from deprecations.models import Change, Retirement
 from notifier import alerts
+from tests.deprecations import factories
 from tests.notifier.test_alerts import subscriber
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +39,7 @@ DATA = {
 
 @pytest.fixture(autouse=True)
 def _pinned(settings):
-    settings.DEPCAL_TODAY = TODAY.isoformat()
-    settings.SITE_URL = "https://depcal.example"
-    settings.DEPCAL_API_RATE = None
-    cache.clear()
+    factories.pin_site(settings, TODAY)
 
 
 def created_on() -> dict[str, date]:

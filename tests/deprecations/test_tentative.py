@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import feedparser
 import pytest
-from django.core.cache import cache
 from django.utils import translation
 
 from deprecations import changes
@@ -19,10 +18,7 @@ TODAY = date(2026, 1, 18)
 
 @pytest.fixture(autouse=True)
 def _pinned(settings):
-    settings.DEPCAL_TODAY = TODAY.isoformat()
-    settings.SITE_URL = "https://depcal.example"
-    settings.DEPCAL_API_RATE = None
-    cache.clear()
+    factories.pin_site(settings, TODAY)
     yield
     translation.deactivate()
 

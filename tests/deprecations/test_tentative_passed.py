@@ -5,7 +5,6 @@ from datetime import date
 
 import icalendar
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from deprecations import changes, status
@@ -22,10 +21,7 @@ TODAY = date(2026, 11, 28)
 
 @pytest.fixture(autouse=True)
 def _pinned(settings):
-    settings.DEPCAL_TODAY = TODAY.isoformat()
-    settings.SITE_URL = "https://depcal.example"
-    settings.DEPCAL_API_RATE = None
-    cache.clear()
+    factories.pin_site(settings, TODAY)
 
 
 def passed_not_before():

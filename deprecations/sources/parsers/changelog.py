@@ -43,6 +43,7 @@ from deprecations.sources.parsers.record_merging import (
     merge_deprecation_then_removal,
     named_by_links,
     paired_replacements,
+    prose_nodes,
     series_members,
 )
 from deprecations.sources.parsers.registry import register
@@ -115,16 +116,10 @@ def _undated_written_after(sections: list[Section]) -> list[Section]:
     ``sentence_dates``): a page with no dated headings writes "sunset on August 31"."""
     if all(section.when is not None for section in sections):
         return sections
-    after = written_after([node.text for section in sections for node in _prose(section.blocks)])
+    after = written_after([node.text for section in sections
+                           for node in prose_nodes(section.blocks)])
     return [replace(section, written_after=after) if section.when is None else section
             for section in sections]
-
-
-def _prose(nodes: list[Node]):
-    for node in nodes:
-        if not node.table_row:
-            yield node
-            yield from _prose(node.children)
 
 
 def extract_records(data: bytes | str, *, vendor: str = "", url: str = "",

@@ -31,7 +31,7 @@ def paired_replacements(records: list[Record], section: Section) -> list[Record]
     if not any(not r.replacements for r in records):
         return records
     pairs: dict[str, list[str]] = {}
-    for node in _nodes(section.blocks):
+    for node in prose_nodes(section.blocks):
         for sentence in sentences(node.text):
             spans = replacement_spans(sentence, node)
             if not spans or retirement_words(sentence):
@@ -45,11 +45,12 @@ def paired_replacements(records: list[Record], section: Section) -> list[Record]
             if not r.replacements and r.model in pairs else r for r in records]
 
 
-def _nodes(nodes: list[Node]):
+def prose_nodes(nodes: list[Node]):
+    """Every node of ``nodes`` and their children but table rows, in document order."""
     for node in nodes:
         if not node.table_row:
             yield node
-            yield from _nodes(node.children)
+            yield from prose_nodes(node.children)
 
 
 def named_by_links(records: list[Record], links: dict[str, str]) -> list[Record]:
