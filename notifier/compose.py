@@ -14,11 +14,13 @@ down; a change tells the dates recorded with it, not the entry's current ones.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formatdate
+from functools import lru_cache
 from itertools import groupby
 
 from django.conf import settings
@@ -26,7 +28,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -61,6 +63,10 @@ class Kind:
     # same language (no address, no signed link in it): what it depends on besides the day and
     # the language, from its context. Rows with equal keys share one rendering.
     key: Callable[[dict], Hashable] | None = None
+    # The same key read off the row alone, when that is cheaper than the context: a batch
+    # then builds a context only for the first row of each key. None means "no longer
+    # wanted", exactly when the context would be None.
+    row_key: Callable[[Delivery], Hashable | None] | None = None
 
     @property
     def shared(self) -> bool:
@@ -74,13 +80,32 @@ def absolute(path: str) -> str:
 def links(subscriber: Subscriber) -> dict[str, str]:
     """The subscriber's own links (signed), as every message's footer shows them."""
     return {
-        "manage_url": absolute(reverse("notifier:manage",
-                                       args=[tokens.make(subscriber, tokens.MANAGE)])),
-        "unsubscribe_url": absolute(reverse("notifier:unsubscribe",
-                                            args=[tokens.make(subscriber, tokens.UNSUBSCRIBE)])),
-        "feed_url": absolute(reverse("notifier:private_feed", args=[subscriber.feed_token])),
+        "manage_url": absolute(token_path("notifier:manage",
+                                          tokens.make(subscriber, tokens.MANAGE))),
+        "unsubscribe_url": absolute(token_path("notifier:unsubscribe",
+                                               tokens.make(subscriber, tokens.UNSUBSCRIBE))),
+        "feed_url": absolute(token_path("notifier:private_feed", subscriber.feed_token)),
         "site_url": settings.SITE_URL,
     }
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.:~-]+")  # what ``reverse`` puts in a path as it is
+
+
+def token_path(name: str, token: str) -> str:
+    """``reverse(name, args=[token])``, without resolving the route for each message of a
+    batch: the route's path around its one argument is kept per URLconf and script prefix."""
+    if not _URL_SAFE.fullmatch(token):
+        return reverse(name, args=[token])
+    head, tail = _route(name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    return head + token + tail
+
+
+@lru_cache(maxsize=64)
+def _route(name: str, root, urlconf, prefix: str) -> tuple[str, str]:
+    marker = "depcal0route0marker"
+    head, _, tail = reverse(name, args=[marker]).partition(marker)
+    return head, tail
 
 
 def when(day, *, tentative: bool = False, month: bool = False, long: bool = False) -> str:
@@ -154,8 +179,8 @@ def _confirm(row: Delivery, s: Subscriber) -> dict | None:
     if row.revision != s.confirm_requests:
         return None  # a newer request replaced it
     max_age = settings.NOTIFIER_CONFIRM_MAX_AGE
-    return {"confirm_url": absolute(reverse("notifier:confirm",
-                                            args=[tokens.make(s, tokens.CONFIRM)])),
+    return {"confirm_url": absolute(token_path("notifier:confirm",
+                                               tokens.make(s, tokens.CONFIRM))),
             "expires_days": max_age // 86400}
 
 
@@ -241,7 +266,14 @@ def _paused(row: Delivery, s: Subscriber) -> dict | None:
 # What each shared kind's content depends on, besides the day and the language.
 
 def _alerts_key(ctx: dict) -> Hashable:
-    return tuple((e.pk, e.lead_days) for e in ctx["entries"])
+    return frozenset((e.pk, e.lead_days) for e in ctx["entries"])
+
+
+def _alerts_row_key(row: Delivery) -> Hashable | None:
+    """``_alerts_key`` of the row's context, read off its mentions without building the
+    context (None: nothing stands, as ``_alerts`` would say)."""
+    return frozenset((m.retirement_id, m.lead_days) for m in row.mentions.all()
+                     if alerts.alert_stands(m)) or None
 
 
 def _changes_key(ctx: dict) -> Hashable:
@@ -257,7 +289,7 @@ KINDS: dict[str, Kind] = {
     Delivery.Kind.CONFIRM: Kind(_confirm, status=Subscriber.Status.PENDING, footer="site"),
     Delivery.Kind.LINKS: Kind(_links, footer="site"),
     Delivery.Kind.WELCOME: Kind(_welcome),
-    Delivery.Kind.ALERT: Kind(_alerts, key=_alerts_key),
+    Delivery.Kind.ALERT: Kind(_alerts, key=_alerts_key, row_key=_alerts_row_key),
     Delivery.Kind.CHANGE: Kind(_changes, key=_changes_key),
     Delivery.Kind.DIGEST: Kind(_digest, key=_digest_key),
     Delivery.Kind.PAUSED: Kind(_paused),
@@ -341,9 +373,17 @@ def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     return message(row, content.subject, text, html, personal, connection=connection)
 
 
+# An ASCII dot-atom address: what nearly every subscriber has, and what goes into a header
+# unchanged, so it needs no parsing.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                       r"@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
+
+
 def _plain(address: str) -> bool:
     """The address goes into a header as it is (an address that cannot be encoded fails
     later, when the backend builds its message, as a failure of that address)."""
+    if _DOT_ATOM.fullmatch(address):
+        return True
     try:
         return sanitize_address(address, settings.DEFAULT_CHARSET) == address
     except ValueError:
@@ -392,13 +432,9 @@ class Composer:
             return compose(row, connection=self.connection)
         language = row.subscriber.language
         with translation.override(language):
-            ctx = context_for(row)
-            if ctx is None:
-                return None
-            key = (row.kind, row.as_of, language, kind.key(ctx))
-            framed = self.framed.get(key)
+            framed = self._framed(row, kind, language)
             if framed is None:
-                framed = self.framed[key] = self._frame(row.kind, ctx)
+                return None
             personal = links(row.subscriber)
         text, html = framed.text, framed.html
         for name in self.PERSONAL:
@@ -407,6 +443,22 @@ class Composer:
         msg = message(row, framed.subject, text, html, personal, connection=self.connection)
         msg.wire = self._fill(framed.wire, row, personal)
         return msg
+
+    def _framed(self, row: Delivery, kind: Kind, language: str) -> Framed | None:
+        """The row's shared content, framed: rendered for the first row of its key."""
+        if kind.row_key is not None:
+            if row.subscriber.status != kind.status or (found := kind.row_key(row)) is None:
+                return None
+            key = (row.kind, row.as_of, language, found)
+            if key in self.framed:
+                return self.framed[key]
+        ctx = context_for(row)
+        if ctx is None:
+            return None
+        key = (row.kind, row.as_of, language, kind.key(ctx))
+        if key not in self.framed:
+            self.framed[key] = self._frame(row.kind, ctx)
+        return self.framed[key]
 
     def _frame(self, kind: str, ctx: dict) -> Framed:
         content = render(kind, ctx)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -66,6 +67,11 @@ def address_failure(exc: OSError, address: str) -> int | None:
     return None if code == 421 or not 400 <= code < 600 else code
 
 
+class TakenOver(Exception):
+    """The row is no longer this sender's (its lease ran out and another sender claimed
+    it): its message must not go."""
+
+
 class _Batch:
     """One batch of claimed rows over one connection, and what became of each.
 
@@ -89,10 +95,15 @@ class _Batch:
             self.accepted = None
 
     def start(self, row: Delivery) -> bool:
+        return self.start_later(row)()
+
+    def start_later(self, row: Delivery) -> Callable[[], bool]:
+        """Start the row: the answer, whether it is still ours, is read when asked."""
         if self.accepted is None:
-            return outbox.start(row, self.token, self.policy)
+            started = outbox.start(row, self.token, self.policy)
+            return lambda: started
         sent, self.accepted = self.accepted, None
-        return outbox.start_after_sent(row, sent, self.token, self.policy)
+        return outbox.start_after_sent_later(row, sent, self.token, self.policy)
 
     def skip(self, row: Delivery, why: str) -> None:
         self.flush()
@@ -129,16 +140,35 @@ class _Batch:
             except Exception:  # a dead connection may fail to QUIT; nothing is lost
                 log.debug("notifier: closing the SMTP connection failed", exc_info=True)
 
-    def transmit(self, msg) -> None:
+    def transmit(self, msg, started: Callable[[], bool]) -> None:
         """Over SMTP, a message composed with its bytes (``Composer``) goes as they are;
-        anything else through the backend, which builds them."""
+        anything else through the backend, which builds them. ``started`` (the row is
+        still ours, recorded as started) is asked before the message's data go: with its
+        bytes, after the envelope (MAIL, RCPT), whose round trips hide the statement's."""
         wire = getattr(msg, "wire", None)
         if wire is None or not isinstance(self.connection, SMTPBackend):
+            if not started():
+                raise TakenOver
             self.connection.send_messages([msg])
             return
         if self.sender is None:
             self.sender = sanitize_address(msg.from_email, settings.DEFAULT_CHARSET)
-        self.connection.connection.sendmail(self.sender, msg.to, wire)
+        smtp = self.connection.connection
+        data = smtp.data
+
+        def data_once_started(payload):
+            if not started():
+                raise TakenOver
+            return data(payload)
+        # For this one message, sendmail's DATA step waits for the statement first.
+        smtp.data = data_once_started
+        try:
+            smtp.sendmail(self.sender, msg.to, wire)
+        except TakenOver:
+            smtp.rset()  # end the transaction the envelope began
+            raise
+        finally:
+            del smtp.data
 
     def send(self, row: Delivery) -> bool:
         """Send one row; False when the connection failed and the batch must end."""
@@ -155,14 +185,17 @@ class _Batch:
         if msg is None:
             self.skip(row, "no longer wanted")
             return True
-        if not self.start(row):
-            return True  # another sender took it over after our lease ran out
+        started = self.start_later(row)
         try:
             if not self.opened:
                 self.connection.open()
                 self.opened = True
-            self.transmit(msg)
+            self.transmit(msg, started)
+        except TakenOver:
+            return True  # another sender took it over after our lease ran out
         except OSError as exc:  # smtplib's exceptions are OSErrors too
+            if not started():
+                return True  # not ours any more: nothing to record
             code = address_failure(exc, row.subscriber.email)
             if code is None:  # the connection or our side: retry later, end the batch
                 log.warning("notifier: SMTP failed at delivery %s: %r", row.pk, exc)
@@ -173,6 +206,8 @@ class _Batch:
                 return False
             self.refused(row, code, exc)
         except Exception as exc:  # the message itself (an address that cannot be encoded...)
+            if not started():
+                return True
             log.warning("notifier: cannot send delivery %s: %r", row.pk, exc)
             self.close()  # the SMTP transaction may be half-way: start the next one afresh
             self.retry(row, f"message: {exc!r}")

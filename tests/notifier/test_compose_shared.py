@@ -131,3 +131,23 @@ def test_the_bytes_a_batch_sends_read_as_the_message_built_afresh():
         assert as_sent(message.wire) == as_sent(afresh)
         assert email.message_from_bytes(message.wire)["Date"]
         assert b"\r\n" in message.wire and b"\n" not in message.wire.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize("address", [
+    "ada@example.com", "a.b+tag@mail.example.co.uk", "o'brien@example.ie", "x_y-z@a-b.example",
+    "a..b@example.com", ".a@example.com", "a.@example.com", "Ada <ada@example.com>",
+    "\"a b\"@example.com", "ada@exämple.com", "adä@example.com", "ada@[127.0.0.1]", "a@b",
+])
+def test_an_address_goes_into_the_header_as_it_is_exactly_when_the_backend_keeps_it(address):
+    try:
+        kept = compose.sanitize_address(address, "utf-8") == address
+    except ValueError:
+        kept = False
+    assert compose._plain(address) is kept
+
+
+@pytest.mark.parametrize("name", ["notifier:manage", "notifier:unsubscribe",
+                                  "notifier:private_feed", "notifier:confirm"])
+@pytest.mark.parametrize("token", ["abc", "eyJhIjoxfQ:1vA2bc:Zx_y-Q", "needs quoting é?"])
+def test_a_token_link_is_the_path_reverse_gives(name, token):
+    assert compose.token_path(name, token) == compose.reverse(name, args=[token])

@@ -331,3 +331,34 @@ def test_the_next_start_marks_the_previous_message_sent_in_the_same_statement():
     third_now = Delivery.objects.get(pk=third.pk)
     assert (third_now.claim_token, third_now.attempts, third_now.send_started_at) == (
         "another", 0, None)
+
+
+def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes_on(
+        smtp, monkeypatch):
+    """A message's start statement is answered while its envelope (MAIL, RCPT) is exchanged;
+    its data go only once the answer says the row is still this sender's. Here another
+    sender takes the third row over (its lease ran out) before this one starts it: the server
+    gets no message for it, the transaction begun is reset, and the batch goes on over the
+    same connection."""
+    factories.entry()
+    for n in range(4):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    rows = list(Delivery.objects.order_by("id"))
+    compose_row = send.Composer.compose
+
+    def compose_and_take_over(self, row):
+        if row.pk == rows[2].pk:
+            Delivery.objects.filter(pk=row.pk).update(claim_token="another")
+        return compose_row(self, row)
+
+    monkeypatch.setattr(send.Composer, "compose", compose_and_take_over)
+    report = send.send_pending()
+    assert report.sent == 3
+    assert smtp.sessions == 1
+    assert sorted(m.message["To"] for m in smtp.messages()) == [
+        "s0@example.com", "s1@example.com", "s3@example.com"]
+    now = {r.pk: Delivery.objects.get(pk=r.pk) for r in rows}
+    assert [now[r.pk].status for r in rows] == ["sent", "sent", "sending", "sent"]
+    taken = now[rows[2].pk]
+    assert (taken.claim_token, taken.attempts, taken.send_started_at) == ("another", 0, None)
