@@ -189,9 +189,9 @@ def apply_corrections(corrections: list[dict], *, report: Report) -> None:
          "citation": {"url": "...", "title": "..."}}
 
     With ``"new": {"kind": "feature"}``, a notice the parsers do not read (prose naming no
-    identifier: "Active existing customers will no longer be able to create new fine-tuning
-    jobs") is added by hand from the vendor's own words when the build has no such entry; a
-    correction for any other missing entry is a mistake in the file and stops the build.
+    identifier: "we will no longer support our legacy local shell tool") is added by hand
+    from the vendor's own words when the build has no such entry; a correction for any other
+    missing entry is a mistake in the file and stops the build.
     """
     for fix in corrections:
         vendor = reconcile.find_vendor(fix["vendor"])

@@ -164,9 +164,11 @@ FACTS = {
     ("openai", "Agent Builder"): {"announced": "2026-06-03", "shutdown": "2026-11-30",
                                   "replacements": ["Agents SDK", "ChatGPT Workspace Agents"]},
     ("openai", "Evals platform"): {"shutdown": "2026-11-30", "replacements": ["Promptfoo"]},
-    # added by hand (corrections.json): prose and a table that name no identifier
+    # an undated heading's Date | Update table, one stop per tier of customers: the last tier's
+    # stands (announced "On May 7th, 2026, we notified developers ...")
     ("openai", "self-serve fine-tuning"): {"announced": "2026-05-07", "shutdown": "2027-01-06",
                                            "kind": "feature", "tentative": False},
+    # added by hand (corrections.json): prose that names no identifier
     ("openai", "local shell tool"): {"shutdown": "2026-02-12", "replacements": ["shell tool"]},
     ("openai", "chatgpt-4o-latest"): {"shutdown": "2026-02-17",
                                       "replacements": ["gpt-5.1-chat-latest"]},
@@ -250,7 +252,7 @@ def test_the_newest_copy_of_each_page_is_in_the_catalogue(by_key):
                 continue
             assert (e["shutdown"], e["tentative"]) == (r["shutdown"], r["tentative"]), key
     # the rows the parsers do not take apart (tests/deprecations/sources/test_documents_2026.py)
-    # (self-serve fine-tuning and the local shell tool are added by hand: corrections.json)
+    # (the local shell tool is added by hand: corrections.json)
     assert sorted(missing) == sorted([
         ("openai", "models fine-tuned with /v1/fine-tunes"),
         ("perplexity", "citation tokens (usage field)"),

@@ -6,7 +6,8 @@ sunset / deprecation / legacy ...) and a replacement column. The stages, one mod
 ``table_reader`` reads the tables of an HTML or Markdown document; ``table_columns`` recognises
 the columns from their header text and reads the names in a cell; this module, the parser, turns
 each row into one :class:`Record` per model named in it. A "timeline" table (``Date`` |
-``Update``) gives a record for each row whose update says that something shuts down.
+``Update``) gives a record for each row whose update says that something shuts down or stops
+being available.
 
 Context comes from the enclosing headings and their prose: a heading that starts with a date
 (``2025-09-26: Legacy GPT model snapshots``) is the announcement date of the tables under it,
@@ -38,9 +39,11 @@ from deprecations.sources.parsers.table_columns import (
 )
 from deprecations.sources.parsers.table_reader import Cell, Heading, Table
 from deprecations.sources.parsers.text import (
+    ANNOUNCEMENT_SAID,
     DEPRECATION_HEADER,
     ENDPOINT_WORDS,
-    SHUTDOWN_SAID,
+    RETIREMENT_HEADER,
+    STOP_IN_TIMELINE,
     clean_text,
     decode,
     guess_vendor,
@@ -203,19 +206,22 @@ _DETERMINER = re.compile(r"^(?:the|a|an|our|all|existing)\s+", re.IGNORECASE)
 
 
 def timeline_records(table: Table, cols: Timeline, ctx: Context) -> list[Record]:
-    """One record per thing a row says shuts down on the row's date.
+    """One record per thing a row says shuts down (or stops being available) on the row's date.
 
     What shuts down is what the row names by identifier (``The `v1/prompts` API and reusable
-    prompt objects``), else the topic of the dated heading above (``2026-06-03: Agent
-    Builder``); a row that names neither gives nothing.
+    prompt objects``), else the topic of the heading above (``2026-06-03: Agent Builder``,
+    ``Update to OpenAI's self-serve fine-tuning``); a row that names neither gives nothing, and
+    a row that only announces ("Deprecation announced") gives nothing either. A stop per tier
+    of customers is a row each: every one is a day something stops working for someone.
     """
-    announced = heading_date(table.headings)
-    topic = heading_topic(table.headings)
+    own_prose = table.prose[0] if table.prose else ""
+    announced = heading_date(table.headings) or notified_on(own_prose)
+    topic = heading_topic(table.headings, vendor=ctx.vendor, prose=own_prose)
     anchor = next((h.anchor for h in table.headings if h.anchor), "")
     out = []
     for row in table.rows:
         when_cell, event = row_cell(row, cols.date), row_cell(row, cols.event)
-        words = SHUTDOWN_SAID.search(event.text) if event else None
+        words = STOP_IN_TIMELINE.search(event.text) if event else None
         found = parse_date(when_cell.text, default_year=announced.year if announced else None,
                            numeric_order=ctx.numeric_order) if when_cell and words else None
         if not found:
@@ -229,13 +235,53 @@ def timeline_records(table: Table, cols: Timeline, ctx: Context) -> list[Record]
     return out
 
 
-def heading_topic(headings: list[Heading]) -> str:
-    """What a dated heading is about: ``2026-06-03: Agent Builder`` -> ``Agent Builder``."""
+def heading_topic(headings: list[Heading], *, vendor: str = "", prose: str = "") -> str:
+    """What a heading is about: ``2026-06-03: Agent Builder`` -> ``Agent Builder``.
+
+    A dated heading at any level names it. Else the nearest heading does, once stripped of
+    "Update to" and the vendor's possessive (``Update to OpenAI's self-serve fine-tuning`` ->
+    ``self-serve fine-tuning``), if its section's own ``prose`` names the same thing: an
+    undated heading may be a section's title ("Upcoming deprecations", "Timeline") rather than
+    a product, and a shutdown filed under a section's title is a wrong row.
+    """
     for h in headings:
         found = find_dates(h.text)
         if found and not h.text[:found[0][2]].strip(" :-—–#"):
-            return strip_footnote(h.text[found[0][3]:].strip(" :-—–|"))
-    return ""
+            return _topic_name(h.text[found[0][3]:], vendor)
+    if not headings:
+        return ""
+    topic = _topic_name(headings[0].text, vendor)
+    if not topic or find_dates(topic) or _SECTION_TITLE.search(topic) \
+            or RETIREMENT_HEADER.search(topic):
+        return ""
+    return topic if topic.lower() in clean_text(prose).lower() else ""
+
+
+_UPDATE_TO = re.compile(r"^(?:updates?|changes?)\s+(?:to|for|on)\s+", re.IGNORECASE)
+# Headings that file things rather than name one.
+_SECTION_TITLE = re.compile(
+    r"\b(?:timelines?|schedules?|changelogs?|release notes|updates?|upcoming|past|history"
+    r"|overview|dates?|notices?|announcements?|faq)\b", re.IGNORECASE)
+
+
+def _topic_name(text: str, vendor: str) -> str:
+    """A heading's words as a name: no "Update to", no "OpenAI's", no footnote mark."""
+    name = _UPDATE_TO.sub("", strip_footnote(text.strip(" :-—–|")))
+    if vendor:
+        name = re.sub(rf"^{re.escape(vendor)}['’]s\s+", "", name, flags=re.IGNORECASE)
+    return name.strip()
+
+
+def notified_on(prose: str) -> date | None:
+    """The day a section's prose says the vendor told people: "On May 7th, 2026, we notified
+    developers ...". Only a date written before the word counts: "we will notify you before
+    June 1" is not a notice given."""
+    for sentence in _SENTENCE.findall(prose):
+        said = ANNOUNCEMENT_SAID.search(sentence)
+        found = find_dates(sentence[:said.start()]) if said else []
+        if found:
+            return found[-1][0]
+    return None
 
 
 def _subjects(event: Cell, end: int) -> list[tuple[str, str]]:

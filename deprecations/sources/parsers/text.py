@@ -138,6 +138,9 @@ SHUTDOWN_STATE = (r"(?:remains?|be|is|are) available (?:until|through)|available
                   r"(?! to (?:new|newly))"
                   r"|no longer be able to"
                   r"|(?:stop|cease)(?:s|ped)? (?:working|serving|being served)")
+# Only in the rows of a Date | Update timeline: on the row's date the thing "is not available"
+# (to some or all customers). In free prose the same words say where or to whom, not when.
+SHUTDOWN_IN_TIMELINE = r"(?:is|are|be|becomes?) (?:not |un)available(?! to (?:new|newly))"
 # Only in table headers: a column of end dates.
 SHUTDOWN_COLUMN = r"unavailab\w*|deletion|end date"
 DEPRECATION = r"deprecat\w*|legacy status|(?:marked|moved?|moving) (?:as |to )?legacy"
@@ -159,8 +162,10 @@ def _words(*sources: str, whole: bool = True) -> re.Pattern[str]:
 
 
 # Compiled as the readers use them; each reader picks one rather than compiling its own.
-# In prose: a sentence says something stops (timeline rows), or retires in any way (headings).
-SHUTDOWN_SAID = _words(SHUTDOWN, SHUTDOWN_STATE)
+# In prose: a timeline row says something stops, a sentence says the vendor told people (the
+# prose above a timeline), or something retires in any way (headings).
+STOP_IN_TIMELINE = _words(SHUTDOWN, SHUTDOWN_STATE, SHUTDOWN_IN_TIMELINE)
+ANNOUNCEMENT_SAID = _words(ANNOUNCEMENT)
 RETIREMENT_SAID = _words(SHUTDOWN, SHUTDOWN_STATE, DEPRECATION)
 # In prose, one match per word: ``match.lastgroup`` is the ``Record`` field it dates
 # ("shutdown", "deprecated" or "announced").

@@ -32,8 +32,6 @@ DOCUMENTS = sorted(p for p in ROOT.glob("*/*") if p.suffix in (".md", ".mdx"))
 NOT_FOUND = {
     **{(f"openai/deprecations_{v}.md", model): why for v in ("2026-08-22", "2026-09-08")
        for model, why in {
-           "self-serve fine-tuning": "three dates for three tiers of customers, under an "
-                                     "undated heading whose topic is the name",
            "local shell tool": "a prose aside; its date is the shutdown of another model",
            "models fine-tuned with /v1/fine-tunes": "a prose paraphrase of the table's "
                                                     "/v1/fine-tunes row",
@@ -96,6 +94,21 @@ def test_every_platform_folder_is_read():
     assert {d.parent.name for d in DOCUMENTS} == {
         "alibaba", "anthropic", "aws", "cohere", "deepseek", "fireworks", "google", "minimax",
         "mistral", "moonshot", "openai", "perplexity", "xai", "z-ai"}
+
+
+@pytest.mark.parametrize("document", ["openai/deprecations_2026-08-22.md",
+                                      "openai/deprecations_2026-09-08.md"])
+def test_tiers_of_an_undated_timeline_are_a_row_each(parsed, document):
+    # "Update to OpenAI's self-serve fine-tuning": a Date | Update table whose three rows each
+    # stop fine-tuning for one tier of customers; announced in the prose ("On May 7th, 2026,
+    # we notified ..."), the heading having no date
+    anchor = "update-to-openais-self-serve-fine-tuning"
+    rows = [g for g in parsed[document] if g["anchor"] == anchor]
+    assert [(g["model"], g["kind"], g["announced"], g["deprecated"], g["shutdown"],
+             g["tentative"], g["replacement"]) for g in rows] == [
+        ("self-serve fine-tuning", "feature", "2026-05-07", None, day, False, None)
+        for day in ("2026-05-07", "2026-07-02", "2027-01-06")]
+    assert [g for g in parsed[document] if "self-serve" in g["model"]] == rows
 
 
 @pytest.mark.parametrize(("document", "model", "facts"), [

@@ -344,6 +344,42 @@ def test_generic_on_other_layouts(page, rows):
         bool(re.search(r"sooner|earlier|Earliest", r.source_text)) for r in records]
 
 
+# A Date | Update timeline under an undated heading (names and dates made up): the heading,
+# less "Update to" and the vendor's possessive, is what stops, once its own prose names it.
+TIMELINE_MARKDOWN = """# Example deprecations
+
+## Update to Example's batch tuning
+
+On March 2nd, 2026, we notified developers using Example's batch tuning of changes.
+
+| Date | Update |
+|---|---|
+| March 2, 2026 | Deprecation announced for batch tuning. |
+| April 1, 2026 | Creating jobs is not available to free organizations. |
+| May 4, 2026 | Batch tuning becomes unavailable to every organization. |
+"""
+
+
+def test_timeline_under_an_undated_heading():
+    records = parse_tables(TIMELINE_MARKDOWN.encode(), vendor="Example")
+    # the announcement row is no stop; each dated stop is a row of its own
+    assert [(r.model, r.kind, r.announced, r.shutdown, r.tentative) for r in records] == [
+        ("batch tuning", "feature", date(2026, 3, 2), date(2026, 4, 1), False),
+        ("batch tuning", "feature", date(2026, 3, 2), date(2026, 5, 4), False),
+    ]
+    assert {r.anchor for r in records} == {"update-to-examples-batch-tuning"}
+
+
+@pytest.mark.parametrize("heading", [
+    "## Upcoming deprecations",  # a section's title, not a product
+    "## Timeline",
+    "## Update to Example's batch scheduler",  # the prose does not name it
+])
+def test_timeline_under_an_undated_title_gives_nothing(heading):
+    page = TIMELINE_MARKDOWN.replace("## Update to Example's batch tuning", heading)
+    assert parse_tables(page.encode(), vendor="Example") == []
+
+
 def test_lower_bound_dates_are_noted_and_month_precise():
     (record,) = parse_tables(EARLIEST_PAGE.encode())
     assert record.shutdown_precision == MONTH
