@@ -94,15 +94,17 @@ _URL_SAFE = re.compile(r"[A-Za-z0-9_.:~-]+")  # what ``reverse`` puts in a path 
 
 def token_path(name: str, token: str) -> str:
     """``reverse(name, args=[token])``, without resolving the route for each message of a
-    batch: the route's path around its one argument is kept per URLconf and script prefix."""
+    batch: the route's path around its one argument is kept per URLconf, script prefix and
+    language (a route may be translated)."""
     if not _URL_SAFE.fullmatch(token):
         return reverse(name, args=[token])
-    head, tail = _route(name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    head, tail = _route(name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(),
+                        translation.get_language())
     return head + token + tail
 
 
 @lru_cache(maxsize=64)
-def _route(name: str, root, urlconf, prefix: str) -> tuple[str, str]:
+def _route(name: str, root, urlconf, prefix: str, language) -> tuple[str, str]:
     marker = "depcal0route0marker"
     head, _, tail = reverse(name, args=[marker]).partition(marker)
     return head, tail
@@ -160,7 +162,7 @@ def change_view(change: Change, today) -> Change:
 def by_shutdown(entries: list[Retirement]) -> list[dict]:
     """Entries grouped by shutdown date (and how it is given), soonest first."""
     key = lambda e: (e.shutdown_on, e.shutdown_precision, e.shutdown_tentative)  # noqa: E731
-    ordered = sorted(entries, key=lambda e: (*key(e), e.offering.identifier))
+    ordered = sorted(entries, key=lambda e: (*key(e), e.offering.identifier, e.pk))
     return [{"when": items[0], "entries": items}
             for items in (list(g) for _, g in groupby(ordered, key=key))]
 
@@ -382,7 +384,7 @@ _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?
 def _plain(address: str) -> bool:
     """The address goes into a header as it is (an address that cannot be encoded fails
     later, when the backend builds its message, as a failure of that address)."""
-    if _DOT_ATOM.fullmatch(address):
+    if _DOT_ATOM.fullmatch(address) and "=?" not in address:  # not an encoded word
         return True
     try:
         return sanitize_address(address, settings.DEFAULT_CHARSET) == address

@@ -18,21 +18,20 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 
-import psycopg
 from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from psycopg import ClientCursor, generators, pq
 
+from notifier import pending
 from notifier.models import Delivery
 
 
@@ -164,69 +163,49 @@ def start_after_sent(row: Delivery, sent: Delivery, token: str, policy: SendPoli
     sent, in one statement: one round trip and one commit per message. The crash window
     stays one message: a sender that dies before this statement leaves only ``sent``
     unmarked, and nothing of this row has gone out yet."""
-    return start_after_sent_later(row, sent, token, policy, identity=identity)()
+    with starting_after_sent(row, sent, token, policy, identity=identity) as started:
+        return started()
 
 
-def start_after_sent_later(row: Delivery, sent: Delivery, token: str, policy: SendPolicy, *,
-                           identity=message_id) -> Callable[[], bool]:
-    """``start_after_sent``, answered later: on PostgreSQL the statement is on its way when
-    this returns, and the function returned reads its answer (whether the row is still
-    this sender's). Meanwhile a sender may exchange the message's envelope with the SMTP
-    server, which the statement's round trip then costs nothing; it must read the answer
-    before the message's data go (so the crash window stays one message) and before
-    anything else uses the database. In SQL, because the ORM's equivalent (``Case`` per
-    column) costs more to build than the statement to run."""
+@contextmanager
+def starting_after_sent(row: Delivery, sent: Delivery, token: str, policy: SendPolicy, *,
+                        identity=message_id) -> Iterator[Callable[[], bool]]:
+    """``start_after_sent``, answered when asked: the block gets a function that says
+    whether the row is still this sender's. On PostgreSQL the statement is on its way when
+    the block starts, and its answer is read at the first ask (or when the block ends,
+    however it ends); meanwhile a sender exchanges the message's envelope with the SMTP
+    server, so the statement's round trip costs little. The answer must be asked for before
+    the message's data go (the crash window stays one message), and nothing else may use the
+    database before it. In SQL, because the ORM's equivalent (``Case`` per column) costs
+    more to build than the statement to run."""
     now = timezone.now()
     row.message_id = identity(row)
     row.attempts += 1
     model = type(row)
     moment = model._meta.get_field("sent_at").get_db_prep_value
-    answer = _execute_later(_START_AFTER_SENT.format(
-        table=db.ops.quote_name(model._meta.db_table)), {
-        "row": row.pk, "done": sent.pk, "token": token, "message_id": row.message_id,
-        "sent": Delivery.Status.SENT, "sending": Delivery.Status.SENDING,
-        "now": moment(now, db), "lease": moment(
-            now + timedelta(seconds=policy.lease_seconds), db)})
+    sql = _START_AFTER_SENT.format(table=db.ops.quote_name(model._meta.db_table))
+    params = {"row": row.pk, "done": sent.pk, "token": token, "message_id": row.message_id,
+              "sent": Delivery.Status.SENT, "sending": Delivery.Status.SENDING,
+              "now": moment(now, db),
+              "lease": moment(now + timedelta(seconds=policy.lease_seconds), db)}
+    answer: list[bool] = []
 
-    def started() -> bool:
+    def ours(updated: int) -> bool:
         # Both rows updated, or (rarely: a lease ran out) find out whether this one was.
-        return answer() == 2 or _mine(row, token).filter(send_started_at=now).exists()
-    return started
+        return updated == 2 or _mine(row, token).filter(send_started_at=now).exists()
 
-
-def _execute_later(sql: str, params: dict) -> Callable[[], int]:
-    """Send one statement and return a function that reads its row count, once. On
-    PostgreSQL the statement goes out at once (libpq's asynchronous query, through the
-    connection psycopg and Django share; it commits on its own as any statement outside a
-    transaction does); elsewhere it runs at once."""
     if db.vendor != "postgresql":
         with db.cursor() as cursor:
             cursor.execute(sql, params)
-            count = cursor.rowcount
-        return lambda: count
-    db.ensure_connection()
-    conn = db.connection
-    query = ClientCursor(conn).mogrify(sql, params).encode(conn.info.encoding)
-    conn.pgconn.send_query(query)
-    outcome: list = []  # the count, or the error, once read
-
-    def read() -> int:
-        results = conn.wait(generators.fetch_many(conn.pgconn))
-        for result in results:
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
-        return int(results[-1].command_tuples or 0)
-
-    def count() -> int:
-        if not outcome:
-            try:
-                outcome.append(read())
-            except Exception as exc:
-                outcome.append(exc)
-        if isinstance(outcome[0], Exception):
-            raise outcome[0]
-        return outcome[0]
-    return count
+            answer.append(ours(cursor.rowcount))
+        yield lambda: answer[0]
+        return
+    with pending.statement(db, sql, params) as count:
+        def started() -> bool:
+            if not answer:
+                answer.append(ours(count()))
+            return answer[0]
+        yield started
 
 
 @contextmanager

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -95,15 +96,19 @@ class _Batch:
             self.accepted = None
 
     def start(self, row: Delivery) -> bool:
-        return self.start_later(row)()
+        with self.starting(row) as started:
+            return started()
 
-    def start_later(self, row: Delivery) -> Callable[[], bool]:
-        """Start the row: the answer, whether it is still ours, is read when asked."""
+    @contextmanager
+    def starting(self, row: Delivery) -> Iterator[Callable[[], bool]]:
+        """Start the row; the block asks whether it is still ours (``outbox``)."""
         if self.accepted is None:
             started = outbox.start(row, self.token, self.policy)
-            return lambda: started
+            yield lambda: started
+            return
         sent, self.accepted = self.accepted, None
-        return outbox.start_after_sent_later(row, sent, self.token, self.policy)
+        with outbox.starting_after_sent(row, sent, self.token, self.policy) as started:
+            yield started
 
     def skip(self, row: Delivery, why: str) -> None:
         self.flush()
@@ -160,12 +165,16 @@ class _Batch:
             if not started():
                 raise TakenOver
             return data(payload)
-        # For this one message, sendmail's DATA step waits for the statement first.
+        # For this one message, sendmail's DATA step (after its MAIL and RCPT, with their
+        # checks of the server's answers) waits for the statement first.
         smtp.data = data_once_started
         try:
             smtp.sendmail(self.sender, msg.to, wire)
         except TakenOver:
-            smtp.rset()  # end the transaction the envelope began
+            try:
+                smtp.rset()  # end the transaction the envelope began
+            except OSError:
+                self.close()  # the next message opens a new connection
             raise
         finally:
             del smtp.data
@@ -185,32 +194,37 @@ class _Batch:
         if msg is None:
             self.skip(row, "no longer wanted")
             return True
-        started = self.start_later(row)
-        try:
-            if not self.opened:
-                self.connection.open()
-                self.opened = True
-            self.transmit(msg, started)
-        except TakenOver:
-            return True  # another sender took it over after our lease ran out
-        except OSError as exc:  # smtplib's exceptions are OSErrors too
-            if not started():
-                return True  # not ours any more: nothing to record
-            code = address_failure(exc, row.subscriber.email)
+        with self.starting(row) as started:
+            try:
+                if not self.opened:
+                    self.connection.open()
+                    self.opened = True
+                self.transmit(msg, started)
+                failure = None
+            except Exception as exc:
+                failure = exc
+            if not started():  # the answer, read before anything else uses the database
+                return True  # another sender took it over after our lease ran out
+        return self.after(row, failure)
+
+    def after(self, row: Delivery, failure: Exception | None) -> bool:
+        """Record what became of a started row's message; False to end the batch."""
+        if isinstance(failure, TakenOver):
+            return True
+        if isinstance(failure, OSError):  # smtplib's exceptions are OSErrors too
+            code = address_failure(failure, row.subscriber.email)
             if code is None:  # the connection or our side: retry later, end the batch
-                log.warning("notifier: SMTP failed at delivery %s: %r", row.pk, exc)
-                outbox.retry_later(row, self.token, self.policy, f"connection: {exc!r}",
+                log.warning("notifier: SMTP failed at delivery %s: %r", row.pk, failure)
+                outbox.retry_later(row, self.token, self.policy, f"connection: {failure!r}",
                                    give_up=False)
                 self.report.retrying += 1
                 self.report.interrupted = True
                 return False
-            self.refused(row, code, exc)
-        except Exception as exc:  # the message itself (an address that cannot be encoded...)
-            if not started():
-                return True
-            log.warning("notifier: cannot send delivery %s: %r", row.pk, exc)
+            self.refused(row, code, failure)
+        elif failure is not None:  # the message itself (an address that cannot be encoded...)
+            log.warning("notifier: cannot send delivery %s: %r", row.pk, failure)
             self.close()  # the SMTP transaction may be half-way: start the next one afresh
-            self.retry(row, f"message: {exc!r}")
+            self.retry(row, f"message: {failure!r}")
         else:
             self.accepted = row  # marked by the next statement
             self.report.sent += 1

@@ -137,6 +137,7 @@ def test_the_bytes_a_batch_sends_read_as_the_message_built_afresh():
     "ada@example.com", "a.b+tag@mail.example.co.uk", "o'brien@example.ie", "x_y-z@a-b.example",
     "a..b@example.com", ".a@example.com", "a.@example.com", "Ada <ada@example.com>",
     "\"a b\"@example.com", "ada@exämple.com", "adä@example.com", "ada@[127.0.0.1]", "a@b",
+    "=?utf-8?q?ada?=@example.com",
 ])
 def test_an_address_goes_into_the_header_as_it_is_exactly_when_the_backend_keeps_it(address):
     try:

@@ -362,3 +362,35 @@ def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes
     assert [now[r.pk].status for r in rows] == ["sent", "sent", "sending", "sent"]
     taken = now[rows[2].pk]
     assert (taken.claim_token, taken.attempts, taken.send_started_at) == ("another", 0, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connection_sound(
+        smtp, monkeypatch):
+    """A worker stopped (SystemExit, as a cold shutdown raises it) while a message's envelope
+    is exchanged, its start statement still unanswered: the interruption comes out as it is,
+    the statement is committed (the message before is marked sent, this one started, never
+    sent), the untried rows go back to pending and the database connection is usable."""
+    import smtplib
+
+    from django.db import connection
+
+    factories.entry()
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    rcpt, calls = smtplib.SMTP.rcpt, []
+
+    def stopped_at_the_second(self, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise SystemExit(0)
+        return rcpt(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "rcpt", stopped_at_the_second)
+    with pytest.raises(SystemExit):
+        send.send_pending()
+    assert not connection.connection.pgconn.is_busy()
+    assert [m.message["To"] for m in smtp.messages()] == ["s0@example.com"]
+    assert list(Delivery.objects.order_by("id").values_list("status", "attempts")) == [
+        ("sent", 1), ("sending", 1), ("pending", 0)]

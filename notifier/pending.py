@@ -1,0 +1,81 @@
+"""One PostgreSQL statement sent now and answered later, on Django's own connection.
+
+The sender starts each message with a statement whose round trip would otherwise wait in
+line with the SMTP exchange; sent before the envelope and read before the data, it costs
+little (``outbox.starting_after_sent``). psycopg's pipeline mode does the same, but its own
+bookkeeping cost a fifth of the sending rate (bench mail, alternated runs: 0.24x and 0.32x
+smtplib against 0.37x and 0.39x), so this uses
+the libpq calls psycopg exposes for such uses (``Connection.pgconn``, ``psycopg.pq``).
+Bypassed by the statement: Django's query log and execute wrappers; the query is bound by
+psycopg's client-side binding, as Django's own cursors do.
+"""
+
+from __future__ import annotations
+
+import selectors
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.db import DatabaseError
+from psycopg import ClientCursor, pq
+
+
+@contextmanager
+def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
+    """Send ``sql`` on ``db`` (Django's PostgreSQL connection) at once; the block gets a
+    function that reads its row count (once; later calls repeat it). Leaving the block,
+    however it is left, reads the answer if nobody did, so the connection is free for the
+    next query; if even that fails (an interrupted read), the connection is closed, and
+    Django opens a new one when next asked."""
+    db.ensure_connection()
+    conn = db.connection
+    conn.pgconn.send_query(ClientCursor(conn).mogrify(sql, params).encode(conn.info.encoding))
+    outcome: list = []
+
+    def count() -> int:
+        if not outcome:
+            try:
+                outcome.append(_read(conn.pgconn))
+            except DatabaseError as exc:
+                outcome.append(exc)
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
+    try:
+        _flush(conn.pgconn)
+        yield count
+    finally:
+        if not outcome:
+            try:
+                count()
+            except BaseException:
+                db.close()  # its state is unknown: a new connection, not a confused one
+                raise
+
+
+def _wait(pgconn, event: int) -> None:
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, event)
+        selector.select()
+
+
+def _flush(pgconn) -> None:
+    """Everything sent (psycopg keeps its connections non-blocking)."""
+    while pgconn.flush():
+        _wait(pgconn, selectors.EVENT_WRITE)
+
+
+def _read(pgconn) -> int:
+    """The statement's row count, once its answer is in."""
+    _flush(pgconn)
+    pgconn.consume_input()
+    while pgconn.is_busy():
+        _wait(pgconn, selectors.EVENT_READ)
+        pgconn.consume_input()
+    results = []
+    while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    for result in results:
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise DatabaseError((result.error_message or b"").decode(errors="replace").strip())
+    return int(results[-1].command_tuples or 0)
