@@ -62,7 +62,12 @@ class Command(BaseCommand):
         self.test(channel)
 
     def do_list(self, *, email, **options):
-        for c in self.subscriber(email).channels.all():
+        subscriber = self.subscriber(email)
+        if subscriber.status != Subscriber.Status.CONFIRMED:
+            # An "active" channel of a stopped subscription would otherwise read as working.
+            self.stdout.write(f"{subscriber.email} is {subscriber.get_status_display()}: its "
+                              f"channels receive nothing until it is confirmed again")
+        for c in subscriber.channels.all():
             error = f"  ({c.last_error[:200]})" if c.last_error else ""
             self.stdout.write(f"{c.pk}\t{c.status}\t{c.kind}\t{c.shown_as}{error}")
 

@@ -20,7 +20,7 @@ from deprecations import changes
 from deprecations.models import Retirement
 from notifier import alerts, channels, subscriptions, tokens
 from notifier.channels import BadChannel, chat, content, deliver, http, lifecycle
-from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery
+from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery, Subscriber
 from tests.deprecations import factories
 from tests.httpserver import slow
 from tests.notifier.people import subscriber
@@ -292,6 +292,13 @@ def test_the_channels_command_adds_lists_tests_and_removes(receiver):
     listing = StringIO()
     call_command("channels", "list", "--email", "ada@example.com", stdout=listing)
     assert listing.getvalue().startswith(f"{channel.pk}\tactive\twebhook\thttp://127.0.0.1:")
+    Subscriber.objects.update(status="unsubscribed")
+    listing = StringIO()
+    call_command("channels", "list", "--email", "ada@example.com", stdout=listing)
+    assert listing.getvalue().splitlines()[:2] == [
+        "ada@example.com is unsubscribed: its channels receive nothing until it is confirmed "
+        "again", f"{channel.pk}\tactive\twebhook\t{channel.shown_as}"]
+    Subscriber.objects.update(status="confirmed")
 
     receiver.routes[HOOK] = answer(404)
     out = StringIO()
