@@ -63,14 +63,14 @@ class Kind:
     # same language (no address, no signed link in it): what it depends on besides the day and
     # the language, from its context. Rows with equal keys share one rendering.
     key: Callable[[dict], Hashable] | None = None
-    # The same key read off the row alone, when that is cheaper than the context: a batch
-    # then builds a context only for the first row of each key. None means "no longer
-    # wanted", exactly when the context would be None.
+    # Or the same read off the row alone, when that is cheaper than the context: a batch then
+    # builds a context only for the first row of each key. None means "no longer wanted",
+    # exactly when the context would be None.
     row_key: Callable[[Delivery], Hashable | None] | None = None
 
     @property
     def shared(self) -> bool:
-        return self.key is not None
+        return self.key is not None or self.row_key is not None
 
 
 def absolute(path: str) -> str:
@@ -267,12 +267,8 @@ def _paused(row: Delivery, s: Subscriber) -> dict | None:
 
 # What each shared kind's content depends on, besides the day and the language.
 
-def _alerts_key(ctx: dict) -> Hashable:
-    return frozenset((e.pk, e.lead_days) for e in ctx["entries"])
-
-
 def _alerts_row_key(row: Delivery) -> Hashable | None:
-    """``_alerts_key`` of the row's context, read off its mentions without building the
+    """The entries and lead times an alert tells, read off its mentions without building the
     context (None: nothing stands, as ``_alerts`` would say)."""
     return frozenset((m.retirement_id, m.lead_days) for m in row.mentions.all()
                      if alerts.alert_stands(m)) or None
@@ -291,7 +287,7 @@ KINDS: dict[str, Kind] = {
     Delivery.Kind.CONFIRM: Kind(_confirm, status=Subscriber.Status.PENDING, footer="site"),
     Delivery.Kind.LINKS: Kind(_links, footer="site"),
     Delivery.Kind.WELCOME: Kind(_welcome),
-    Delivery.Kind.ALERT: Kind(_alerts, key=_alerts_key, row_key=_alerts_row_key),
+    Delivery.Kind.ALERT: Kind(_alerts, row_key=_alerts_row_key),
     Delivery.Kind.CHANGE: Kind(_changes, key=_changes_key),
     Delivery.Kind.DIGEST: Kind(_digest, key=_digest_key),
     Delivery.Kind.PAUSED: Kind(_paused),
@@ -448,18 +444,18 @@ class Composer:
 
     def _framed(self, row: Delivery, kind: Kind, language: str) -> Framed | None:
         """The row's shared content, framed: rendered for the first row of its key."""
+        ctx = None
         if kind.row_key is not None:
             if row.subscriber.status != kind.status or (found := kind.row_key(row)) is None:
                 return None
-            key = (row.kind, row.as_of, language, found)
-            if key in self.framed:
-                return self.framed[key]
-        ctx = context_for(row)
-        if ctx is None:
-            return None
-        key = (row.kind, row.as_of, language, kind.key(ctx))
+        else:
+            if (ctx := context_for(row)) is None:
+                return None
+            found = kind.key(ctx)
+        key = (row.kind, row.as_of, language, found)
         if key not in self.framed:
-            self.framed[key] = self._frame(row.kind, ctx)
+            self.framed[key] = self._frame(row.kind, ctx if ctx is not None else
+                                           context_for(row))
         return self.framed[key]
 
     def _frame(self, kind: str, ctx: dict) -> Framed:

@@ -171,13 +171,13 @@ def start_after_sent(row: Delivery, sent: Delivery, token: str, policy: SendPoli
 def starting_after_sent(row: Delivery, sent: Delivery, token: str, policy: SendPolicy, *,
                         identity=message_id) -> Iterator[Callable[[], bool]]:
     """``start_after_sent``, answered when asked: the block gets a function that says
-    whether the row is still this sender's. On PostgreSQL the statement is on its way when
-    the block starts, and its answer is read at the first ask (or when the block ends,
-    however it ends); meanwhile a sender exchanges the message's envelope with the SMTP
-    server, so the statement's round trip costs little. The answer must be asked for before
-    the message's data go (the crash window stays one message), and nothing else may use the
-    database before it. In SQL, because the ORM's equivalent (``Case`` per column) costs
-    more to build than the statement to run."""
+    whether the row is still this sender's. The statement is on its way when the block
+    starts (``pending``) and its answer is read at the first ask; meanwhile a sender
+    exchanges the message's envelope with the SMTP server, so the statement's round trip
+    costs little. The answer must be asked for before the message's data go (the crash
+    window stays one message), and nothing else may use the database before it. In SQL,
+    because the ORM's equivalent (``Case`` per column) costs more to build than the
+    statement to run."""
     now = timezone.now()
     row.message_id = identity(row)
     row.attempts += 1
@@ -189,21 +189,12 @@ def starting_after_sent(row: Delivery, sent: Delivery, token: str, policy: SendP
               "now": moment(now, db),
               "lease": moment(now + timedelta(seconds=policy.lease_seconds), db)}
     answer: list[bool] = []
-
-    def ours(updated: int) -> bool:
-        # Both rows updated, or (rarely: a lease ran out) find out whether this one was.
-        return updated == 2 or _mine(row, token).filter(send_started_at=now).exists()
-
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            answer.append(ours(cursor.rowcount))
-        yield lambda: answer[0]
-        return
     with pending.statement(db, sql, params) as count:
         def started() -> bool:
             if not answer:
-                answer.append(ours(count()))
+                # Both rows updated, or (rarely: a lease ran out) find out whether this one was.
+                answer.append(count() == 2
+                              or _mine(row, token).filter(send_started_at=now).exists())
             return answer[0]
         yield started
 

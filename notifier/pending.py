@@ -12,7 +12,7 @@ psycopg's client-side binding, as Django's own cursors do.
 
 from __future__ import annotations
 
-import selectors
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -22,11 +22,18 @@ from psycopg import ClientCursor, pq
 
 @contextmanager
 def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
-    """Send ``sql`` on ``db`` (Django's PostgreSQL connection) at once; the block gets a
-    function that reads its row count (once; later calls repeat it). Leaving the block,
-    however it is left, reads the answer if nobody did, so the connection is free for the
-    next query; if even that fails (an interrupted read), the connection is closed, and
-    Django opens a new one when next asked."""
+    """Send ``sql`` on ``db`` (Django's connection) without waiting for its answer; the
+    block gets a function that reads its row count (once; later calls repeat it). Leaving
+    the block, however it is left, reads the answer if nobody did, so the connection is free
+    for the next query; if even that fails (an interrupted read), the connection is closed,
+    and Django opens a new one when next asked. Elsewhere than on PostgreSQL the statement
+    simply runs at once."""
+    if db.vendor != "postgresql":  # nothing to overlap with: run at once
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            count = cursor.rowcount
+        yield lambda: count
+        return
     db.ensure_connection()
     conn = db.connection
     conn.pgconn.send_query(ClientCursor(conn).mogrify(sql, params).encode(conn.info.encoding))
@@ -54,15 +61,15 @@ def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
 
 
 def _wait(pgconn, event: int) -> None:
-    with selectors.DefaultSelector() as selector:
-        selector.register(pgconn.socket, event)
-        selector.select()
+    poller = select.poll()  # no file descriptor of its own to open and close per message
+    poller.register(pgconn.socket, event)
+    poller.poll()
 
 
 def _flush(pgconn) -> None:
     """Everything sent (psycopg keeps its connections non-blocking)."""
     while pgconn.flush():
-        _wait(pgconn, selectors.EVENT_WRITE)
+        _wait(pgconn, select.POLLOUT)
 
 
 def _read(pgconn) -> int:
@@ -70,7 +77,7 @@ def _read(pgconn) -> int:
     _flush(pgconn)
     pgconn.consume_input()
     while pgconn.is_busy():
-        _wait(pgconn, selectors.EVENT_READ)
+        _wait(pgconn, select.POLLIN)
         pgconn.consume_input()
     results = []
     while (result := pgconn.get_result()) is not None:

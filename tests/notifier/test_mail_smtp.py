@@ -390,7 +390,8 @@ def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connectio
     monkeypatch.setattr(smtplib.SMTP, "rcpt", stopped_at_the_second)
     with pytest.raises(SystemExit):
         send.send_pending()
-    assert not connection.connection.pgconn.is_busy()
+    if connection.vendor == "postgresql":  # the start statement's answer was read
+        assert not connection.connection.pgconn.is_busy()
     assert [m.message["To"] for m in smtp.messages()] == ["s0@example.com"]
     assert list(Delivery.objects.order_by("id").values_list("status", "attempts")) == [
         ("sent", 1), ("sending", 1), ("pending", 0)]
