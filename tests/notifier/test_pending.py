@@ -1,6 +1,8 @@
 """A statement sent now and answered later (``notifier.pending``), on PostgreSQL: its row
 count, its error, and a connection free for the next query however the block is left."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import DatabaseError, connection
 
@@ -37,3 +39,36 @@ def test_a_block_left_by_an_exception_reads_the_answer_first():
             raise KeyError("the SMTP exchange failed")
     assert not connection.connection.pgconn.is_busy()
     assert Subscriber.objects.get().language == "fr"
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'depcal_%%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_statement_is_prepared_once_per_connection_and_again_on_a_new_one():
+    subscriber("ada@example.com")
+    for language in ("fr", "en"):
+        with pending.statement(connection, RENAME, {"language": language, "like": "ada%"}) as n:
+            assert n() == 1
+    assert _prepared() == [
+        "UPDATE notifier_subscriber SET language = $1 WHERE email LIKE $2"]
+    connection.close()  # Django opens another when next asked: prepared there anew
+    with pending.statement(connection, RENAME, {"language": "fr", "like": "ada%"}) as n:
+        assert n() == 1
+    assert len(_prepared()) == 1
+    assert Subscriber.objects.get().language == "fr"
+
+
+def test_values_go_as_their_types_and_a_name_used_twice_is_one_parameter():
+    ada = subscriber("ada@example.com")
+    moment = datetime(2026, 11, 29, 5, 6, 7, 891011, tzinfo=UTC)
+    sql = ("UPDATE notifier_subscriber SET confirmed_at = %(at)s, bounce_reason = %(why)s, "
+           "unsubscribed_at = %(never)s WHERE id = %(id)s AND %(id)s > 0")
+    with pending.statement(connection, sql, {"at": moment, "why": Subscriber.Status.BOUNCED,
+                                             "never": None, "id": ada.pk}) as count:
+        assert count() == 1
+    ada.refresh_from_db()
+    assert (ada.confirmed_at, ada.bounce_reason, ada.unsubscribed_at) == (moment, "bounced",
+                                                                          None)
