@@ -89,6 +89,7 @@ class _Batch:
         self.composer = Composer(connection)
         self.accepted: Delivery | None = None  # sent, not yet marked
         self.sender: str | None = None  # the envelope sender, as the backend would write it
+        self.ahead: dict[int, tuple] = {}  # row id -> (message, error), composed beforehand
 
     def flush(self) -> None:
         if self.accepted is not None:
@@ -145,11 +146,30 @@ class _Batch:
             except Exception:  # a dead connection may fail to QUIT; nothing is lost
                 log.debug("notifier: closing the SMTP connection failed", exc_info=True)
 
-    def transmit(self, msg, started: Callable[[], bool]) -> None:
+    def compose(self, row: Delivery):
+        """The row's message (or None: no longer wanted), composed now or beforehand."""
+        if row.pk not in self.ahead:
+            return self.composer.compose(row)
+        msg, error = self.ahead.pop(row.pk)
+        if error is not None:
+            raise error
+        return msg
+
+    def compose_ahead(self, row: Delivery) -> None:
+        """Compose the row's message now, for later (``compose``); nothing here may raise."""
+        try:
+            self.ahead[row.pk] = (self.composer.compose(row), None)
+        except Exception as exc:
+            self.ahead[row.pk] = (None, exc)
+
+    def transmit(self, msg, started: Callable[[], bool],
+                 meanwhile: Callable[[], None] | None = None) -> None:
         """Over SMTP, a message composed with its bytes (``Composer``) goes as they are;
         anything else through the backend, which builds them. ``started`` (the row is
         still ours, recorded as started) is asked before the message's data go: with its
-        bytes, after the envelope (MAIL, RCPT), whose round trips hide the statement's."""
+        bytes, after the envelope (MAIL, RCPT), whose round trips hide the statement's.
+        ``meanwhile`` runs while the server reads the data (composing the next message
+        there instead of between two messages, when the server would wait for us)."""
         wire = getattr(msg, "wire", None)
         if wire is None or not isinstance(self.connection, SMTPBackend):
             if not started():
@@ -159,12 +179,19 @@ class _Batch:
         if self.sender is None:
             self.sender = sanitize_address(msg.from_email, settings.DEFAULT_CHARSET)
         smtp = self.connection.connection
-        data = smtp.data
+        data, send = smtp.data, smtp.send
 
         def data_once_started(payload):
             if not started():
                 raise TakenOver
+            smtp.send = send_then_meanwhile
             return data(payload)
+
+        def send_then_meanwhile(chunk):
+            send(chunk)
+            if isinstance(chunk, bytes) and meanwhile is not None:  # the data (commands are str)
+                smtp.send = send
+                meanwhile()
         # For this one message, sendmail's DATA step (after its MAIL and RCPT, with their
         # checks of the server's answers) waits for the statement first.
         smtp.data = data_once_started
@@ -178,14 +205,16 @@ class _Batch:
             raise
         finally:
             del smtp.data
+            smtp.__dict__.pop("send", None)
 
-    def send(self, row: Delivery) -> bool:
-        """Send one row; False when the connection failed and the batch must end."""
+    def send(self, row: Delivery, after: Delivery | None = None) -> bool:
+        """Send one row (and compose the ``after`` one while the server reads it); False
+        when the connection failed and the batch must end."""
         if row.subscriber_id in self.stopped:
             self.skip(row, "address stopped")
             return True
         try:
-            msg = self.composer.compose(row)
+            msg = self.compose(row)
         except Exception as exc:  # a bad row must not stop the others, nor loop forever
             log.exception("notifier: cannot compose delivery %s", row.pk)
             if self.start(row):
@@ -199,7 +228,8 @@ class _Batch:
                 if not self.opened:
                     self.connection.open()
                     self.opened = True
-                self.transmit(msg, started)
+                self.transmit(msg, started,
+                              after and (lambda: self.compose_ahead(after)))
                 failure = None
             except Exception as exc:
                 failure = exc
@@ -239,8 +269,8 @@ def send_batch(token: str, rows: list[Delivery], *, policy: SendPolicy,
     prepare(rows)
     with outbox.quick_marks():
         try:
-            for row in rows:
-                if not batch.send(row):
+            for row, after in zip(rows, [*rows[1:], None], strict=True):
+                if not batch.send(row, after):
                     break
         finally:
             batch.flush()

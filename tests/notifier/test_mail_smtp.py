@@ -364,6 +364,48 @@ def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes
     assert (taken.claim_token, taken.attempts, taken.send_started_at) == ("another", 0, None)
 
 
+def test_the_next_message_is_composed_while_the_server_reads_one_and_its_failure_is_its_own(
+        smtp, monkeypatch):
+    """While the server reads a message's data, the sender composes the next one (before
+    reading the server's answer); a message that cannot be composed is then retried later,
+    alone: the message before it and the one after it go as usual."""
+    import smtplib
+
+    factories.entry()
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    rows = list(Delivery.objects.order_by("id"))
+    events = []
+    compose_row, reply = send.Composer.compose, smtplib.SMTP.getreply
+
+    def compose_or_fail(self, row):
+        events.append(f"compose {rows.index(row)}")
+        if row.pk == rows[1].pk:
+            raise ValueError("a template broke")
+        return compose_row(self, row)
+
+    def logged_reply(self):
+        answer = reply(self)
+        events.append(f"reply {answer[0]}")
+        return answer
+
+    monkeypatch.setattr(send.Composer, "compose", compose_or_fail)
+    monkeypatch.setattr(smtplib.SMTP, "getreply", logged_reply)
+    report = send.send_pending()
+    assert (report.sent, report.retrying) == (2, 1)
+    assert sorted(m.message["To"] for m in smtp.messages()) == ["s0@example.com",
+                                                               "s2@example.com"]
+    # The first message's data (354, then its data) and only then the next message composed,
+    # before the server's 250 for the first is read.
+    first_data = events.index("reply 354")
+    assert events[first_data + 1:first_data + 3] == ["compose 1", "reply 250"]
+    failed = Delivery.objects.get(pk=rows[1].pk)
+    assert (failed.status, failed.attempts) == ("pending", 1)
+    assert failed.last_error.startswith("compose: ValueError('a template broke')")
+    assert [Delivery.objects.get(pk=r.pk).status for r in (rows[0], rows[2])] == ["sent"] * 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connection_sound(
         smtp, monkeypatch):
