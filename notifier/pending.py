@@ -91,8 +91,8 @@ def _prepare(conn, name: bytes, numbered: bytes, values: list) -> bytes:
     """``name`` prepared on this connection (prepared now, the first time)."""
     done = _prepared.setdefault(conn, set())
     if name not in done:
-        oids = [next((types.get(name).oid for kind, name in _TYPES.items()
-                      if isinstance(v, kind)), 0) for v in values]  # 0: the server infers
+        oids = [next((types.get(pg_type).oid for py_type, pg_type in _TYPES.items()
+                      if isinstance(v, py_type)), 0) for v in values]  # 0: the server infers
         conn.pgconn.send_prepare(name, numbered, oids)
         _read(conn.pgconn)
         done.add(name)

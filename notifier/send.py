@@ -184,13 +184,14 @@ class _Batch:
         def data_once_started(payload):
             if not started():
                 raise TakenOver
-            smtp.send = send_then_meanwhile
+            if meanwhile is not None:
+                smtp.send = send_then_meanwhile
             return data(payload)
 
         def send_then_meanwhile(chunk):
             send(chunk)
-            if isinstance(chunk, bytes) and meanwhile is not None:  # the data (commands are str)
-                smtp.send = send
+            if isinstance(chunk, bytes):  # the data (DATA's command goes as a str)
+                del smtp.send
                 meanwhile()
         # For this one message, sendmail's DATA step (after its MAIL and RCPT, with their
         # checks of the server's answers) waits for the statement first.
