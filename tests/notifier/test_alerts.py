@@ -294,15 +294,20 @@ def test_a_run_stopped_between_statements_leaves_nothing_and_the_next_records_al
     assert not Mention.objects.filter(delivery=None).exists()
 
 
-def test_deleting_a_subscriber_or_an_entry_deletes_their_mentions():
-    # Mentions have no constraint of their own on either: the cascade is Django's.
+def test_deleting_a_subscriber_an_entry_or_a_message_deletes_their_mentions():
+    # Mentions have no constraint of their own on any of the three: the cascade is Django's,
+    # and every mention is written with its message (so it points at one that exists).
     kept = factories.entry(shutdown=date(2026, 2, 17))
     gone = factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
     leaving, staying = subscriber("leaving@example.com"), subscriber("staying@example.com")
+    third = subscriber("third@example.com")
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    assert Mention.objects.count() == 4
+    assert Mention.objects.count() == 6
+    assert set(Mention.objects.values_list("delivery", flat=True)) == set(
+        Delivery.objects.values_list("pk", flat=True))
     leaving.delete()
     Retirement.objects.filter(pk=gone.pk).delete()
+    Delivery.objects.filter(subscriber=third).delete()
     assert list(Mention.objects.values_list("subscriber", "retirement")) == [
         (staying.pk, kept.pk)]
 
