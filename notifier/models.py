@@ -234,7 +234,7 @@ class Mention(models.Model):
 
     # No foreign-key constraints: PostgreSQL checks each one row by row when the transaction
     # commits, and a busy day inserts millions of mentions (at 100,000 subscribers the one on
-    # the message alone cost about 28 s of a run's 73 to 89). A mention is written only by
+    # the message alone cost a third of the run: bench due). A mention is written only by
     # the run that inserts its message, in the same transaction (``alerts.group``), so its
     # message exists; its subscriber is its message's; entries are withdrawn, not deleted;
     # and deleting any of the three deletes its mentions (Django's cascade).

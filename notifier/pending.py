@@ -6,9 +6,11 @@ little (``outbox.starting_after_sent``). psycopg's pipeline mode does the same, 
 bookkeeping cost a fifth of the sending rate (bench mail, alternated runs: 0.24x and 0.32x
 smtplib against 0.37x and 0.39x), so this uses
 the libpq calls psycopg exposes for such uses (``Connection.pgconn``, ``psycopg.pq``).
-The statement is prepared once per connection and its values go as text parameters: per
-message, neither side parses or plans it again, nor does psycopg adapt the values.
-Bypassed by the statement: Django's query log and execute wrappers.
+The statement is prepared once per connection (and per types of its values) and its values go
+as text parameters: per message, the server does not parse it again nor psycopg adapt the
+values. Named prepared statements need a direct connection or PgBouncer 1.21 and later with
+``max_prepared_statements`` set (README, configuration). Bypassed by the statement: Django's
+query log and execute wrappers.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from psycopg import pq
 from psycopg.postgres import types
 
 _NAMED = re.compile(r"%\((\w+)\)s")
-# The parameter types by the Python type of their values (the text form of each is its str).
-_TYPES = {int: "int8", str: "text", datetime: "timestamptz"}
+# A value's parameter type by its Python type, first match (bool before int: it is one).
+_TYPES = {bool: "bool", int: "int8", str: "text", datetime: "timestamptz"}
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> names
 
 
@@ -39,7 +41,11 @@ def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
     the block, however it is left, reads the answer if nobody did, so the connection is free
     for the next query; if even that fails (an interrupted read), the connection is closed,
     and Django opens a new one when next asked. Elsewhere than on PostgreSQL the statement
-    simply runs at once."""
+    simply runs at once.
+
+    ``sql`` names its values ``%(name)s`` (a name may come back; ``%%`` is a percent sign);
+    each value is a bool, int, str (a Django choice too), aware datetime or None (typed by
+    the server from where it stands)."""
     if db.vendor != "postgresql":  # nothing to overlap with: run at once
         with db.cursor() as cursor:
             cursor.execute(sql, params)
@@ -48,10 +54,10 @@ def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
         return
     db.ensure_connection()
     conn = db.connection
-    name, order, numbered = _shape(sql)
+    order, numbered = _shape(sql)
     values = [params[key] for key in order]
-    prepared = _prepare(conn, name, numbered, values)
-    conn.pgconn.send_query_prepared(prepared, [
+    name = _prepare(db, conn, numbered, tuple(type(v) for v in values))
+    conn.pgconn.send_query_prepared(name, [
         None if v is None else (v.isoformat() if isinstance(v, datetime) else str(v)).encode()
         for v in values])
     outcome: list = []
@@ -78,23 +84,38 @@ def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
 
 
 @lru_cache(maxsize=16)
-def _shape(sql: str) -> tuple[bytes, tuple[str, ...], bytes]:
-    """A statement's name, its parameters' names in order and its text with them numbered
-    (each name's number: its first place in the query)."""
+def _shape(sql: str) -> tuple[tuple[str, ...], bytes]:
+    """A statement's value names in order, and its text with them numbered (a name's number:
+    its first place in the query)."""
     order = tuple(dict.fromkeys(_NAMED.findall(sql)))
-    numbered = _NAMED.sub(lambda m: f"${order.index(m.group(1)) + 1}", sql)
-    return (b"depcal_" + hashlib.sha1(sql.encode()).hexdigest()[:16].encode(), order,
-            numbered.encode())
+    numbered = _NAMED.sub(lambda m: f"${order.index(m.group(1)) + 1}", sql).replace("%%", "%")
+    return order, numbered.encode()
 
 
-def _prepare(conn, name: bytes, numbered: bytes, values: list) -> bytes:
-    """``name`` prepared on this connection (prepared now, the first time)."""
+@lru_cache(maxsize=64)
+def _typed(numbered: bytes, kinds: tuple[type, ...]) -> tuple[bytes, list[int]]:
+    """The name of a statement prepared for values of these Python types, and their types
+    (0: the server infers it)."""
+    oids = [next((types.get(pg).oid for py, pg in _TYPES.items() if issubclass(kind, py)), 0)
+            for kind in kinds]
+    digest = hashlib.sha1(numbered + repr(oids).encode()).hexdigest()[:20]
+    return b"depcal_" + digest.encode(), oids
+
+
+def _prepare(db, conn, numbered: bytes, kinds: tuple[type, ...]) -> bytes:
+    """The statement's name, prepared on this connection (now, the first time). A prepare
+    interrupted before its answer closes the connection, as ``statement`` does."""
+    name, oids = _typed(numbered, kinds)
     done = _prepared.setdefault(conn, set())
     if name not in done:
-        oids = [next((types.get(pg_type).oid for py_type, pg_type in _TYPES.items()
-                      if isinstance(v, py_type)), 0) for v in values]  # 0: the server infers
         conn.pgconn.send_prepare(name, numbered, oids)
-        _read(conn.pgconn)
+        try:
+            _read(conn.pgconn)
+        except DatabaseError:
+            raise  # answered: the connection is free
+        except BaseException:
+            db.close()
+            raise
         done.add(name)
     return name
 

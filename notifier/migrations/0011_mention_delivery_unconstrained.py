@@ -1,5 +1,5 @@
 # Mentions lose their last foreign-key constraint, on their message: PostgreSQL checked it row by
-# row at commit, about 28 s of a 73 to 89 s run at 100,000 subscribers. A mention is written
+# row at commit, a third of a busy day's run at 100,000 subscribers. A mention is written
 # only with its message, in the same transaction (``alerts.group``); Django's cascade still
 # deletes the mentions of a deleted message.
 

@@ -41,10 +41,12 @@ def test_a_block_left_by_an_exception_reads_the_answer_first():
     assert Subscriber.objects.get().language == "fr"
 
 
-def _prepared() -> list[str]:
+def _prepared() -> list[tuple[str, int]]:
+    """This connection's prepared statements: (text, number of parameters)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'depcal_%%'")
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT statement, CARDINALITY(parameter_types) "
+                       "FROM pg_prepared_statements WHERE name LIKE 'depcal_%%' ORDER BY name")
+        return cursor.fetchall()
 
 
 def test_the_statement_is_prepared_once_per_connection_and_again_on_a_new_one():
@@ -53,7 +55,7 @@ def test_the_statement_is_prepared_once_per_connection_and_again_on_a_new_one():
         with pending.statement(connection, RENAME, {"language": language, "like": "ada%"}) as n:
             assert n() == 1
     assert _prepared() == [
-        "UPDATE notifier_subscriber SET language = $1 WHERE email LIKE $2"]
+        ("UPDATE notifier_subscriber SET language = $1 WHERE email LIKE $2", 2)]
     connection.close()  # Django opens another when next asked: prepared there anew
     with pending.statement(connection, RENAME, {"language": "fr", "like": "ada%"}) as n:
         assert n() == 1
@@ -65,10 +67,48 @@ def test_values_go_as_their_types_and_a_name_used_twice_is_one_parameter():
     ada = subscriber("ada@example.com")
     moment = datetime(2026, 11, 29, 5, 6, 7, 891011, tzinfo=UTC)
     sql = ("UPDATE notifier_subscriber SET confirmed_at = %(at)s, bounce_reason = %(why)s, "
-           "unsubscribed_at = %(never)s WHERE id = %(id)s AND %(id)s > 0")
+           "unsubscribed_at = %(never)s WHERE id = %(id)s AND %(id)s > 0 AND %(yes)s "
+           "AND email LIKE '%%@example.com'")
     with pending.statement(connection, sql, {"at": moment, "why": Subscriber.Status.BOUNCED,
-                                             "never": None, "id": ada.pk}) as count:
-        assert count() == 1
+                                             "never": None, "id": ada.pk, "yes": True}) as n:
+        assert n() == 1
     ada.refresh_from_db()
     assert (ada.confirmed_at, ada.bounce_reason, ada.unsubscribed_at) == (moment, "bounced",
                                                                           None)
+    assert _prepared() == [(
+        "UPDATE notifier_subscriber SET confirmed_at = $1, bounce_reason = $2, "
+        "unsubscribed_at = $3 WHERE id = $4 AND $4 > 0 AND $5 AND email LIKE '%@example.com'",
+        5)]
+
+
+def test_values_of_other_types_get_a_statement_of_their_own():
+    """A statement is prepared per the types of its values: a None, which the server types
+    from where it stands (here an integer, 32 bits), does not fix the type of the value that
+    comes after it (a 64-bit integer)."""
+    ada = subscriber("ada@example.com")
+    sql = ("UPDATE notifier_subscriber SET language = 'fr' "
+           "WHERE id = %(id)s AND %(big)s + 0 > 0")
+    with pending.statement(connection, sql, {"id": ada.pk, "big": None}) as n:
+        assert n() == 0  # NULL > 0 is not true
+    with pending.statement(connection, sql, {"id": ada.pk, "big": 2 ** 40}) as n:
+        assert n() == 1
+    assert Subscriber.objects.get().language == "fr"
+    assert len(_prepared()) == 2
+
+
+def test_a_prepare_interrupted_before_its_answer_closes_the_connection(monkeypatch):
+    subscriber("ada@example.com")
+    read = pending._read
+
+    def interrupted(pgconn):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pending, "_read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with pending.statement(connection, RENAME, {"language": "fr", "like": "ada%"}):
+            pass
+    assert connection.connection is None  # closed, not left waiting for an answer
+    monkeypatch.setattr(pending, "_read", read)
+    with pending.statement(connection, RENAME, {"language": "fr", "like": "ada%"}) as n:
+        assert n() == 1
+    assert Subscriber.objects.get().language == "fr"
