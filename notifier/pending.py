@@ -6,10 +6,11 @@ little (``outbox.starting_after_sent``). psycopg's pipeline mode does the same, 
 bookkeeping cost a fifth of the sending rate (bench mail, alternated runs: 0.24x and 0.32x
 smtplib against 0.37x and 0.39x), so this uses
 the libpq calls psycopg exposes for such uses (``Connection.pgconn``, ``psycopg.pq``).
-The statement is prepared once per connection (and per types of its values) and its values go
-as text parameters: per message, the server does not parse it again nor psycopg adapt the
-values. Named prepared statements need a direct connection or PgBouncer 1.21 and later with
-``max_prepared_statements`` set (README, configuration). Bypassed by the statement: Django's
+The statement is prepared once per connection (and per types of its values), its values
+adapted by psycopg's own adapters (a ``Transformer`` kept per connection) and sent as text
+parameters: per message, the server does not parse it again. Named prepared statements
+need a direct connection or PgBouncer 1.21 and later with ``max_prepared_statements`` set
+(README, configuration). Bypassed by the statement: Django's
 query log and execute wrappers.
 """
 
@@ -21,17 +22,25 @@ import select
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import DatabaseError
 from psycopg import pq
-from psycopg.postgres import types
+from psycopg.adapt import PyFormat, Transformer
 
 _NAMED = re.compile(r"%\((\w+)\)s")
-# A value's parameter type by its Python type, first match (bool before int: it is one).
-_TYPES = {bool: "bool", int: "int8", str: "text", datetime: "timestamptz"}
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> names
+
+
+@dataclass
+class _Session:
+    """What a connection keeps for these statements: its adapters and what it prepared."""
+
+    adapt: Transformer
+    prepared: set[bytes] = field(default_factory=set)
+
+
+_sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> _Session
 
 
 @contextmanager
@@ -44,8 +53,8 @@ def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
     simply runs at once.
 
     ``sql`` names its values ``%(name)s`` (a name may come back; ``%%`` is a percent sign);
-    each value is a bool, int, str (a Django choice too), aware datetime or None (typed by
-    the server from where it stands)."""
+    values are what psycopg adapts (a str or None is typed by the server from where it
+    stands)."""
     if db.vendor != "postgresql":  # nothing to overlap with: run at once
         with db.cursor() as cursor:
             cursor.execute(sql, params)
@@ -55,11 +64,11 @@ def statement(db, sql: str, params: dict) -> Iterator[Callable[[], int]]:
     db.ensure_connection()
     conn = db.connection
     order, numbered = _shape(sql)
-    values = [params[key] for key in order]
-    name = _prepare(db, conn, numbered, tuple(type(v) for v in values))
-    conn.pgconn.send_query_prepared(name, [
-        None if v is None else (v.isoformat() if isinstance(v, datetime) else str(v)).encode()
-        for v in values])
+    session = _sessions.get(conn) or _sessions.setdefault(conn, _Session(Transformer(conn)))
+    values = session.adapt.dump_sequence([params[key] for key in order],
+                                         [PyFormat.TEXT] * len(order))
+    name = _prepare(db, conn, session, numbered, tuple(session.adapt.types))
+    conn.pgconn.send_query_prepared(name, values)
     outcome: list = []
 
     def count() -> int:
@@ -93,21 +102,16 @@ def _shape(sql: str) -> tuple[tuple[str, ...], bytes]:
 
 
 @lru_cache(maxsize=64)
-def _typed(numbered: bytes, kinds: tuple[type, ...]) -> tuple[bytes, list[int]]:
-    """The name of a statement prepared for values of these Python types, and their types
-    (0: the server infers it)."""
-    oids = [next((types.get(pg).oid for py, pg in _TYPES.items() if issubclass(kind, py)), 0)
-            for kind in kinds]
-    digest = hashlib.sha1(numbered + repr(oids).encode()).hexdigest()[:20]
-    return b"depcal_" + digest.encode(), oids
+def _named(numbered: bytes, oids: tuple[int, ...]) -> bytes:
+    """The name of a statement prepared with these parameter types (0: the server's choice)."""
+    return b"depcal_" + hashlib.sha1(numbered + repr(oids).encode()).hexdigest()[:20].encode()
 
 
-def _prepare(db, conn, numbered: bytes, kinds: tuple[type, ...]) -> bytes:
+def _prepare(db, conn, session: _Session, numbered: bytes, oids: tuple[int, ...]) -> bytes:
     """The statement's name, prepared on this connection (now, the first time). A prepare
     interrupted before its answer closes the connection, as ``statement`` does."""
-    name, oids = _typed(numbered, kinds)
-    done = _prepared.setdefault(conn, set())
-    if name not in done:
+    name = _named(numbered, oids)
+    if name not in session.prepared:
         conn.pgconn.send_prepare(name, numbered, oids)
         try:
             _read(conn.pgconn)
@@ -116,7 +120,7 @@ def _prepare(db, conn, numbered: bytes, kinds: tuple[type, ...]) -> bytes:
         except BaseException:
             db.close()
             raise
-        done.add(name)
+        session.prepared.add(name)
     return name
 
 
