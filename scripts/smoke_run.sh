@@ -25,5 +25,5 @@ echo "smoke: /admin/ answers"
 .venv/bin/python -c "
 from depcal.celery import app
 print('smoke: task round-trip:', app.send_task('deprecations.tasks.ping').get(timeout=120))
-"
+" || { echo "smoke: no task round-trip; the services said:"; tail -80 "$work/run.log"; exit 1; }
 echo "smoke: ok"

@@ -163,5 +163,6 @@ def test_ctrl_c_stops_web_workers_and_beat_and_frees_the_port(tmp_path, when):
     assert [p for p in started if alive(p)] == [], text
     assert port_free(PORT), text
     assert "Traceback" not in text, text
-    for name in ("web.1 stopped", "worker.1 stopped", "mailer.1 stopped", "beat.1 stopped"):
+    for name in ("web.1 stopped", "worker.1 stopped", "fetcher.1 stopped", "mailer.1 stopped",
+                 "beat.1 stopped"):
         assert name in text, text

@@ -27,6 +27,17 @@ def test_fetch_and_mail_run_on_separate_worker_processes(path):
     assert not any({"fetch", "mail"} <= w for w in workers), workers
 
 
+@pytest.mark.parametrize("path", ["Procfile", "docker/compose.yaml"])
+def test_the_default_queue_has_a_worker_that_never_waits_on_other_hosts(path):
+    """A fetch cycle of unreachable vendors (each up to DEPCAL_FETCH_DEADLINE) or slow webhooks
+    filled every slot of a worker that also served `default`: health pings and status
+    refreshes waited minutes behind them (a CI smoke test timed out on its ping)."""
+    workers = queues((ROOT / path).read_text())
+    slow = {"fetch", "channels", "mail"}
+    assert any("default" in w and not w & slow for w in workers), workers
+    assert not any("default" in w and w & slow for w in workers), workers
+
+
 def test_the_web_process_redacts_tokens_from_its_access_log():
     for path in ("Procfile", "docker/Dockerfile"):
         assert "depcal.logs.GunicornLogger" in (ROOT / path).read_text(), path
