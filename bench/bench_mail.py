@@ -14,7 +14,10 @@
     server in another process on 127.0.0.1, next to a plain ``smtplib`` loop sending the
     very same (pre-composed) messages over one connection, the two alternated for
     SEND_RUNS rounds (medians, with the load average at each round); composing each
-    message alone (nothing shared across a batch) is timed too.
+    message alone (nothing shared across a batch) is timed too. Twice: against a server
+    that offers PIPELINING (RFC 2920, as Postfix and most relays do; depcal then sends each
+    envelope in one write, smtplib never does) and against one that does not (aiosmtpd's
+    default).
 
 Prints medians and ratios and writes bench/results/mail.json. BENCH_POSTGRES_URL names the
 server (default postgres://postgres@127.0.0.1:5432/postgres). About 2.5 minutes on an idle
@@ -47,15 +50,24 @@ CHILD_TIMEOUT = 900  # the shared machine may be busy
 # BENCH_MAIL_PARTS=send times the sending part alone (a quicker loop while working on it);
 # BENCH_MAIL_PROFILE=1 adds a profile of one more run of the real path (to stderr).
 PARTS = os.environ.get("BENCH_MAIL_PARTS", "due,send").split(",")
+# The two SMTP servers the sending part is measured against.
+SERVERS = {"pipelining": "that offers PIPELINING (as Postfix does)",
+           "plain": "that does not offer PIPELINING (aiosmtpd's default)"}
 
 
 # The SMTP server, in its own process so it does not share the sender's interpreter.
 
-def run_sink(port: int) -> None:
+def run_sink(port: int, pipelining: bool) -> None:
     from aiosmtpd.controller import Controller
 
     class Counting:
         count = 0
+
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname
+            if pipelining:  # aiosmtpd reads commands from a buffered stream, in order
+                return [*responses[:-1], "250-PIPELINING", responses[-1]]
+            return responses
 
         async def handle_DATA(self, server, session, envelope):
             Counting.count += 1
@@ -232,7 +244,7 @@ def measure_due() -> dict:
     }
 
 
-def measure_send(port: int) -> dict:
+def measure_send(ports: dict[str, int]) -> dict:
     import smtplib
 
     from django.conf import settings
@@ -278,41 +290,51 @@ def measure_send(port: int) -> dict:
 
     def plain_smtplib():
         t = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
+        with smtplib.SMTP("127.0.0.1", settings.EMAIL_PORT) as smtp:
             for sender, to, body in raw:
                 smtp.sendmail(sender, to, body)
         return time.perf_counter() - t
 
-    # Alternated, so that both see the same load on a shared machine.
-    real_s, plain_s, loads = [], [], []
-    for n in range(SEND_RUNS):
-        progress(f"send: round {n + 1} of {SEND_RUNS}")
-        loads.append(os.getloadavg()[0])
-        real_s.append(real_path())
-        plain_s.append(plain_smtplib())
-    real, plain = statistics.median(real_s), statistics.median(plain_s)
-    if os.environ.get("BENCH_MAIL_PROFILE"):
-        import cProfile
-        import pstats
-        prof = cProfile.Profile()
-        prof.runcall(real_path)
-        for order in ("cumulative", "tottime"):
-            pstats.Stats(prof, stream=sys.stderr).sort_stats(order).print_stats(45)
+    def server(name: str) -> dict:
+        settings.EMAIL_PORT = ports[name]
+        # Alternated, so that both see the same load on a shared machine.
+        real_s, plain_s, loads = [], [], []
+        for n in range(SEND_RUNS):
+            progress(f"send ({name} server): round {n + 1} of {SEND_RUNS}")
+            loads.append(os.getloadavg()[0])
+            real_s.append(real_path())
+            plain_s.append(plain_smtplib())
+        real, plain = statistics.median(real_s), statistics.median(plain_s)
+        if os.environ.get("BENCH_MAIL_PROFILE"):
+            import cProfile
+            import pstats
+            prof = cProfile.Profile()
+            prof.runcall(real_path)
+            for order in ("cumulative", "tottime"):
+                pstats.Stats(prof, stream=sys.stderr).sort_stats(order).print_stats(45)
+            if os.environ.get("BENCH_MAIL_CALLEES"):
+                pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_callees(
+                    os.environ["BENCH_MAIL_CALLEES"])
+        return {
+            "real_path_msgs_per_s": round(SEND_COUNT / real, 1),
+            "plain_smtplib_msgs_per_s": round(SEND_COUNT / plain, 1),
+            "real_path_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in real_s],
+            "plain_smtplib_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in plain_s],
+            "real_over_plain": round(plain / real, 2),
+            "load_average_1min_during": [round(x, 2) for x in loads],
+        }
+
+    servers = {name: server(name) for name in SERVERS}
     assert Subscriber.objects.filter(status="confirmed").count() == SEND_COUNT
     return {
         "messages": SEND_COUNT, "batch_size": policy.batch_size, "rounds": SEND_RUNS,
-        "real_path_msgs_per_s": round(SEND_COUNT / real, 1),
-        "plain_smtplib_msgs_per_s": round(SEND_COUNT / plain, 1),
-        "real_path_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in real_s],
-        "plain_smtplib_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in plain_s],
+        "servers": servers,
         "compose_only_msgs_per_s": round(SEND_COUNT / compose_s, 1),
-        "real_over_plain": round(plain / real, 2),
-        "load_average_1min_during": [round(x, 2) for x in loads],
         "message_bytes_median": int(statistics.median(len(b) for _, _, b in raw)),
     }
 
 
-def child(port: int) -> None:
+def child(ports: dict[str, int]) -> None:
     import django
 
     django.setup()
@@ -326,7 +348,7 @@ def child(port: int) -> None:
         result["due"] = measure_due()
     else:  # enough subscribers for the sending part alone
         _seed_subscribers(SEND_COUNT * 6)
-    result["send"] = measure_send(port)
+    result["send"] = measure_send(ports)
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -347,30 +369,58 @@ def _print_due(due: dict) -> None:
           f"({due['worst_case_change_emails_when_every_entry_is_new']:,} due; one run)")
 
 
+def _print_send(send: dict) -> None:
+    print(f"sending {send['messages']} alerts over one connection, median of {send['rounds']} "
+          f"alternated rounds; composing alone {send['compose_only_msgs_per_s']:.1f} msg/s "
+          f"(one message at a time, nothing shared)")
+    for name, server in send["servers"].items():
+        print(f"  to a server {SERVERS[name]} (load average "
+              f"{server['load_average_1min_during']}):")
+        print(f"    depcal send_pending {server['real_path_msgs_per_s']:8.1f} msg/s "
+              f"(claim + compose + send + mark sent)")
+        print(f"    plain smtplib loop  {server['plain_smtplib_msgs_per_s']:8.1f} msg/s "
+              f"(the same bytes, composed beforehand)")
+        print(f"    depcal / smtplib: {server['real_over_plain']}x")
+
+
+def _start_sink(port: int, pipelining: bool) -> subprocess.Popen:
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_mail", "--sink", str(port), str(int(pipelining))],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
+    return sink
+
+
+def _stop_sink(sink: subprocess.Popen) -> None:
+    sink.stdin.close()
+    try:
+        sink.wait(10)
+    except subprocess.TimeoutExpired:
+        sink.kill()
+
+
 def main() -> dict:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    port = free_port()
-    sink = subprocess.Popen([sys.executable, "-m", "bench.bench_mail", "--sink", str(port)],
-                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ports = {name: free_port() for name in SERVERS}
+    sinks = []
     try:
-        assert sink.stdout.readline().strip() == "ready", "the SMTP sink did not start"
+        sinks += [_start_sink(ports[name], name == "pipelining") for name in SERVERS]
         shared.database(BENCH_DB, "create")
         env = shared.environment(
             BENCH_DB, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
-        result = shared.run("bench.bench_mail", port, env, CHILD_TIMEOUT)
+            EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(ports["plain"]),
+            BENCH_MAIL_PORTS=json.dumps(ports))
+        result = shared.run("bench.bench_mail", ports["plain"], env, CHILD_TIMEOUT)
     finally:
-        sink.stdin.close()
-        try:
-            sink.wait(10)
-        except subprocess.TimeoutExpired:
-            sink.kill()
+        for sink in sinks:
+            _stop_sink(sink)
         shared.database(BENCH_DB, "drop")
     report = {
         **shared.header("mail", load_before),
         "database": "PostgreSQL (a throwaway database)",
-        "smtp_server": "aiosmtpd in another process, 127.0.0.1, counts and answers 250",
+        "smtp_servers": {name: f"aiosmtpd in another process, 127.0.0.1, {what}, counts and "
+                               "answers 250" for name, what in SERVERS.items()},
         **result,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -378,24 +428,15 @@ def main() -> dict:
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     if "due" in result:
         _print_due(result["due"])
-    send = result["send"]
-    print(f"sending {send['messages']} alerts over one connection, median of {send['rounds']} "
-          f"alternated rounds (load average {send['load_average_1min_during']}):")
-    print(f"  depcal send_pending {send['real_path_msgs_per_s']:8.1f} msg/s "
-          f"(claim + compose + send + mark sent)")
-    print(f"  plain smtplib loop  {send['plain_smtplib_msgs_per_s']:8.1f} msg/s "
-          f"(the same bytes, composed beforehand)")
-    print(f"  composing alone     {send['compose_only_msgs_per_s']:8.1f} msg/s "
-          f"(one message at a time, nothing shared)")
-    print(f"  depcal / smtplib: {send['real_over_plain']}x; wrote "
-          f"{RESULTS.relative_to(ROOT)} in {report['seconds']} s")
+    _print_send(result["send"])
+    print(f"wrote {RESULTS.relative_to(ROOT)} in {report['seconds']} s")
     return report
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--sink":
-        run_sink(int(sys.argv[2]))
+    if len(sys.argv) == 4 and sys.argv[1] == "--sink":
+        run_sink(int(sys.argv[2]), sys.argv[3] == "1")
     elif len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]))
+        child(json.loads(os.environ["BENCH_MAIL_PORTS"]))
     else:
         main()

@@ -11,10 +11,12 @@ the batch ends and everything waits for the next run.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -66,6 +68,19 @@ def address_failure(exc: OSError, address: str) -> int | None:
     else:
         return None
     return None if code == 421 or not 400 <= code < 600 else code
+
+
+# Data lines that start with a period get one more (RFC 5321 4.5.2), as smtplib's data() does.
+_LEADING_PERIOD = re.compile(rb"(?m)^\.")
+# An address smtplib.quoteaddr would only put in angle brackets (it parses every address,
+# which costs more than the rest of the envelope).
+_BARE_ADDRESS = re.compile(r'[^\s<>()@,;:\\"\[\]]+@[^\s<>()@,;:\\"\[\]]+')
+
+
+@lru_cache(maxsize=256)  # the sender's, for every message
+def _path(address: str) -> str:
+    """An address as MAIL and RCPT take it (``smtplib.quoteaddr``)."""
+    return f"<{address}>" if _BARE_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
 
 
 class TakenOver(Exception):
@@ -179,6 +194,10 @@ class _Batch:
         if self.sender is None:
             self.sender = sanitize_address(msg.from_email, settings.DEFAULT_CHARSET)
         smtp = self.connection.connection
+        smtp.ehlo_or_helo_if_needed()
+        if smtp.has_extn("pipelining"):
+            self.pipelined(smtp, msg.to, wire, started, meanwhile)
+            return
         data, send = smtp.data, smtp.send
 
         def data_once_started(payload):
@@ -199,14 +218,60 @@ class _Batch:
         try:
             smtp.sendmail(self.sender, msg.to, wire)
         except TakenOver:
-            try:
-                smtp.rset()  # end the transaction the envelope began
-            except OSError:
-                self.close()  # the next message opens a new connection
+            self.reset(smtp)  # end the transaction the envelope began
             raise
         finally:
             del smtp.data
             smtp.__dict__.pop("send", None)
+
+    def pipelined(self, smtp: smtplib.SMTP, recipients: list[str], wire: bytes,
+                  started: Callable[[], bool], meanwhile: Callable[[], None] | None) -> None:
+        """``transmit`` to a server that offers PIPELINING (RFC 2920: Postfix, Exim and most
+        relays do): MAIL, RCPT and DATA go in one write and their answers are read after,
+        two round trips per message instead of four. The checks of the answers and the
+        exceptions are smtplib's sendmail's; the row must still be ours before its data go."""
+        size = f" SIZE={len(wire)}" if smtp.has_extn("size") else ""
+        smtp.send("".join([f"MAIL FROM:{_path(self.sender)}{size}\r\n",
+                           *(f"RCPT TO:{_path(r)}\r\n" for r in recipients), "DATA\r\n"]))
+        mail = smtp.getreply()
+        answers = {r: smtp.getreply() for r in recipients}
+        data = smtp.getreply()
+        refused = {r: answer for r, answer in answers.items() if answer[0] not in (250, 251)}
+        failure = (smtplib.SMTPSenderRefused(*mail, self.sender) if mail[0] != 250
+                   else smtplib.SMTPRecipientsRefused(refused) if len(refused) == len(answers)
+                   else smtplib.SMTPDataError(*data) if data[0] != 354
+                   else None if started() else TakenOver())
+        if failure is not None:
+            if data[0] == 354 or 421 in (mail[0], data[0], *(a[0] for a in answers.values())):
+                self.drop(smtp)  # mid-data (or the server leaving): the message is discarded
+            else:
+                self.reset(smtp)
+            raise failure
+        payload = _LEADING_PERIOD.sub(b"..", wire)
+        smtp.send(payload + (b"." if payload.endswith(b"\r\n") else b"\r\n.") + b"\r\n")
+        if meanwhile is not None:
+            meanwhile()
+        code, answer = smtp.getreply()
+        if code != 250:
+            if code == 421:
+                self.drop(smtp)
+            else:
+                self.reset(smtp)
+            raise smtplib.SMTPDataError(code, answer)
+
+    def reset(self, smtp: smtplib.SMTP) -> None:
+        """End the transaction an envelope began (or, failing that, the connection)."""
+        try:
+            smtp.rset()
+        except OSError:
+            self.close()  # the next message opens a new connection
+
+    def drop(self, smtp: smtplib.SMTP) -> None:
+        """Close the socket without a QUIT, which the server would read as data: it discards
+        the unfinished message. The next message opens a new connection."""
+        smtp.close()
+        self.connection.connection = None
+        self.opened = False
 
     def send(self, row: Delivery, after: Delivery | None = None) -> bool:
         """Send one row (and compose the ``after`` one while the server reads it); False

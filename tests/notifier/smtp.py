@@ -7,7 +7,10 @@ a code (``refuse={"a@x": "451 4.2.1 try later"}``), sleep before accepting each 
 A message counts as delivered once the sink has recorded it: after the delay, just before it
 answers 250 (a connection lost meanwhile loses the message, as with a real server), or with
 ``record_first`` before the delay (the server kept it but the client may never hear so: the
-case where a sender that dies may send it again).
+case where a sender that dies may send it again). With ``pipelining`` it offers PIPELINING
+(RFC 2920) as Postfix does; aiosmtpd reads commands from a buffered stream, so pipelined
+commands are answered in order, and ``commands`` keeps each command with what was already
+waiting behind it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    mail_options: list[str]
 
     @property
     def message(self) -> email.message.EmailMessage:
@@ -56,7 +60,17 @@ class _Handler:
         with self.sink.lock:
             self.sink.sessions += 1
         session.host_name = hostname
+        if self.sink.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # The bytes already read past this command: the RCPT and DATA of a pipelined sender.
+        with self.sink.lock:
+            self.sink.commands.append(("MAIL", bytes(server._reader._buffer)))
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.sink.refuse.get(address.lower())
@@ -69,7 +83,8 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         received = Received(envelope.mail_from, list(envelope.rcpt_tos),
-                            bytes(envelope.original_content or envelope.content))
+                            bytes(envelope.original_content or envelope.content),
+                            list(envelope.mail_options))
         if self.sink.record_first:  # accepted for good, then slow to say so
             self.sink.record(received)
         if self.sink.delay:
@@ -83,8 +98,11 @@ class SMTPSink:
     """``with SMTPSink() as sink: settings.EMAIL_PORT = sink.port ...``"""
 
     def __init__(self, *, delay: float = 0.0, refuse: dict[str, str] | None = None,
-                 port: int | None = None, record_first: bool = False):
+                 port: int | None = None, record_first: bool = False,
+                 pipelining: bool = False):
         self.delay = delay
+        self.pipelining = pipelining
+        self.commands: list[tuple[str, bytes]] = []
         self.record_first = record_first
         self.refuse = {k.lower(): v for k, v in (refuse or {}).items()}
         self.port = port or free_port()

@@ -68,12 +68,18 @@ def check_exactly_once(sink: SMTPSink, may_repeat: str | None = None) -> Counter
     return counts
 
 
-def test_a_worker_killed_mid_batch_resends_at_most_the_message_in_flight(capsys):
+# Against a server that offers PIPELINING (the sender then writes each envelope at once) and
+# one that does not.
+servers = pytest.mark.parametrize("pipelining", [False, True], ids=["plain", "pipelining"])
+
+
+@servers
+def test_a_worker_killed_mid_batch_resends_at_most_the_message_in_flight(capsys, pipelining):
     count = 40
     due_alerts(count)
     # The sink keeps each message, then waits before answering 250: a kill in that window is
     # the worst case (delivered, but the sender never heard).
-    with SMTPSink(delay=0.2, record_first=True) as sink:
+    with SMTPSink(delay=0.2, record_first=True, pipelining=pipelining) as sink:
         env = sink.environment()
         worker = CeleryWorker(queues="mail", extra_env=env, name="mail-a").start()
         try:
@@ -125,10 +131,11 @@ def test_two_senders_at_once_send_each_message_once(settings, capsys):
     assert len(senders) >= 2 and mine.sent < count
 
 
-def test_the_smtp_server_going_away_mid_batch_loses_and_repeats_nothing(capsys):
+@servers
+def test_the_smtp_server_going_away_mid_batch_loses_and_repeats_nothing(capsys, pipelining):
     count = 30
     due_alerts(count)
-    sink = SMTPSink(delay=0.1).start()
+    sink = SMTPSink(delay=0.1, pipelining=pipelining).start()
     try:
         with CeleryWorker(queues="mail", extra_env=sink.environment(), name="mail-c") as worker:
             tasks.send_pending.delay(batch_size=100, lease_seconds=30, backoff_seconds=1)

@@ -26,11 +26,18 @@ SUBJECT = "chatgpt-4o-latest shuts down in 30 days (17 Feb 2026) - move to gpt-5
 
 
 @pytest.fixture
-def smtp(settings, eager_tasks):
-    with SMTPSink() as sink:
+def smtp(request, settings, eager_tasks):
+    """The sink; ``pipelined`` (below) runs a test against one that offers PIPELINING too."""
+    with SMTPSink(pipelining=getattr(request, "param", False)) as sink:
         for name, value in sink.settings().items():
             setattr(settings, name, value)
         yield sink
+
+
+# Each test so marked runs twice: against a server that offers PIPELINING (RFC 2920), which
+# the sender then uses, and against one that does not.
+pipelined = pytest.mark.parametrize("smtp", [False, True], ids=["plain", "pipelining"],
+                                    indirect=True)
 
 
 def subscriber(email="ada@example.com", **choices):
@@ -132,6 +139,7 @@ def test_an_alert_has_the_headers_parts_and_working_links(smtp, client):
     assert list_unsubscribe == f"<{unsubscribe}>"
 
 
+@pipelined
 def test_a_batch_goes_over_one_connection(smtp):
     factories.entry()
     for n in range(5):
@@ -141,8 +149,38 @@ def test_a_batch_goes_over_one_connection(smtp):
     assert report.sent == 5
     assert smtp.sessions == 1
     assert len({m.message_id for m in smtp.messages()}) == 5
+    # Pipelined, each MAIL command came with its RCPT and DATA behind it, in one write.
+    waiting = [behind for command, behind in smtp.commands]
+    if smtp.pipelining:
+        assert len(waiting) == 5, waiting
+        assert all(re.fullmatch(rb"RCPT TO:<s\d@example\.com>\r\nDATA\r\n", b)
+                   for b in waiting), waiting
+    else:
+        assert waiting == [b""] * 5
 
 
+def test_a_pipelined_message_keeps_its_periods_and_size():
+    """The data of a pipelined message are dot-stuffed and announced with their size, as
+    smtplib's sendmail sends them: a line of the body that is a lone period arrives intact."""
+    from django.core.mail import EmailMessage
+    from django.core.mail.backends.smtp import EmailBackend
+
+    with SMTPSink(pipelining=True) as sink:
+        backend = EmailBackend(host=sink.host, port=sink.port, fail_silently=False)
+        batch = send._Batch("token", outbox.SendPolicy.from_settings(), backend)
+        backend.open()
+        batch.opened = True
+        msg = EmailMessage("periods", "one\n.\n..two\n.", "depcal@example.org",
+                           ["ada@example.com"])
+        msg.wire = msg.message().as_bytes(linesep="\r\n")
+        batch.transmit(msg, lambda: True)
+        batch.close()
+        [received] = sink.messages()
+    assert received.message.get_content().replace("\r\n", "\n") == "one\n.\n..two\n.\n"
+    assert received.mail_options == [f"SIZE={len(msg.wire)}"]
+
+
+@pipelined
 def test_a_451_retries_with_backoff_keeping_the_message_id(smtp):
     factories.entry()
     subscriber("busy@example.com")
@@ -184,6 +222,7 @@ def test_temporary_failures_suppress_the_address_after_n_tries(smtp):
     assert alerts.record_alerts(date(2026, 1, 18), replay=False).total == 0
 
 
+@pipelined
 def test_a_550_bounces_the_address_and_stops_sending_to_it(smtp):
     factories.entry()
     factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
@@ -333,13 +372,16 @@ def test_the_next_start_marks_the_previous_message_sent_in_the_same_statement():
         "another", 0, None)
 
 
+@pipelined
 def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes_on(
         smtp, monkeypatch):
     """A message's start statement is answered while its envelope (MAIL, RCPT) is exchanged;
     its data go only once the answer says the row is still this sender's. Here another
     sender takes the third row over (its lease ran out) before this one starts it: the server
     gets no message for it, the transaction begun is reset, and the batch goes on over the
-    same connection."""
+    same connection. Pipelined, the server has already said 354 to the DATA sent with the
+    envelope: the connection is dropped mid-data (the server discards what it began) and the
+    batch goes on over a new one."""
     factories.entry()
     for n in range(4):
         subscriber(f"s{n}@example.com")
@@ -355,7 +397,7 @@ def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes
     monkeypatch.setattr(send.Composer, "compose", compose_and_take_over)
     report = send.send_pending()
     assert report.sent == 3
-    assert smtp.sessions == 1
+    assert smtp.sessions == (2 if smtp.pipelining else 1)
     assert sorted(m.message["To"] for m in smtp.messages()) == [
         "s0@example.com", "s1@example.com", "s3@example.com"]
     now = {r.pk: Delivery.objects.get(pk=r.pk) for r in rows}
@@ -364,6 +406,7 @@ def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes
     assert (taken.claim_token, taken.attempts, taken.send_started_at) == ("another", 0, None)
 
 
+@pipelined
 def test_the_next_message_is_composed_while_the_server_reads_one_and_its_failure_is_its_own(
         smtp, monkeypatch):
     """While the server reads a message's data, the sender composes the next one (before
@@ -433,6 +476,44 @@ def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connectio
     with pytest.raises(SystemExit):
         send.send_pending()
     if connection.vendor == "postgresql":  # the start statement's answer was read
+        assert not connection.connection.pgconn.is_busy()
+    assert [m.message["To"] for m in smtp.messages()] == ["s0@example.com"]
+    assert list(Delivery.objects.order_by("id").values_list("status", "attempts")) == [
+        ("sent", 1), ("sending", 1), ("pending", 0)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("smtp", [True], ids=["pipelining"], indirect=True)
+def test_a_sender_interrupted_during_a_pipelined_envelope_leaves_the_ledger_sound(
+        smtp, monkeypatch):
+    """The same, pipelined: the worker stops while it reads the answers to the second
+    message's envelope (sent in one write); the first is marked sent, the second started and
+    never sent, the third untried."""
+    import smtplib
+
+    from django.db import connection
+
+    factories.entry()
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    write, reply, envelopes = smtplib.SMTP.send, smtplib.SMTP.getreply, []
+
+    def counted(self, data):
+        if isinstance(data, str) and data.startswith("MAIL FROM:"):
+            envelopes.append(data)
+        return write(self, data)
+
+    def stopped_at_the_second(self):
+        if len(envelopes) == 2:
+            raise SystemExit(0)
+        return reply(self)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", counted)
+    monkeypatch.setattr(smtplib.SMTP, "getreply", stopped_at_the_second)
+    with pytest.raises(SystemExit):
+        send.send_pending()
+    if connection.vendor == "postgresql":
         assert not connection.connection.pgconn.is_busy()
     assert [m.message["To"] for m in smtp.messages()] == ["s0@example.com"]
     assert list(Delivery.objects.order_by("id").values_list("status", "attempts")) == [
