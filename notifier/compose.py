@@ -14,6 +14,7 @@ down; a change tells the dates recorded with it, not the entry's current ones.
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 from collections.abc import Callable, Hashable
@@ -26,7 +27,6 @@ from itertools import groupby
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
-from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
@@ -208,7 +208,7 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
     """Every entry that reached a lead time, grouped by shutdown date. An entry withdrawn or
     moved since is left out: the change email says so."""
     entries = []
-    for mention in row.mentions.all():  # with their entries (``prepare``)
+    for mention in told(row):
         entry = mention.retirement
         if alerts.alert_stands(mention):
             entry.lead_days = mention.lead_days
@@ -270,7 +270,7 @@ def _paused(row: Delivery, s: Subscriber) -> dict | None:
 def _alerts_row_key(row: Delivery) -> Hashable | None:
     """The entries and lead times an alert tells, read off its mentions without building the
     context (None: nothing stands, as ``_alerts`` would say)."""
-    return frozenset((m.retirement_id, m.lead_days) for m in row.mentions.all()
+    return frozenset((m.retirement_id, m.lead_days) for m in told(row)
                      if alerts.alert_stands(m)) or None
 
 
@@ -295,9 +295,27 @@ KINDS: dict[str, Kind] = {
 
 
 def prepare(rows: list[Delivery]) -> None:
-    """Load the mentions of a batch's rows, with their entries, in one query."""
-    prefetch_related_objects(rows, Prefetch(
-        "mentions", queryset=Mention.objects.select_related("retirement__offering__vendor")))
+    """Load the mentions of a batch's rows (``told``), then their entries (with offering and
+    vendor) once each: a batch tells many subscribers of the same few entries, and building
+    an entry per mention cost more than the rest of the batch's queries. Each mention gets its
+    own copy, since composing writes the words of the day and the lead time on it."""
+    by_row: dict[int, list[Mention]] = {row.pk: [] for row in rows}
+    mentions = list(Mention.objects.filter(delivery__in=list(by_row)))
+    entries = Retirement.objects.select_related("offering__vendor").in_bulk(
+        {m.retirement_id for m in mentions})
+    for m in mentions:
+        if m.retirement_id in entries:  # else deleted meanwhile: told of no more
+            m.retirement = copy.copy(entries[m.retirement_id])
+            by_row[m.delivery_id].append(m)
+    for row in rows:
+        row.told = by_row[row.pk]
+
+
+def told(row: Delivery) -> list[Mention]:
+    """What an alert or change message tells, with the entries (``prepare``)."""
+    if not hasattr(row, "told"):
+        prepare([row])
+    return row.told
 
 
 def context_for(row: Delivery) -> dict | None:

@@ -13,7 +13,7 @@ from django.core import signing
 from deprecations import changes
 from deprecations.models import Change
 from notifier import alerts, compose, tokens
-from notifier.models import Delivery
+from notifier.models import Delivery, Mention
 from tests.deprecations import factories
 from tests.notifier.people import subscriber
 
@@ -152,3 +152,24 @@ def test_an_address_goes_into_the_header_as_it_is_exactly_when_the_backend_keeps
 @pytest.mark.parametrize("token", ["abc", "eyJhIjoxfQ:1vA2bc:Zx_y-Q", "needs quoting é?"])
 def test_a_token_link_is_the_path_reverse_gives(name, token):
     assert compose.token_path(name, token) == compose.reverse(name, args=[token])
+
+
+def test_a_batch_loads_each_entry_once_and_each_mention_keeps_its_own_lead_time(
+        django_assert_max_num_queries):
+    """A batch's entries are read once each, not once per mention; composing writes the lead
+    time on the entry it shows, so two mentions of one entry (an alert that catches up with
+    two lead times) still show theirs."""
+    entry = factories.entry("dall-e-2", shutdown=date(2026, 5, 25), announced=None)
+    people = [subscriber(f"s{n}@example.com", lead_times=[90]) for n in range(5)]
+    assert alerts.record_alerts(ALERT_DAY, replay=True).alerts == 5
+    first = Mention.objects.filter(subscriber=people[0]).get()
+    Mention.objects.create(subscriber=people[0], retirement=entry, kind="alert", lead_days=60,
+                           shutdown_on=first.shutdown_on, revision=first.revision,
+                           delivery=first.delivery, created_at=first.created_at)
+    rows = list(Delivery.objects.select_related("subscriber").order_by("id"))
+    with django_assert_max_num_queries(2):  # the mentions, then their entries
+        compose.prepare(rows)
+    assert len({id(m.retirement) for row in rows for m in row.told}) == 6  # a copy each
+    leads = [e.lead_days for e in compose.context_for(rows[0])["entries"]]
+    assert sorted(leads) == [60, 90]
+    assert [e.lead_days for e in compose.context_for(rows[1])["entries"]] == [90]
