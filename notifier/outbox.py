@@ -78,15 +78,19 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _ready(now: datetime, kinds) -> Q:
-    ready = (Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-             | Q(status=Delivery.Status.SENDING, lease_until__lt=now))
+def _ready(now: datetime, kinds, policy: SendPolicy) -> Q:
+    """Pending and due, or taken by a sender that died (its lease ran out), unless it died
+    during the row's last allowed attempt (``give_up_stale`` fails those)."""
+    orphaned = Q(status=Delivery.Status.SENDING, lease_until__lt=now) & ~Q(
+        send_started_at__isnull=False, attempts__gte=policy.max_attempts)
+    ready = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) | orphaned
     return ready & Q(kind__in=kinds) if kinds else ready
 
 
 def give_up_stale(policy: SendPolicy, now: datetime, model=Delivery) -> int:
     """Rows whose sender died while sending them, on their last allowed attempt: failed, not
-    taken again (a message that kills its sender must not do so forever)."""
+    taken again (a message that kills its sender must not do so forever). Senders run it
+    once before their first claim; ``claim`` never takes such a row meanwhile."""
     return model.objects.filter(
         status=Delivery.Status.SENDING, lease_until__lt=now, send_started_at__isnull=False,
         attempts__gte=policy.max_attempts).update(
@@ -104,9 +108,8 @@ def claim(*, policy: SendPolicy, kinds=None, now: datetime | None = None,
     with their subscriber (and a channel message with its channel).
     """
     now = now or timezone.now()
-    give_up_stale(policy, now, model)
     token = uuid.uuid4().hex
-    ready = _ready(now, kinds)
+    ready = _ready(now, kinds, policy)
     if only_ids is not None:
         ready &= Q(pk__in=only_ids)
     claimed = {"status": Delivery.Status.SENDING, "claim_token": token,

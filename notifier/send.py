@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
+from django.utils import timezone
 
 from notifier import outbox, subscriptions
 from notifier.compose import Composer, prepare
@@ -351,6 +352,7 @@ def send_pending(*, kinds=None, policy: SendPolicy | None = None, only_ids=None,
     policy = policy or SendPolicy.from_settings()
     report = SendReport()
     batches = 0
+    outbox.give_up_stale(policy, timezone.now())
     while max_batches is None or batches < max_batches:
         token, rows = outbox.claim(policy=policy, kinds=kinds, only_ids=only_ids)
         if not rows:

@@ -146,6 +146,7 @@ def send_pending(*, policy: SendPolicy | None = None, max_batches: int | None = 
     """Claim and send channel messages until none is ready."""
     policy = policy or SendPolicy.from_settings()
     report, batches = Report(), 0
+    outbox.give_up_stale(policy, timezone.now(), ChannelMessage)
     while max_batches is None or batches < max_batches:
         token, rows = outbox.claim(policy=policy, model=ChannelMessage)
         if not rows:

@@ -336,6 +336,10 @@ def test_a_row_whose_sender_died_during_its_last_attempt_ends_failed(smtp):
             status="sending", attempts=attempts, send_started_at=timezone.now(),
             lease_until=timezone.now() - timedelta(seconds=1), claim_token="dead",
             message_id=outbox.message_id(row))
+    # A claim (a sender's next batch, before any give-up) takes the first, never the last.
+    token, claimed = outbox.claim(policy=policy)
+    assert [r.pk for r in claimed] == [rows[0].pk]
+    outbox.release(token)
     report = send.send_pending(policy=policy)
     assert report.sent == 1
     first, last = (Delivery.objects.get(pk=r.pk) for r in rows)
