@@ -125,7 +125,10 @@ def claim(*, policy: SendPolicy, kinds=None, now: datetime | None = None,
         ids = list(model.objects.filter(ready).order_by("next_attempt_at", "id")
                    .values_list("id", flat=True)[:policy.batch_size])
         model.objects.filter(ready, pk__in=ids).update(**claimed)
-    rows = list(model.objects.filter(claim_token=token, status=Delivery.Status.SENDING)
+    # By primary key: the rows are known, and the ready index a claim token would be looked
+    # up in fills with dead entries during a burst, until a vacuum.
+    rows = list(model.objects.filter(pk__in=ids, claim_token=token,
+                                     status=Delivery.Status.SENDING)
                 .select_related().order_by("id"))
     return token, rows
 
