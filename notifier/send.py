@@ -106,6 +106,10 @@ class _Batch:
         self.accepted: Delivery | None = None  # sent, not yet marked
         self.sender: str | None = None  # the envelope sender, as the backend would write it
         self.ahead: dict[int, tuple] = {}  # row id -> (message, error), composed beforehand
+        # (row id, recipients) of an envelope written whose data have not gone (``pipelined``;
+        # the id is None for the message being sent): the server may be in its DATA, where
+        # only data or a closed connection ends it. The next row's, between two messages.
+        self.announced: tuple[int | None, list[str]] | None = None
 
     def flush(self) -> None:
         if self.accepted is not None:
@@ -155,6 +159,8 @@ class _Batch:
             self.retry(row, f"{code}: {exc!r}")
 
     def close(self) -> None:
+        if self.announced is not None:  # a QUIT would be read as data: no QUIT
+            self.drop(self.connection.connection)
         if self.opened:
             self.opened = False
             try:
@@ -178,14 +184,28 @@ class _Batch:
         except Exception as exc:
             self.ahead[row.pk] = (None, exc)
 
+    def abandon(self, row: Delivery, msg=None) -> None:
+        """Before a row goes any other way than its announced envelope said (skipped, not
+        composed, another recipient, no bytes of its own): the server has said 354 to that
+        envelope's DATA, and only closing the connection ends it without a message."""
+        if self.announced is None:
+            return
+        if (self.announced == (row.pk, list(getattr(msg, "to", None) or []))
+                and getattr(msg, "wire", None) is not None):
+            return
+        self.drop(self.connection.connection)
+
     def transmit(self, msg, started: Callable[[], bool],
-                 meanwhile: Callable[[], None] | None = None) -> None:
+                 meanwhile: Callable[[], None] | None = None,
+                 announce: tuple[int, list[str]] | None = None) -> None:
         """Over SMTP, a message composed with its bytes (``Composer``) goes as they are;
         anything else through the backend, which builds them. ``started`` (the row is
         still ours, recorded as started) is asked before the message's data go: with its
         bytes, after the envelope (MAIL, RCPT), whose round trips hide the statement's.
         ``meanwhile`` runs while the server reads the data (composing the next message
-        there instead of between two messages, when the server would wait for us)."""
+        there instead of between two messages, when the server would wait for us).
+        ``announce`` is the next row's (id, recipients), whose envelope a server that offers
+        PIPELINING gets right after this message's data."""
         wire = getattr(msg, "wire", None)
         if wire is None or not isinstance(self.connection, SMTPBackend):
             if not started():
@@ -197,7 +217,7 @@ class _Batch:
         smtp = self.connection.connection
         smtp.ehlo_or_helo_if_needed()
         if smtp.has_extn("pipelining"):
-            self.pipelined(smtp, msg.to, wire, started, meanwhile)
+            self.pipelined(smtp, msg.to, wire, started, meanwhile, announce)
             return
         data, send = smtp.data, smtp.send
 
@@ -225,15 +245,22 @@ class _Batch:
             del smtp.data
             smtp.__dict__.pop("send", None)
 
+    def envelope(self, recipients: list[str], size: str = "") -> str:
+        return "".join([f"MAIL FROM:{_path(self.sender)}{size}\r\n",
+                        *(f"RCPT TO:{_path(r)}\r\n" for r in recipients), "DATA\r\n"])
+
     def pipelined(self, smtp: smtplib.SMTP, recipients: list[str], wire: bytes,
-                  started: Callable[[], bool], meanwhile: Callable[[], None] | None) -> None:
+                  started: Callable[[], bool], meanwhile: Callable[[], None] | None,
+                  announce: tuple[int, list[str]] | None) -> None:
         """``transmit`` to a server that offers PIPELINING (RFC 2920: Postfix, Exim and most
-        relays do): MAIL, RCPT and DATA go in one write and their answers are read after,
-        two round trips per message instead of four. The checks of the answers and the
-        exceptions are smtplib's sendmail's; the row must still be ours before its data go."""
-        size = f" SIZE={len(wire)}" if smtp.has_extn("size") else ""
-        smtp.send("".join([f"MAIL FROM:{_path(self.sender)}{size}\r\n",
-                           *(f"RCPT TO:{_path(r)}\r\n" for r in recipients), "DATA\r\n"]))
+        relays do): MAIL, RCPT and DATA go in one write, and the next message's go with this
+        one's data (the data may open a group, DATA must close it), so a message costs one
+        round trip instead of four. The checks of the answers and the exceptions are
+        smtplib's sendmail's; the row must still be ours before its data go."""
+        if self.announced is None:
+            size = f" SIZE={len(wire)}" if smtp.has_extn("size") else ""
+            self.announced = (None, recipients)
+            smtp.send(self.envelope(recipients, size))
         mail = smtp.getreply()
         answers = {r: smtp.getreply() for r in recipients}
         data = smtp.getreply()
@@ -249,12 +276,15 @@ class _Batch:
                 self.reset(smtp)
             raise failure
         payload = _LEADING_PERIOD.sub(b"..", wire)
-        smtp.send(payload + (b"." if payload.endswith(b"\r\n") else b"\r\n.") + b"\r\n")
+        end = b".\r\n" if payload.endswith(b"\r\n") else b"\r\n.\r\n"
+        after = self.envelope(announce[1]).encode("ascii") if announce else b""
+        smtp.send(payload + end + after)
+        self.announced = announce
         if meanwhile is not None:
             meanwhile()
         code, answer = smtp.getreply()
         if code != 250:
-            if code == 421:
+            if code == 421 or self.announced is not None:
                 self.drop(smtp)
             else:
                 self.reset(smtp)
@@ -264,6 +294,7 @@ class _Batch:
         """End the transaction an envelope began (or, failing that, the connection)."""
         try:
             smtp.rset()
+            self.announced = None
         except OSError:
             self.close()  # the next message opens a new connection
 
@@ -273,30 +304,37 @@ class _Batch:
         smtp.close()
         self.connection.connection = None
         self.opened = False
+        self.announced = None
 
     def send(self, row: Delivery, after: Delivery | None = None) -> bool:
         """Send one row (and compose the ``after`` one while the server reads it); False
         when the connection failed and the batch must end."""
         if row.subscriber_id in self.stopped:
+            self.abandon(row)
             self.skip(row, "address stopped")
             return True
         try:
             msg = self.compose(row)
         except Exception as exc:  # a bad row must not stop the others, nor loop forever
             log.exception("notifier: cannot compose delivery %s", row.pk)
+            self.abandon(row)
             if self.start(row):
                 self.retry(row, f"compose: {exc!r}", address=False)
             return True
+        self.abandon(row, msg)
         if msg is None:
             self.skip(row, "no longer wanted")
             return True
+        announce = None
+        if after is not None and after.subscriber_id not in self.stopped:
+            announce = (after.pk, [after.subscriber.email])
         with self.starting(row) as started:
             try:
                 if not self.opened:
                     self.connection.open()
                     self.opened = True
                 self.transmit(msg, started,
-                              after and (lambda: self.compose_ahead(after)))
+                              after and (lambda: self.compose_ahead(after)), announce)
                 failure = None
             except Exception as exc:
                 failure = exc

@@ -2,7 +2,8 @@
 
 ``Controller(port=0)`` does not work (it connects to the port to check itself), so a free
 port is found by binding a socket to port 0 first. The sink can answer chosen recipients with
-a code (``refuse={"a@x": "451 4.2.1 try later"}``), sleep before accepting each message
+a code (``refuse={"a@x": "451 4.2.1 try later"}``) or refuse their message once read
+(``refuse_data``), sleep before accepting each message
 (``delay``) so a test can act mid-batch, and be stopped and started again on the same port.
 A message counts as delivered once the sink has recorded it: after the delay, just before it
 answers 250 (a connection lost meanwhile loses the message, as with a real server), or with
@@ -82,6 +83,12 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        answer = next((self.sink.refuse_data[a.lower()] for a in envelope.rcpt_tos
+                       if a.lower() in self.sink.refuse_data), None)
+        if answer:  # the message read, then refused
+            with self.sink.lock:
+                self.sink.refused.append((envelope.rcpt_tos[0], answer))
+            return answer
         received = Received(envelope.mail_from, list(envelope.rcpt_tos),
                             bytes(envelope.original_content or envelope.content),
                             list(envelope.mail_options))
@@ -105,6 +112,7 @@ class SMTPSink:
         self.commands: list[tuple[str, bytes]] = []
         self.record_first = record_first
         self.refuse = {k.lower(): v for k, v in (refuse or {}).items()}
+        self.refuse_data: dict[str, str] = {}  # address -> the answer to its message's data
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.lock = threading.Lock()

@@ -34,6 +34,14 @@ def smtp(request, settings, eager_tasks):
         yield sink
 
 
+@pytest.fixture
+def smtp_pipelining(settings, eager_tasks):
+    with SMTPSink(pipelining=True) as sink:
+        for name, value in sink.settings().items():
+            setattr(settings, name, value)
+        yield sink
+
+
 # Each test so marked runs twice: against a server that offers PIPELINING (RFC 2920), which
 # the sender then uses, and against one that does not.
 pipelined = pytest.mark.parametrize("smtp", [False, True], ids=["plain", "pipelining"],
@@ -149,7 +157,8 @@ def test_a_batch_goes_over_one_connection(smtp):
     assert report.sent == 5
     assert smtp.sessions == 1
     assert len({m.message_id for m in smtp.messages()}) == 5
-    # Pipelined, each MAIL command came with its RCPT and DATA behind it, in one write.
+    # Pipelined, each MAIL command came with its RCPT and DATA behind it, in one write (with
+    # the data of the message before).
     waiting = [behind for command, behind in smtp.commands]
     if smtp.pipelining:
         assert len(waiting) == 5, waiting
@@ -157,6 +166,66 @@ def test_a_batch_goes_over_one_connection(smtp):
                    for b in waiting), waiting
     else:
         assert waiting == [b""] * 5
+
+
+def test_pipelined_each_message_is_one_write_and_one_round_trip(smtp_pipelining, monkeypatch):
+    """The next message's envelope goes with this one's data: after the first envelope, one
+    write per message (its data, then the next MAIL, RCPT and DATA), and no other."""
+    import smtplib
+
+    factories.entry()
+    for n in range(6):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    write, writes = smtplib.SMTP.send, []
+    monkeypatch.setattr(smtplib.SMTP, "send", lambda self, data: (writes.append(data),
+                                                                  write(self, data))[1])
+    assert send.send_pending().sent == 6
+    assert smtp_pipelining.sessions == 1 and len(smtp_pipelining.messages()) == 6
+    as_text = [w if isinstance(w, str) else w.decode("latin-1") for w in writes]
+    assert as_text[0].lower().startswith("ehlo") and as_text[-1].lower().startswith("quit")
+    first_envelope, *data, _quit = as_text[1:]
+    assert first_envelope.startswith("MAIL FROM:") and first_envelope.endswith("DATA\r\n")
+    assert len(data) == 6
+    assert all(re.search(r"\r\n\.\r\nMAIL FROM:<[^>]+>\r\nRCPT TO:<s\d@example\.com>\r\n"
+                         r"DATA\r\n$", w) for w in data[:-1]), data
+    assert data[-1].endswith("\r\n.\r\n")
+
+
+def test_a_row_whose_announced_envelope_will_not_go_ends_it_by_closing_the_connection(
+        smtp_pipelining):
+    """The second row's envelope went with the first message's data, then its subscriber
+    turned out stopped (here: unsubscribed meanwhile): no message for it (the server is in
+    its DATA; only a closed connection ends that without a message), and the batch goes on
+    over a new connection."""
+    factories.entry()
+    people = [subscriber(f"s{n}@example.com") for n in range(3)]
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    Subscriber.objects.filter(pk=people[1].pk).update(status="unsubscribed")
+    report = send.send_pending()
+    assert (report.sent, report.skipped) == (2, 1)
+    assert sorted(m.rcpt_tos[0] for m in smtp_pipelining.messages()) == [
+        "s0@example.com", "s2@example.com"]
+    assert smtp_pipelining.sessions == 2
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == [
+        "sent", "sent", "skipped"]
+
+
+def test_a_message_refused_after_its_data_does_not_lose_the_announced_next_one(
+        smtp_pipelining):
+    """The server reads a message, then refuses it (451) while the next envelope is already
+    on its way: the refused one is retried later, the next goes over a new connection."""
+    factories.entry()
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    smtp_pipelining.refuse_data["s0@example.com"] = "451 4.3.0 try again later"
+    report = send.send_pending()
+    assert (report.sent, report.retrying) == (2, 1)
+    assert sorted(m.rcpt_tos[0] for m in smtp_pipelining.messages()) == [
+        "s1@example.com", "s2@example.com"]
+    row = Delivery.objects.get(subscriber__email="s0@example.com")
+    assert (row.status, row.attempts) == ("pending", 1) and "451" in row.last_error
 
 
 def test_a_pipelined_message_keeps_its_periods_and_size():
@@ -491,8 +560,9 @@ def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connectio
 def test_a_sender_interrupted_during_a_pipelined_envelope_leaves_the_ledger_sound(
         smtp, monkeypatch):
     """The same, pipelined: the worker stops while it reads the answers to the second
-    message's envelope (sent in one write); the first is marked sent, the second started and
-    never sent, the third untried."""
+    message's envelope (written with the first message's data); the first is marked sent, the
+    second started and never sent, the third untried, and the connection is closed without
+    a QUIT (the server is in the second message's DATA: a QUIT would be read as data)."""
     import smtplib
 
     from django.db import connection
@@ -501,16 +571,20 @@ def test_a_sender_interrupted_during_a_pipelined_envelope_leaves_the_ledger_soun
     for n in range(3):
         subscriber(f"s{n}@example.com")
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    write, reply, envelopes = smtplib.SMTP.send, smtplib.SMTP.getreply, []
+    write, reply, envelopes, replies = smtplib.SMTP.send, smtplib.SMTP.getreply, [], []
+    written = []
 
     def counted(self, data):
-        if isinstance(data, str) and data.startswith("MAIL FROM:"):
-            envelopes.append(data)
+        written.append(data if isinstance(data, str) else data.decode("latin-1"))
+        if "MAIL FROM:" in written[-1]:
+            envelopes.append(data)  # the second goes with the first message's data
         return write(self, data)
 
     def stopped_at_the_second(self):
         if len(envelopes) == 2:
-            raise SystemExit(0)
+            replies.append(1)
+            if len(replies) == 2:  # past the first message's 250, at the second's MAIL
+                raise SystemExit(0)
         return reply(self)
 
     monkeypatch.setattr(smtplib.SMTP, "send", counted)
@@ -522,3 +596,5 @@ def test_a_sender_interrupted_during_a_pipelined_envelope_leaves_the_ledger_soun
     assert [m.message["To"] for m in smtp.messages()] == ["s0@example.com"]
     assert list(Delivery.objects.order_by("id").values_list("status", "attempts")) == [
         ("sent", 1), ("sending", 1), ("pending", 0)]
+    assert "MAIL FROM:" in written[-1] and not any(w.lower().startswith("quit")
+                                                   for w in written), written[-1][-200:]
