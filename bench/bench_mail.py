@@ -48,7 +48,8 @@ DUE_RUNS = 3
 SEND_RUNS = 5
 CHILD_TIMEOUT = 900  # the shared machine may be busy
 # BENCH_MAIL_PARTS=send times the sending part alone (a quicker loop while working on it);
-# BENCH_MAIL_PROFILE=1 adds a profile of one more run of the real path (to stderr).
+# BENCH_MAIL_PROFILE=1 adds a profile of one more run of the real path (to stderr), and
+# BENCH_MAIL_CALLEES=<regex> what the functions it matches call.
 PARTS = os.environ.get("BENCH_MAIL_PARTS", "due,send").split(",")
 # The two SMTP servers the sending part is measured against.
 SERVERS = {"pipelining": "that offers PIPELINING (as Postfix does)",
