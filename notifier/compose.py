@@ -378,7 +378,7 @@ def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     """The message for a ledger row (text/plain, then text/html), or None to skip it; in the
     language the subscriber chose. Renders everything for this one row (``Composer`` shares
     what it can across a batch, to the same bytes)."""
-    prepare([row])
+    told(row)  # the mentions, read now unless the row's batch read them
     with translation.override(row.subscriber.language):
         ctx = context_for(row)
         if ctx is None:
@@ -441,6 +441,12 @@ class Composer:
         self.markers["to"] += "@example.invalid"
         # In the Message-ID's own domain, which the List-Id header repeats.
         self.markers["message_id"] = f"<{self.markers['message_id']}@{mail_domain()}>"
+
+    def wired(self, row: Delivery) -> bool:
+        """Whether the row's message will come with its bytes (``wire``), as far as can be
+        told before composing it: a shared kind, to an address that goes as it is."""
+        address = row.subscriber.email
+        return KINDS[row.kind].shared and address.isascii() and _plain(address)
 
     def compose(self, row: Delivery) -> EmailMultiAlternatives | None:
         kind = KINDS[row.kind]

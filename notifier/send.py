@@ -188,6 +188,9 @@ class _Batch:
         """Before a row goes any other way than its announced envelope said (skipped, not
         composed, another recipient, no bytes of its own): the server has said 354 to that
         envelope's DATA, and only closing the connection ends it without a message."""
+        smtp = getattr(self.connection, "connection", None)
+        if self.announced is not None and smtp is not None and smtp.sock is None:
+            self.drop(smtp)  # smtplib closed it itself (an answer it could not read)
         if self.announced is None:
             return
         if (self.announced == (row.pk, list(getattr(msg, "to", None) or []))
@@ -326,7 +329,8 @@ class _Batch:
             self.skip(row, "no longer wanted")
             return True
         announce = None
-        if after is not None and after.subscriber_id not in self.stopped:
+        if (after is not None and after.subscriber_id not in self.stopped
+                and self.composer.wired(after)):
             announce = (after.pk, [after.subscriber.email])
         with self.starting(row) as started:
             try:

@@ -211,6 +211,43 @@ def test_a_row_whose_announced_envelope_will_not_go_ends_it_by_closing_the_conne
         "sent", "sent", "skipped"]
 
 
+def test_an_announced_row_whose_message_has_no_bytes_of_its_own_goes_through_the_backend(
+        smtp_pipelining, monkeypatch):
+    """The second row's envelope went with the first message's data, then its message came
+    without ready bytes (here: forced; in life, a link that would not read the same
+    escaped): it is built and sent by Django's backend over a new connection, intact, never
+    as data of the envelope announced for it."""
+    factories.entry()
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    second = Delivery.objects.order_by("id")[1]
+    fill = send.Composer._fill
+    monkeypatch.setattr(send.Composer, "_fill", lambda self, wire, row, personal: (
+        None if row.pk == second.pk else fill(self, wire, row, personal)))
+    assert send.send_pending().sent == 3
+    received = {m.rcpt_tos[0]: m for m in smtp_pipelining.messages()}
+    assert sorted(received) == ["s0@example.com", "s1@example.com", "s2@example.com"]
+    assert all(m.raw.count(b"MAIL FROM") == 0 and m.message["To"] == to
+               for to, m in received.items())
+    assert smtp_pipelining.sessions == 2
+
+
+def test_an_address_that_cannot_go_in_an_envelope_is_not_announced(smtp_pipelining):
+    """A next row whose address cannot be written in an envelope as it is (from before the
+    form refused such addresses) is not announced with the message before it: that message
+    goes, and only the row itself fails."""
+    factories.entry()
+    subscriber("ok@example.com")
+    subscriber("a@b.co\u202e")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    report = send.send_pending()
+    assert (report.sent, report.retrying) == (1, 1)
+    ok = Delivery.objects.get(subscriber__email="ok@example.com")
+    assert (ok.status, ok.attempts, ok.last_error) == ("sent", 1, "")
+    assert [m.rcpt_tos for m in smtp_pipelining.messages()] == [["ok@example.com"]]
+
+
 def test_a_message_refused_after_its_data_does_not_lose_the_announced_next_one(
         smtp_pipelining):
     """The server reads a message, then refuses it (451) while the next envelope is already

@@ -18,7 +18,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from deprecations import changes
 from deprecations.models import Retirement
-from notifier import alerts, channels, subscriptions, tokens
+from notifier import alerts, channels, outbox, subscriptions, tokens
 from notifier.channels import BadChannel, chat, content, deliver, http, lifecycle
 from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery, Subscriber
 from tests.deprecations import factories
@@ -427,3 +427,22 @@ def test_messages_waiting_for_an_unsubscribed_address_are_skipped(receiver):
     subscriptions.unsubscribe(channel.subscriber, now=timezone.now())
     assert deliver.send_pending().skipped == 1
     assert len(receiver.bodies()) == 1  # the test message only
+
+
+def test_a_message_whose_sender_died_during_its_last_attempt_ends_failed(receiver):
+    """As for email: a channel message in flight when its sender died is sent again while it
+    has attempts left, and failed, never taken again, after its last."""
+    factories.entry()
+    add(receiver.webhook_url)
+    send_alerts()
+    assert ChannelMessage.objects.get().status == "sent"
+    told = len(receiver.bodies())
+    policy = outbox.SendPolicy.from_settings(max_attempts=2)
+    dead = {"status": "sending", "send_started_at": timezone.now(), "claim_token": "dead",
+            "lease_until": timezone.now() - timedelta(seconds=1)}
+    ChannelMessage.objects.update(attempts=2, **dead)
+    report = deliver.send_pending(policy=policy)
+    row = ChannelMessage.objects.get()
+    assert (report.sent, row.status, row.attempts) == (0, "failed", 2)
+    assert "stopped during each of 2 attempts" in row.last_error
+    assert len(receiver.bodies()) == told
