@@ -248,6 +248,28 @@ def test_an_address_that_cannot_go_in_an_envelope_is_not_announced(smtp_pipelini
     assert [m.rcpt_tos for m in smtp_pipelining.messages()] == [["ok@example.com"]]
 
 
+@pipelined
+def test_a_421_to_an_envelope_ends_the_batch_and_holds_nothing_against_the_address(smtp):
+    """The server says it is closing (421) when asked for the second recipient (pipelined:
+    in the envelope written with the first message's data): the first message is sent and
+    marked, the second waits for the next run without a failure counted against its
+    address, the third is given back untried; the same with or without PIPELINING."""
+    factories.entry()
+    for n in range(3):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    smtp.refuse["s1@example.com"] = "421 4.3.2 Service shutting down"
+    report = send.send_pending()
+    assert (report.sent, report.retrying, report.interrupted) == (1, 1, True)
+    assert [m.rcpt_tos for m in smtp.messages()] == [["s0@example.com"]]
+    rows = {r.subscriber.email: r for r in Delivery.objects.select_related("subscriber")}
+    assert rows["s0@example.com"].status == "sent"
+    assert (rows["s1@example.com"].status, rows["s1@example.com"].attempts) == ("pending", 1)
+    assert "connection" in rows["s1@example.com"].last_error
+    assert (rows["s2@example.com"].status, rows["s2@example.com"].attempts) == ("pending", 0)
+    assert Subscriber.objects.filter(status="confirmed").count() == 3
+
+
 def test_a_message_refused_after_its_data_does_not_lose_the_announced_next_one(
         smtp_pipelining):
     """The server reads a message, then refuses it (451) while the next envelope is already
