@@ -378,7 +378,6 @@ def compose(row: Delivery, *, connection=None) -> EmailMultiAlternatives | None:
     """The message for a ledger row (text/plain, then text/html), or None to skip it; in the
     language the subscriber chose. Renders everything for this one row (``Composer`` shares
     what it can across a batch, to the same bytes)."""
-    told(row)  # the mentions, read now unless the row's batch read them
     with translation.override(row.subscriber.language):
         ctx = context_for(row)
         if ctx is None:

@@ -78,12 +78,21 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _orphaned(now: datetime) -> Q:
+    """Taken by a sender that died: its lease ran out."""
+    return Q(status=Delivery.Status.SENDING, lease_until__lt=now)
+
+
+def _last_attempt_died(policy: SendPolicy) -> Q:
+    """Its sender died during the row's last allowed attempt (with ``_orphaned``)."""
+    return Q(send_started_at__isnull=False, attempts__gte=policy.max_attempts)
+
+
 def _ready(now: datetime, kinds, policy: SendPolicy) -> Q:
-    """Pending and due, or taken by a sender that died (its lease ran out), unless it died
-    during the row's last allowed attempt (``give_up_stale`` fails those)."""
-    orphaned = Q(status=Delivery.Status.SENDING, lease_until__lt=now) & ~Q(
-        send_started_at__isnull=False, attempts__gte=policy.max_attempts)
-    ready = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) | orphaned
+    """Pending and due, or orphaned, unless on its last attempt (``give_up_stale`` fails
+    those)."""
+    ready = (Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+             | (_orphaned(now) & ~_last_attempt_died(policy)))
     return ready & Q(kind__in=kinds) if kinds else ready
 
 
@@ -91,9 +100,7 @@ def give_up_stale(policy: SendPolicy, now: datetime, model=Delivery) -> int:
     """Rows whose sender died while sending them, on their last allowed attempt: failed, not
     taken again (a message that kills its sender must not do so forever). Senders run it
     once before their first claim; ``claim`` never takes such a row meanwhile."""
-    return model.objects.filter(
-        status=Delivery.Status.SENDING, lease_until__lt=now, send_started_at__isnull=False,
-        attempts__gte=policy.max_attempts).update(
+    return model.objects.filter(_orphaned(now) & _last_attempt_died(policy)).update(
         status=Delivery.Status.FAILED, claim_token="", lease_until=None,
         last_error=f"the sender stopped during each of {policy.max_attempts} attempts")
 

@@ -160,7 +160,7 @@ class _Batch:
 
     def close(self) -> None:
         if self.announced is not None:  # a QUIT would be read as data: no QUIT
-            self.drop(self.connection.connection)
+            self.drop()
         if self.opened:
             self.opened = False
             try:
@@ -190,13 +190,13 @@ class _Batch:
         envelope's DATA, and only closing the connection ends it without a message."""
         smtp = getattr(self.connection, "connection", None)
         if self.announced is not None and smtp is not None and smtp.sock is None:
-            self.drop(smtp)  # smtplib closed it itself (an answer it could not read)
+            self.drop()  # smtplib closed it itself (an answer it could not read)
         if self.announced is None:
             return
         if (self.announced == (row.pk, list(getattr(msg, "to", None) or []))
                 and getattr(msg, "wire", None) is not None):
             return
-        self.drop(self.connection.connection)
+        self.drop()
 
     def transmit(self, msg, started: Callable[[], bool],
                  meanwhile: Callable[[], None] | None = None,
@@ -274,7 +274,7 @@ class _Batch:
                    else None if started() else TakenOver())
         if failure is not None:
             if data[0] == 354 or 421 in (mail[0], data[0], *(a[0] for a in answers.values())):
-                self.drop(smtp)  # mid-data (or the server leaving): the message is discarded
+                self.drop()  # mid-data (or the server leaving): the message is discarded
             else:
                 self.reset(smtp)
             raise failure
@@ -288,7 +288,7 @@ class _Batch:
         code, answer = smtp.getreply()
         if code != 250:
             if code == 421 or self.announced is not None:
-                self.drop(smtp)
+                self.drop()
             else:
                 self.reset(smtp)
             raise smtplib.SMTPDataError(code, answer)
@@ -301,10 +301,10 @@ class _Batch:
         except OSError:
             self.close()  # the next message opens a new connection
 
-    def drop(self, smtp: smtplib.SMTP) -> None:
+    def drop(self) -> None:
         """Close the socket without a QUIT, which the server would read as data: it discards
         the unfinished message. The next message opens a new connection."""
-        smtp.close()
+        self.connection.connection.close()
         self.connection.connection = None
         self.opened = False
         self.announced = None

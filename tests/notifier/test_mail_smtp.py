@@ -56,6 +56,14 @@ def subscriber(email="ada@example.com", **choices):
     return s
 
 
+def alerts_for(count: int) -> None:
+    """The 30-day alert of one entry, due for ``count`` subscribers s0@, s1@..."""
+    factories.entry()
+    for n in range(count):
+        subscriber(f"s{n}@example.com")
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+
+
 def local(url: str) -> str:
     """A link from a message, as the test client wants it (links start with SITE_URL)."""
     assert url.startswith(django_settings.SITE_URL + "/"), url
@@ -149,10 +157,7 @@ def test_an_alert_has_the_headers_parts_and_working_links(smtp, client):
 
 @pipelined
 def test_a_batch_goes_over_one_connection(smtp):
-    factories.entry()
-    for n in range(5):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(5)
     report = send.send_pending()
     assert report.sent == 5
     assert smtp.sessions == 1
@@ -173,10 +178,7 @@ def test_pipelined_each_message_is_one_write_and_one_round_trip(smtp_pipelining,
     write per message (its data, then the next MAIL, RCPT and DATA), and no other."""
     import smtplib
 
-    factories.entry()
-    for n in range(6):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(6)
     write, writes = smtplib.SMTP.send, []
     monkeypatch.setattr(smtplib.SMTP, "send", lambda self, data: (writes.append(data),
                                                                   write(self, data))[1])
@@ -217,10 +219,7 @@ def test_an_announced_row_whose_message_has_no_bytes_of_its_own_goes_through_the
     without ready bytes (here: forced; in life, a link that would not read the same
     escaped): it is built and sent by Django's backend over a new connection, intact, never
     as data of the envelope announced for it."""
-    factories.entry()
-    for n in range(3):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(3)
     second = Delivery.objects.order_by("id")[1]
     fill = send.Composer._fill
     monkeypatch.setattr(send.Composer, "_fill", lambda self, wire, row, personal: (
@@ -254,10 +253,7 @@ def test_a_421_to_an_envelope_ends_the_batch_and_holds_nothing_against_the_addre
     in the envelope written with the first message's data): the first message is sent and
     marked, the second waits for the next run without a failure counted against its
     address, the third is given back untried; the same with or without PIPELINING."""
-    factories.entry()
-    for n in range(3):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(3)
     smtp.refuse["s1@example.com"] = "421 4.3.2 Service shutting down"
     report = send.send_pending()
     assert (report.sent, report.retrying, report.interrupted) == (1, 1, True)
@@ -274,10 +270,7 @@ def test_a_message_refused_after_its_data_does_not_lose_the_announced_next_one(
         smtp_pipelining):
     """The server reads a message, then refuses it (451) while the next envelope is already
     on its way: the refused one is retried later, the next goes over a new connection."""
-    factories.entry()
-    for n in range(3):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(3)
     smtp_pipelining.refuse_data["s0@example.com"] = "451 4.3.0 try again later"
     report = send.send_pending()
     assert (report.sent, report.retrying) == (2, 1)
@@ -514,10 +507,7 @@ def test_a_row_taken_over_while_its_envelope_goes_is_not_sent_and_the_batch_goes
     same connection. Pipelined, the server has already said 354 to the DATA sent with the
     envelope: the connection is dropped mid-data (the server discards what it began) and the
     batch goes on over a new one."""
-    factories.entry()
-    for n in range(4):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(4)
     rows = list(Delivery.objects.order_by("id"))
     compose_row = send.Composer.compose
 
@@ -546,10 +536,7 @@ def test_the_next_message_is_composed_while_the_server_reads_one_and_its_failure
     alone: the message before it and the one after it go as usual."""
     import smtplib
 
-    factories.entry()
-    for n in range(3):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(3)
     rows = list(Delivery.objects.order_by("id"))
     events = []
     compose_row, reply = send.Composer.compose, smtplib.SMTP.getreply
@@ -592,10 +579,7 @@ def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connectio
 
     from django.db import connection
 
-    factories.entry()
-    for n in range(3):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(3)
     rcpt, calls = smtplib.SMTP.rcpt, []
 
     def stopped_at_the_second(self, *args, **kwargs):
@@ -626,10 +610,7 @@ def test_a_sender_interrupted_during_a_pipelined_envelope_leaves_the_ledger_soun
 
     from django.db import connection
 
-    factories.entry()
-    for n in range(3):
-        subscriber(f"s{n}@example.com")
-    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    alerts_for(3)
     write, reply, envelopes, replies = smtplib.SMTP.send, smtplib.SMTP.getreply, [], []
     written = []
 
