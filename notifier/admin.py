@@ -7,6 +7,8 @@ computation and changed by senders; the one action puts failed rows back in the 
 
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from notifier.models import Channel, ChannelMessage, Delivery, Follow, Mention, Subscriber
 from notifier.subscriptions import unsubscribe
@@ -41,26 +43,15 @@ class SubscriberAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} unsubscribed.", messages.SUCCESS)
 
 
-class MentionInline(admin.TabularInline):
-    model = Mention
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = ["kind", "retirement", "lead_days", "shutdown_on", "revision"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "subscriber", "as_of", "status", "attempts", "sent_at",
                     "next_attempt_at"]
     list_filter = ["status", "kind", "as_of"]
-    search_fields = ["subscriber__email", "message_id",
-                     "mentions__retirement__offering__identifier"]
+    search_fields = ["subscriber__email", "message_id"]
     list_select_related = ["subscriber"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
-    inlines = [MentionInline]
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "mention_ids"] + [
+        "tells"]
     actions = ["retry_now"]
 
     def has_add_permission(self, request):
@@ -68,6 +59,14 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return request.method in ("GET", "HEAD") or obj is None
+
+    @admin.display(description="tells")
+    def tells(self, obj):
+        """What an alert or change message tells, one mention a line."""
+        told = Mention.objects.filter(pk__in=obj.mention_ids).select_related(
+            "retirement__offering")
+        return format_html_join(mark_safe("<br>"), "{} ({})", (
+            (m.retirement.offering.identifier, m) for m in told)) or "-"
 
     @admin.action(description="Send failed rows again (same Message-ID)")
     def retry_now(self, request, queryset):

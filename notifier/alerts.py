@@ -1,12 +1,12 @@
 """Which messages are due: set-based inserts into the delivery ledger.
 
 Each rule is one ``SELECT`` over subscribers joined with the catalogue: no Python loop over
-subscribers. Alerts and changes are recorded as ``Mention`` rows (each told once): a run,
-serialised with any other, stages the mentions not recorded yet, makes one message per
-subscriber and kind for them, then inserts each mention with its message (``group``); the
-ledger's unique keys back this, so running it again (or twice at once) inserts nothing new.
-Digests are one ``INSERT ... ON CONFLICT DO NOTHING`` per cadence. Sending is
-``notifier.send``'s job.
+subscribers. What alerts and changes tell are ``Mention`` rows, one per thing told, shared by
+every subscriber told it. A run, serialised with any other, makes the mentions its rules need
+(a few hundred rows at most, unique), then inserts one message per subscriber and kind that
+lists the mentions the subscriber was not told yet (``_record``), so running it again (or twice
+at once) inserts nothing new. Digests are one ``INSERT ... ON CONFLICT DO NOTHING`` per
+cadence. Sending is ``notifier.send``'s job.
 
 Who follows what (``follows_sql``) and which changes are told (``NOTABLE``) are defined here
 once, for the ledger and for what the messages list.
@@ -17,9 +17,11 @@ Lead-time alerts
     For a confirmed subscriber, an entry they follow (published, not withdrawn) and a lead
     time L they chose, the alert day is ``shutdown_on - L``. The alert is due on that day and
     stays due for ``CATCH_UP_DAYS`` more days, so a sender that was down catches up; after
-    that it is dropped. It is never due once the shutdown date has passed. One mention per
+    that it is dropped. It is never due once the shutdown date has passed. Told once per
     (subscriber, entry, L, shutdown date): a moved date gives new alerts, other edits do not.
-    Every entry one run finds for a subscriber goes in one email.
+    Every entry one run finds for a subscriber goes in one email. Since an alert is due only
+    within those days, a run looks for what was told among the alert messages of the days
+    around ``today``, not the whole ledger.
 
 No backlog (real time only)
     A subscriber who confirms on day C gets a welcome email listing what already falls within
@@ -31,11 +33,11 @@ No backlog (real time only)
     confirmed now. The ledger still prevents any message from going twice.
 
 Change emails
-    One mention per (subscriber, entry, revision) when an entry they follow had a notable
+    Told once per (subscriber, entry, revision) when an entry they follow had a notable
     change after they confirmed and in the last ``CATCH_UP_DAYS`` days before ``today``
     (calendar days, from midnight): the shutdown date moved, the entry was withdrawn or
     reinstated, or - for subscribers who chose vendors or models - a new entry appeared.
-    Several changes of one entry since the last change email make one mention. Subscribers
+    Several changes of one entry since the last change email are told as one. Subscribers
     who follow everything hear of new entries in their digest and their lead-time alerts
     instead. The entries one run finds for a subscriber go in one email. Besides the hourly
     run, a run follows each committed change of the catalogue (``tasks.send_changes``).
@@ -55,7 +57,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -80,16 +82,13 @@ T = {
 }
 
 CONFIRMED = Subscriber.Status.CONFIRMED.value
-ALERT_RECORDED = ("x.retirement_id = due.retirement_id AND x.kind = 'alert' "
-                  "AND x.lead_days = due.lead_days AND x.shutdown_on = due.shutdown_on")
 DIGEST_RECORDED = "x.kind = 'digest' AND x.revision = {:d}"
 WITHDRAWN = Retirement.Status.WITHDRAWN.value
 
 # Columns every inserted row sets (Django's defaults live in Python, not the schema).
-MENTION_COLUMNS = ("subscriber_id, retirement_id, kind, lead_days, shutdown_on, revision, "
-                   "created_at")
+MENTION_COLUMNS = "kind, retirement_id, lead_days, shutdown_on, revision, created_at"
 DELIVERY_COLUMNS = ("subscriber_id, kind, revision, as_of, status, attempts, next_attempt_at, "
-                    "created_at, claim_token, claimed_by, message_id, last_error")
+                    "created_at, claim_token, claimed_by, message_id, last_error, mention_ids")
 
 # The history rows subscribers are told of: the shutdown date moved (or how it is given
 # changed), the retirement was withdrawn or reinstated. A new entry (created, or published
@@ -130,21 +129,30 @@ def alert_stands(mention: Mention) -> bool:
             and entry.shutdown_on == mention.shutdown_on)
 
 
-def changes_told(mentions, subscriber: Subscriber) -> list[tuple[Mention, list]]:
-    """Each change mention of a published entry with the history rows it tells, oldest
-    first: the ``told_changes`` after the previous change mention of that entry to that
-    subscriber, up to its revision (empty when there is nothing left to tell)."""
-    earlier = Mention.objects.filter(
-        subscriber=subscriber, kind=Mention.Kind.CHANGE, retirement=OuterRef("retirement"),
-        id__lt=OuterRef("id")).order_by("-revision").values("revision")[:1]
-    mentions = list(mentions.filter(retirement__published=True)
-                    .select_related("retirement__offering__vendor")
-                    .annotate(since=Subquery(earlier)))
-    history = told_changes(Change.objects.filter(
-        retirement__in=[m.retirement_id for m in mentions],
-        changed_at__gt=subscriber.confirmed_at))
-    return [(m, [c for c in history if c.retirement_id == m.retirement_id
-                 and (m.since or 0) < c.revision <= m.revision]) for m in mentions]
+def changes_told(mentions: list[Mention], subscriber: Subscriber) -> list[tuple[Mention, list]]:
+    """Each change mention of a published entry (its ``retirement`` loaded) with the history
+    rows it tells the subscriber, oldest first: the ``told_changes`` after the subscriber's
+    previous change mention of that entry, up to its revision (empty when there is nothing
+    left to tell)."""
+    mentions = [m for m in mentions
+                if m.kind == Mention.Kind.CHANGE and m.retirement.published]
+    if not mentions:
+        return []
+    entries = {m.retirement_id for m in mentions}
+    told = {pk for ids in Delivery.objects.filter(subscriber=subscriber, kind=Delivery.Kind.CHANGE)
+            .values_list("mention_ids", flat=True) for pk in ids}
+    earlier = list(Mention.objects.filter(pk__in=told, kind=Mention.Kind.CHANGE,
+                                          retirement__in=entries)
+                   .values_list("retirement_id", "revision"))
+    history = told_changes(Change.objects.filter(retirement__in=entries,
+                                                 changed_at__gt=subscriber.confirmed_at))
+    result = []
+    for m in mentions:
+        since = max((revision for entry, revision in earlier
+                     if entry == m.retirement_id and revision < m.revision), default=0)
+        result.append((m, [c for c in history if c.retirement_id == m.retirement_id
+                           and since < c.revision <= m.revision]))
+    return result
 
 
 def is_replay(today: date) -> bool:
@@ -154,8 +162,9 @@ def is_replay(today: date) -> bool:
 
 @dataclass
 class Due:
-    """What one computation found (and, unless dry, inserted): mentions of entries at a lead
-    time, of changes, digests, and the messages the mentions were grouped into."""
+    """What one computation found (and, unless dry, inserted): entries at a lead time and
+    changes to tell (counted once per subscriber told), digests, and the messages they went
+    in."""
 
     alerts: int = 0
     changes: int = 0
@@ -282,21 +291,44 @@ def _moment(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _mention_columns(kind: str, lead: str, shutdown: str, *, now: datetime) -> tuple[str, list]:
-    """The SELECT list of a mention of entry d to subscriber s (named as MENTION_COLUMNS)."""
-    sql = (f"s.id AS subscriber_id, d.id AS retirement_id, '{kind}' AS kind, "
-           f"{lead} AS lead_days, {shutdown} AS shutdown_on, d.revision AS revision, "
-           f"%s AS created_at")
-    return sql, [_moment(now)]
+def each(column: str, alias: str) -> str:
+    """SQL: a join giving one row per element of the JSON list ``column``, as ``alias.value``
+    (cast it: text on PostgreSQL)."""
+    if _postgres():
+        return f"CROSS JOIN LATERAL jsonb_array_elements_text({column}) AS {alias}(value)"
+    return f"JOIN json_each({column}) AS {alias}"
+
+
+def _list_of(value: str, order: str | None = None) -> str:
+    """SQL: the aggregate JSON list of ``value``, in ``order`` (default: by value) where the
+    database can (SQLite keeps the rows' order)."""
+    if _postgres():
+        return f"jsonb_agg({value} ORDER BY {order or value})"
+    return f"json_group_array({value})"
+
+
+def _length(column: str) -> str:
+    """SQL: the length of the JSON list ``column``."""
+    return f"{'jsonb' if _postgres() else 'json'}_array_length({column})"
+
+
+def _told(kind: str, where: str = "") -> str:
+    """SQL: (subscriber_id, mention_id) told in messages of ``kind`` (x) that match ``where``."""
+    return (f"SELECT x.subscriber_id, CAST(t.value AS integer) AS mention_id "
+            f"FROM {T['delivery']} x {each('x.mention_ids', 't')} "
+            f"WHERE x.kind = '{kind}' {where}")
 
 
 def _delivery_columns(subscriber: str, kind: str, revision: str, *, today: date,
-                      now: datetime) -> tuple[str, list]:
-    """The SELECT list of a new ledger row (named as DELIVERY_COLUMNS)."""
+                      now: datetime, mentions: str | None = None) -> tuple[str, list]:
+    """The SELECT list of a new ledger row (named as DELIVERY_COLUMNS); ``mentions``, a JSON
+    list, defaults to none."""
+    if mentions is None:
+        mentions = "CAST('[]' AS jsonb)" if _postgres() else "'[]'"
     sql = (f"{subscriber} AS subscriber_id, {kind} AS kind, {revision} AS revision, "
            f"%s AS as_of, 'pending' AS status, 0 AS attempts, %s AS next_attempt_at, "
            f"%s AS created_at, '' AS claim_token, '' AS claimed_by, '' AS message_id, "
-           f"'' AS last_error")
+           f"'' AS last_error, {mentions} AS mention_ids")
     return sql, [_date(today), _moment(now), _moment(now)]
 
 
@@ -309,9 +341,9 @@ def _not_recorded(condition: str, counting: bool) -> str:
             f"AND {condition}) ")
 
 
-def _alerts_select(today: date, now: datetime, replay: bool) -> tuple[str, list]:
-    """The alerts due on ``today`` that the ledger does not hold yet (see the module's
-    rules)."""
+def _windows(today: date) -> tuple[str, list]:
+    """SQL: the (lead_days, bit, alert_day, shutdown_on) windows ``today`` falls in: each lead
+    time with each of the days an alert may catch up on."""
     windows, params = [], []
     for lead in LEAD_TIME_CHOICES:
         for late in range(CATCH_UP_DAYS + 1):
@@ -321,21 +353,97 @@ def _alerts_select(today: date, now: datetime, replay: bool) -> tuple[str, list]
             windows.append("SELECT %s AS lead_days, %s AS bit, %s AS alert_day, %s AS shutdown_on")
             params += [lead, lead_bit(lead), _date(alert_day),
                        _date(alert_day + timedelta(days=lead))]
+    return " UNION ALL ".join(windows), params
+
+
+def _alert_mentions(today: date, now: datetime) -> tuple[str, list]:
+    """The mentions the alerts due on ``today`` tell (named as MENTION_COLUMNS)."""
+    windows, params = _windows(today)
+    return (f"SELECT 'alert', d.id, w.lead_days, d.shutdown_on, d.revision, %s "
+            f"FROM ({windows}) w JOIN {T['retirement']} d ON d.shutdown_on = w.shutdown_on "
+            f"WHERE d.published = %s AND d.status <> '{WITHDRAWN}'",
+            [_moment(now)] + params + [True])
+
+
+def _alert_pairs(today: date, replay: bool,
+                 among: tuple[str, list] = ("", [])) -> tuple[str, list]:
+    """The alerts due on ``today`` not told yet (see the module's rules), one row per
+    subscriber and mention: (subscriber_id, kind, retirement_id, lead_days, mention_id);
+    mention_id is NULL only on a dry run, for a mention no run has made yet. ``among``, a
+    condition on s and its parameters, narrows the subscribers."""
+    windows, params = _windows(today)
     # Each window with every lead mask that has its bit: subscribers then join on an
     # equality (a hash join) rather than testing each subscriber against each window.
     every_mask = ", ".join(f"({m})" for m in range(1, 1 << len(LEAD_TIME_CHOICES)))
-    masks = (f"SELECT w.*, m.column1 AS mask FROM ({' UNION ALL '.join(windows)}) w "
+    masks = (f"SELECT w.*, m.column1 AS mask FROM ({windows}) w "
              f"JOIN (VALUES {every_mask}) m ON (m.column1 & w.bit) <> 0")
     sql, lead = ((_alerted_pairs(masks), "d.lead_days") if _postgres()
                  else (_alerted_pairs_per_pair(masks), "w.lead_days"))
-    cols, col_params = _mention_columns("alert", lead, "d.shutdown_on", now=now)
-    sql = f"SELECT {cols} {sql}"
-    # The ledger is looked up for the alerts found, not for every pair the joins go through
-    # (the planner, which cannot estimate the follow and lead-time rules, would do it first).
+    sql += f" AND {among[0]}" if among[0] else ""
+    sql = (f"SELECT s.id AS subscriber_id, d.id AS retirement_id, {lead} AS lead_days, "
+           f"d.shutdown_on AS shutdown_on {sql}")
+    # What was told is looked up for the alerts found, not for every pair the joins go
+    # through (the planner, which cannot estimate the follow and lead-time rules, would do
+    # it first); an alert is due only within its catch-up days, so only the alert messages
+    # of the days around ``today`` can have told it.
     fence = " OFFSET 0" if _postgres() else ""
-    sql = (f"SELECT due.* FROM ({sql}{fence}) due WHERE NOT EXISTS (SELECT 1 FROM "
-           f"{T['mention']} x WHERE x.subscriber_id = due.subscriber_id AND {ALERT_RECORDED})")
-    return sql, col_params + params + [True, replay]
+    told = _told("alert", "AND x.as_of >= %s AND x.as_of <= %s")
+    sql = (f"SELECT due.subscriber_id, 'alert' AS kind, due.retirement_id, due.lead_days, "
+           f"n.id AS mention_id FROM ({sql}{fence}) due "
+           f"LEFT JOIN {T['mention']} n ON n.kind = 'alert' "
+           f"AND n.retirement_id = due.retirement_id AND n.lead_days = due.lead_days "
+           f"AND n.shutdown_on = due.shutdown_on "
+           f"WHERE NOT EXISTS (SELECT 1 FROM ({told}) told "
+           f"WHERE told.subscriber_id = due.subscriber_id AND told.mention_id = n.id)")
+    return sql, params + [True, replay] + among[1] + _near(today)
+
+
+def _near(today: date) -> list:
+    """The days around ``today`` whose alert messages can have told an alert due on it."""
+    near = timedelta(days=CATCH_UP_DAYS)
+    return [_date(today - near), _date(today + near)]
+
+
+FOLLOW_ROW = "f.kind || ':' || f.value"
+
+
+def _alert_groups(today: date, replay: bool) -> tuple[str, list]:
+    """SQL: (subscriber_id, rep) for each confirmed subscriber, rep being the first of those
+    who are due the same alerts on ``today`` for the same reasons: the same lead times, the
+    same follow rows, the same alert messages in the days around (what they were told), and,
+    in real time, the same confirmation day if it is one of those days (the no-backlog
+    rule). Most subscribers share their choices with many others, so the alerts are found
+    for the reps only and handed to the rest: a busy day's millions of (subscriber, entry)
+    pairs are never made."""
+    # As JSON lists, which no two different sets of rows can spell alike (where SQLite
+    # orders two equal sets differently, they only make two groups).
+    follows = (f"SELECT f.subscriber_id, {_list_of(FOLLOW_ROW)} AS rows "
+               f"FROM {T['follow']} f GROUP BY f.subscriber_id")
+    mentions = "x.mention_ids" if _postgres() else "json(x.mention_ids)"
+    told = (f"SELECT x.subscriber_id, {_list_of(mentions, 'x.id')} AS rows "
+            f"FROM {T['delivery']} x WHERE x.kind = 'alert' AND x.as_of >= %s "
+            f"AND x.as_of <= %s GROUP BY x.subscriber_id")
+    sql = (f"SELECT s.id AS subscriber_id, MIN(s.id) OVER (PARTITION BY s.lead_mask, "
+           f"CAST(f.rows AS text), CAST(t.rows AS text), "
+           f"CASE WHEN %s OR s.confirmed_on < %s THEN NULL ELSE s.confirmed_on END) AS rep "
+           f"FROM {T['subscriber']} s LEFT JOIN ({follows}) f ON f.subscriber_id = s.id "
+           f"LEFT JOIN ({told}) t ON t.subscriber_id = s.id "
+           f"WHERE s.status = '{CONFIRMED}'")
+    return sql, [replay, _date(today - timedelta(days=CATCH_UP_DAYS))] + _near(today)
+
+
+def _alerts_select(today: date, replay: bool) -> tuple[str, list]:
+    """The alerts due on ``today`` not told yet, one row per subscriber: (subscriber_id, kind,
+    ids, told), ids the JSON list of the mentions and told their number."""
+    groups, params = _alert_groups(today, replay)
+    pairs, pair_params = _alert_pairs(today, replay, ("s.id IN (SELECT rep FROM grp)", []))
+    # The groups are made once (MATERIALIZED), for finding the reps and handing out.
+    once = "MATERIALIZED " if _postgres() else ""
+    return (f"SELECT * FROM (WITH grp AS {once}({groups}) "
+            f"SELECT g.subscriber_id, 'alert' AS kind, r.ids, r.told FROM grp g "
+            f"JOIN (SELECT due.subscriber_id, {_list_of('due.mention_id')} AS ids, "
+            f"COUNT(*) AS told FROM ({pairs}) due GROUP BY due.subscriber_id) r "
+            f"ON r.subscriber_id = g.rep) alerts", params + pair_params)
 
 
 def _alerted_pairs(masks: str) -> str:
@@ -365,33 +473,61 @@ def _alerted_pairs_per_pair(masks: str) -> str:
             f"AND {_follows()}")
 
 
-def _changes_select(today: date, now: datetime) -> tuple[str, list]:
+def _recent_changes(today: date) -> tuple[str, list]:
+    """SQL: one row per entry with recent changes: when it last changed notably, when it was
+    created (if lately), and the newest such revision."""
     since = timezone.make_aware(datetime.combine(today - timedelta(days=CATCH_UP_DAYS), time.min))
-    cols, col_params = _mention_columns("change", "0", "d.shutdown_on", now=now)
-    # One row per entry with recent changes: when it last changed notably, when it was
-    # created (if lately), and the newest such revision; then one join with subscribers.
-    recent = (
+    return (
         f"SELECT c.retirement_id, "
         f"MAX(CASE WHEN {_notable()} THEN c.changed_at END) AS changed_at, "
         f"MAX(CASE WHEN {NEW_SQL} THEN c.changed_at END) AS created_at, "
         f"MAX(c.revision) AS revision "
         f"FROM {T['change']} c WHERE c.changed_at >= %s AND ({_notable()} OR {NEW_SQL}) "
-        f"GROUP BY c.retirement_id"
-    )
+        f"GROUP BY c.retirement_id", [_moment(since)])
+
+
+CHANGED = "d.published = %s AND (d.shutdown_on IS NULL OR d.shutdown_on >= %s)"
+
+
+def _change_mentions(today: date, now: datetime) -> tuple[str, list]:
+    """The mentions the change emails due on ``today`` tell (named as MENTION_COLUMNS): each
+    recently changed entry up to its revision now."""
+    recent, params = _recent_changes(today)
+    return (f"SELECT 'change', d.id, 0, d.shutdown_on, d.revision, %s "
+            f"FROM ({recent}) r JOIN {T['retirement']} d ON d.id = r.retirement_id "
+            f"WHERE {CHANGED}", [_moment(now)] + params + [True, _date(today)])
+
+
+def _change_pairs(today: date) -> tuple[str, list]:
+    """The change emails due on ``today`` not told yet, as ``_alert_pairs``' rows."""
+    recent, params = _recent_changes(today)
+    told = (f"SELECT 1 FROM {T['delivery']} x {each('x.mention_ids', 't')} "
+            f"JOIN {T['mention']} m ON m.id = CAST(t.value AS integer) "
+            f"WHERE x.subscriber_id = s.id AND x.kind = 'change' AND m.retirement_id = d.id "
+            f"AND m.revision >= r.revision")
     sql = (
-        f"SELECT {cols} "
+        f"SELECT s.id AS subscriber_id, 'change' AS kind, d.id AS retirement_id, "
+        f"0 AS lead_days, n.id AS mention_id "
         f"FROM ({recent}) r JOIN {T['retirement']} d ON d.id = r.retirement_id "
         f"{_keyed_entry_join()} "
         f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' {_followed_join()} "
-        f"WHERE d.published = %s AND (d.shutdown_on IS NULL OR d.shutdown_on >= %s) "
+        f"LEFT JOIN {T['mention']} n ON n.kind = 'change' AND n.retirement_id = d.id "
+        f"AND n.revision = d.revision "
+        f"WHERE {CHANGED} "
         # A new entry is told to those who follow something (fl: any follow row).
         f"AND (r.changed_at > s.confirmed_at OR (r.created_at > s.confirmed_at "
         f"AND fl.subscriber_id IS NOT NULL)) "
-        f"AND NOT EXISTS (SELECT 1 FROM {T['mention']} x WHERE x.subscriber_id = s.id "
-        f"AND x.retirement_id = d.id AND x.kind = 'change' AND x.revision >= r.revision) "
-        f"AND {_follows()}"
+        f"AND NOT EXISTS ({told}) AND {_follows()}"
     )
-    return sql, col_params + [_moment(since), True, _date(today)]
+    return sql, params + [True, _date(today)]
+
+
+def _changes_select(today: date) -> tuple[str, list]:
+    """The change emails due on ``today`` not told yet, as ``_alerts_select``'s rows (they
+    depend on when each subscriber confirmed, to the second, so they are found for each)."""
+    pairs, params = _change_pairs(today)
+    return (f"SELECT due.subscriber_id, 'change' AS kind, {_list_of('due.mention_id')} AS ids, "
+            f"COUNT(*) AS told FROM ({pairs}) due GROUP BY due.subscriber_id", params)
 
 
 def digest_period(cadence: str, today: date) -> date | None:
@@ -427,17 +563,24 @@ def _digest_select(cadence: str, period: date, today: date, now: datetime,
 
 
 def _run(select: tuple[str, list], *, into: str, columns: str, dry_run: bool) -> int:
+    if dry_run:
+        return _count(select)
     sql, params = select
     with connection.cursor() as cursor:
-        if dry_run:
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) due", params)
-            return cursor.fetchone()[0]
         cursor.execute(f"INSERT INTO {into} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
         return max(cursor.rowcount, 0)
 
 
-def _count(select: tuple[str, list]) -> int:
-    return _run(select, into=T["mention"], columns=MENTION_COLUMNS, dry_run=True)
+def _count(select: tuple[str, list], what: str = "COUNT(*)") -> int:
+    sql, params = select
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {what} FROM ({sql}) due", params)
+        return int(cursor.fetchone()[0] or 0)  # SUM gives a decimal on PostgreSQL
+
+
+def _told_count(select: tuple[str, list]) -> int:
+    """How many mentions the messages of ``select`` (``_alerts_select``'s rows) would tell."""
+    return _count(select, "SUM(due.told)")
 
 
 def exclusive(key: int) -> None:
@@ -451,86 +594,85 @@ def exclusive(key: int) -> None:
 
 GROUP_LOCK = 0x64657063616C  # "depcal": the key of the recording lock
 
-# Where a run stages what it found (temporary tables: this connection only, no WAL): the
-# mentions, then one message per subscriber and kind. Each mention is then written once,
-# with its message, instead of being inserted and then updated to point at it.
-FOUND = "depcal_found_mention"
-NUMBERED = "depcal_found_message"
+
+FOUND = "depcal_found_message"  # a run's messages before they go in the ledger
 
 
-def _stage(cursor, selects: dict[str, tuple[str, list]]) -> dict[str, int]:
-    """Put the mentions each select finds (those not recorded yet) in ``FOUND``; returns
-    how many per kind."""
-    cursor.execute(f"CREATE TEMPORARY TABLE {FOUND} AS SELECT {MENTION_COLUMNS} "
-                   f"FROM {T['mention']} WHERE 1 = 0")
-    found = {}
-    for kind, (sql, params) in selects.items():
-        cursor.execute(f"INSERT INTO {FOUND} ({MENTION_COLUMNS}) {sql}", params)
-        found[kind] = max(cursor.rowcount, 0)
-    return found
-
-
-def group(cursor, today: date, *, now: datetime) -> int:
-    """Make one message per subscriber and kind for the staged mentions (``FOUND``), then
-    insert the mentions with their message; returns how many messages. A message's key is
-    the subscriber's next number for the kind: runs are serialised (``exclusive``), so
-    nobody takes it meanwhile."""
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {NUMBERED} AS "
-        f"SELECT g.subscriber_id, g.kind, COALESCE(MAX(x.revision), 0) + 1 AS revision "
-        f"FROM (SELECT DISTINCT subscriber_id, kind FROM {FOUND}) g "
-        f"LEFT JOIN {T['delivery']} x ON x.subscriber_id = g.subscriber_id AND x.kind = g.kind "
-        f"GROUP BY g.subscriber_id, g.kind")
-    cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
-                                     today=today, now=now)
-    # In subscriber order, as the mentions below: each index is then written from left to
-    # right rather than at random places (fewer pages read and dirtied on a big day).
-    cursor.execute(f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} "
-                   f"FROM {NUMBERED} g ORDER BY g.subscriber_id, g.kind", params)
-    made = max(cursor.rowcount, 0)
-    # No ON CONFLICT: what was staged is not recorded (the selects leave recorded mentions
-    # out, under the lock), so a conflict would be a fault, and it undoes the whole run.
-    found = ", ".join(f"f.{column.strip()}" for column in MENTION_COLUMNS.split(","))
-    cursor.execute(
-        f"INSERT INTO {T['mention']} ({MENTION_COLUMNS}, delivery_id) SELECT {found}, x.id "
-        f"FROM {FOUND} f JOIN {NUMBERED} g ON g.subscriber_id = f.subscriber_id "
-        f"AND g.kind = f.kind JOIN {T['delivery']} x ON x.subscriber_id = g.subscriber_id "
-        f"AND x.kind = g.kind AND x.revision = g.revision "
-        f"ORDER BY f.subscriber_id, f.retirement_id")
-    for table in (FOUND, NUMBERED):
-        cursor.execute(f"DROP TABLE {table}")
-    return made
-
-
-def _record(selects: dict[str, tuple[str, list]], today: date, now: datetime) -> Due:
-    """Record what ``selects`` find (kind: select of mentions not recorded yet), grouped
-    into messages, in one transaction: a run that fails leaves nothing behind."""
+def _record(rules: list[tuple[tuple[str, list], tuple[str, list]]], today: date,
+            now: datetime) -> Due:
+    """Record what ``rules`` find, each a pair (select of the mentions it may tell, select
+    of the messages due, ``_alerts_select``'s rows), in one transaction: make the mentions
+    (those made before stay as they are), number the messages, insert them. The runs are
+    serialised (``exclusive``), so what one finds not told is still not told when it
+    inserts it, and a message's key, the subscriber's next number for the kind, is free.
+    A run that fails leaves nothing behind."""
+    due = Due()
     with transaction.atomic(), connection.cursor() as cursor:
         exclusive(GROUP_LOCK)
-        found = _stage(cursor, selects)
-        due = Due(alerts=found.get("alert", 0), changes=found.get("change", 0))
-        due.messages = group(cursor, today, now=now)
+        for (sql, params), _ in rules:
+            cursor.execute(f"INSERT INTO {T['mention']} ({MENTION_COLUMNS}) {sql} "
+                           f"ON CONFLICT DO NOTHING", params)
+        found = " UNION ALL ".join(sql for _, (sql, _) in rules)
+        # Numbered in a statement of its own (a temporary table: this connection only, no
+        # WAL): looking the ledger up while inserting into it, the planner may scan the
+        # rows being inserted once per message.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {FOUND} AS SELECT f.subscriber_id, f.kind, f.ids, f.told, "
+            f"COALESCE((SELECT MAX(x.revision) FROM {T['delivery']} x "
+            f"WHERE x.subscriber_id = f.subscriber_id AND x.kind = f.kind), 0) + 1 AS revision "
+            f"FROM ({found}) f", [p for _, (_, params) in rules for p in params])
+        cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
+                                         today=today, now=now, mentions="g.ids")
+        # In subscriber order: each index is then written from left to right rather than
+        # at random places (fewer pages read and dirtied on a big day).
+        cursor.execute(f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} "
+                       f"FROM {FOUND} g ORDER BY g.subscriber_id, g.kind", params)
+        cursor.execute(f"SELECT kind, COUNT(*), SUM(told) FROM {FOUND} GROUP BY kind")
+        for kind, messages, told in cursor.fetchall():
+            told = int(told)  # SUM gives a decimal on PostgreSQL
+            due.messages += messages
+            if kind == Delivery.Kind.ALERT:
+                due.alerts += told
+            else:
+                due.changes += told
+        cursor.execute(f"DROP TABLE {FOUND}")
+    _analyze_after(due.messages)
     return due
+
+
+ANALYZE_AFTER = 10_000  # messages one run inserts
+
+
+def _analyze_after(inserted: int) -> None:
+    """After a run that inserted many messages, have PostgreSQL look at the ledger again
+    (the planner's row counts come from its last look): the next run reads what this one
+    told, and with counts taken before it the planner can pick a plan made for an empty
+    table (bench due: the next run 2.5 times slower). Autovacuum would, later."""
+    if inserted >= ANALYZE_AFTER and _postgres():
+        with connection.cursor() as cursor:
+            # The columns the due queries filter and join on: not the lists, costly to
+            # sample and never compared.
+            cursor.execute(f"ANALYZE {T['delivery']} (subscriber_id, kind, revision, as_of)")
 
 
 def record_alerts(today: date, *, now: datetime | None = None, replay: bool | None = None,
                   dry_run: bool = False) -> Due:
     """Record the lead-time alerts and change emails due on ``today``, grouped into one
-    message per subscriber and kind; with ``dry_run``, only count the mentions. ``replay``
+    message per subscriber and kind; with ``dry_run``, only count them. ``replay``
     defaults to ``is_replay(today)`` (see the module's rules)."""
     now = now or timezone.now()
     replay = is_replay(today) if replay is None else replay
     if dry_run:
-        return Due(alerts=_count(_alerts_select(today, now, replay)),
-                   changes=_count(_changes_select(today, now)))
-    return _record({"alert": _alerts_select(today, now, replay),
-                    "change": _changes_select(today, now)}, today, now)
+        return Due(alerts=_told_count(_alerts_select(today, replay)),
+                   changes=_told_count(_changes_select(today)))
+    return _record([(_alert_mentions(today, now), _alerts_select(today, replay)),
+                    (_change_mentions(today, now), _changes_select(today))], today, now)
 
 
 def record_changes(today: date, *, now: datetime | None = None) -> Due:
     """Record the change emails due now (the catalogue just changed), grouped."""
     now = now or timezone.now()
-    return _record({"change": _changes_select(today, now)}, today, now)
+    return _record([(_change_mentions(today, now), _changes_select(today))], today, now)
 
 
 def record_digests(today: date, *, now: datetime | None = None, replay: bool | None = None,
@@ -545,6 +687,8 @@ def record_digests(today: date, *, now: datetime | None = None, replay: bool | N
             due.digests += _run(_digest_select(cadence, period, today, now, replay, dry_run),
                                 into=T["delivery"], columns=DELIVERY_COLUMNS, dry_run=dry_run)
     due.messages = due.digests
+    if not dry_run:
+        _analyze_after(due.messages)
     return due
 
 
@@ -554,7 +698,7 @@ def due_rows(today: date, *, now: datetime | None = None, replay: bool | None = 
     now = now or timezone.now()
     replay = is_replay(today) if replay is None else replay
     rows = []
-    for sql, params in (_alerts_select(today, now, replay), _changes_select(today, now)):
+    for sql, params in (_alert_pairs(today, replay), _change_pairs(today)):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT sub.email, due.kind, off.identifier, due.lead_days FROM ({sql}) due "

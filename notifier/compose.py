@@ -226,11 +226,11 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
 def _changes(row: Delivery, s: Subscriber) -> dict | None:
     """Each entry's notable changes since the previous change email about it, as recorded."""
     items = []
-    for m, changes in alerts.changes_told(row.mentions.all(), s):
-        told = [change_view(c, row.as_of) for c in changes]
-        if told:
-            items.append({"entry": retirement_view(m.retirement, row.as_of), "changes": told,
-                          "latest": told[-1]})
+    for m, changes in alerts.changes_told(told(row), s):
+        shown = [change_view(c, row.as_of) for c in changes]
+        if shown:
+            items.append({"entry": retirement_view(m.retirement, row.as_of), "changes": shown,
+                          "latest": shown[-1]})
     if not items:
         return None
     items.sort(key=lambda i: (i["changes"][0].changed_at, i["entry"].offering.identifier))
@@ -296,19 +296,21 @@ KINDS: dict[str, Kind] = {
 
 def prepare(rows: list[Delivery]) -> None:
     """Load the mentions of a batch's rows (``told``), then their entries (with offering and
-    vendor) once each: a batch tells many subscribers of the same few entries, and building
-    an entry per mention cost more than the rest of the batch's queries. Each mention gets its
-    own copy, since composing writes the words of the day and the lead time on it."""
-    by_row: dict[int, list[Mention]] = {row.pk: [] for row in rows}
-    mentions = list(Mention.objects.filter(delivery__in=list(by_row)))
+    vendor), once each: a batch tells many subscribers of the same few entries, and building
+    an entry per mention cost more than the rest of the batch's queries. Each row gets its
+    own copies, since composing writes the words of the day and the lead time on them."""
+    mentions = Mention.objects.in_bulk({pk for row in rows for pk in row.mention_ids})
     entries = Retirement.objects.select_related("offering__vendor").in_bulk(
-        {m.retirement_id for m in mentions})
-    for m in mentions:
-        if m.retirement_id in entries:  # else deleted meanwhile: told of no more
-            m.retirement = copy.copy(entries[m.retirement_id])
-            by_row[m.delivery_id].append(m)
+        {m.retirement_id for m in mentions.values()})
     for row in rows:
-        row.told = by_row[row.pk]
+        row.told = []
+        for pk in sorted(row.mention_ids):
+            m = mentions.get(pk)
+            if m is None or m.retirement_id not in entries:
+                continue  # deleted meanwhile: told of no more
+            m = copy.copy(m)
+            m.retirement = copy.copy(entries[m.retirement_id])
+            row.told.append(m)
 
 
 def told(row: Delivery) -> list[Mention]:

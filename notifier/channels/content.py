@@ -120,12 +120,9 @@ def for_row(row: ChannelMessage) -> Message | None:
     mentions = [told.mention for told in row.mentions.all()]
     events = [Event("lead_time_alert", m.retirement, lead_days=m.lead_days) for m in mentions
               if m.kind == Mention.Kind.ALERT and alerts.alert_stands(m)]
-    changed = [m.pk for m in mentions if m.kind == Mention.Kind.CHANGE]
-    if changed:
-        for mention, changes in alerts.changes_told(Mention.objects.filter(pk__in=changed),
-                                                    subscriber):
-            events += [Event(WHAT.get(c.kind, c.kind), mention.retirement, change=c)
-                       for c in changes]
+    for mention, changes in alerts.changes_told(mentions, subscriber):
+        events += [Event(WHAT.get(c.kind, c.kind), mention.retirement, change=c)
+                   for c in changes]
     if not events:
         return None
     events.sort(key=lambda e: (e.entry.shutdown_on or date.max, e.entry.offering.identifier,

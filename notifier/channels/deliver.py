@@ -2,7 +2,7 @@
 
 ``record`` is set-based, as the mail's due computation (``notifier.alerts``): one
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` gives every active channel a
-``ChannelMention`` for each mention of its subscriber recorded since the channel became active
+``ChannelMention`` for each mention told its subscriber since the channel became active
 (and in the last ``alerts.CATCH_UP_DAYS``: an older one was a run that never reached the
 channels, and is stale now); the unique key (channel, mention) makes a second run, or two at
 once, insert nothing new. Then ``group`` makes one ``ChannelMessage`` per channel for its
@@ -30,14 +30,14 @@ from django.utils import timezone
 
 from notifier import alerts, channels, outbox
 from notifier.channels import content, http, lifecycle
-from notifier.models import Channel, ChannelMention, ChannelMessage, Mention
+from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery
 from notifier.outbox import SendPolicy
 
 log = logging.getLogger(__name__)
 
 FAILING_FOR = timedelta(days=3)  # failures this long pause a channel
 CHANNEL_LOCK = 0x64657063616D  # the key of the channels' recording lock
-T = {"channel": Channel._meta.db_table, "mention": Mention._meta.db_table,
+T = {"channel": Channel._meta.db_table, "delivery": Delivery._meta.db_table,
      "cm": ChannelMention._meta.db_table, "message": ChannelMessage._meta.db_table}
 ACTIVE = Channel.Status.ACTIVE.value
 
@@ -64,10 +64,12 @@ def record(today: date, *, now: datetime | None = None) -> Report:
         alerts.exclusive(CHANNEL_LOCK)
         cursor.execute(
             f"INSERT INTO {T['cm']} (channel_id, mention_id, message_id) "
-            f"SELECT c.id, m.id, NULL FROM {T['channel']} c "
-            f"JOIN {T['mention']} m ON m.subscriber_id = c.subscriber_id "
-            f"WHERE c.status = '{ACTIVE}' AND m.created_at >= c.activated_at "
-            f"AND m.created_at >= %s ON CONFLICT DO NOTHING", [adapt(since)])
+            f"SELECT c.id, CAST(t.value AS integer), NULL FROM {T['channel']} c "
+            f"JOIN {T['delivery']} x ON x.subscriber_id = c.subscriber_id "
+            f"{alerts.each('x.mention_ids', 't')} "
+            f"WHERE c.status = '{ACTIVE}' AND x.kind IN ('alert', 'change') "
+            f"AND x.created_at >= c.activated_at AND x.created_at >= %s "
+            f"ON CONFLICT DO NOTHING", [adapt(since)])
         report.recorded = max(cursor.rowcount, 0)
         cursor.execute(
             f"INSERT INTO {T['message']} (channel_id, revision, as_of, status, attempts, "

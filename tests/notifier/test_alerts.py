@@ -25,11 +25,16 @@ pytestmark = pytest.mark.django_db
 
 
 
+def told(kind="alert"):
+    """(message, mention) for each mention each message of ``kind`` tells."""
+    mentions = Mention.objects.select_related("retirement__offering").in_bulk()
+    return [(row, mentions[pk]) for row in Delivery.objects.filter(kind=kind).order_by("id")
+            for pk in row.mention_ids]
+
+
 def due_alerts(today, **kw):
     alerts.record_alerts(today, replay=kw.pop("replay", False), **kw)
-    return sorted((m.retirement.identifier, m.lead_days, m.delivery.as_of)
-                  for m in Mention.objects.filter(kind="alert").select_related(
-                      "retirement__offering", "delivery"))
+    return sorted((m.retirement.identifier, m.lead_days, row.as_of) for row, m in told())
 
 
 @pytest.mark.parametrize("shutdown, lead, alert_day", [
@@ -71,9 +76,62 @@ def test_only_the_chosen_lead_times_and_each_once():
     subscriber(lead_times=[90, 7])
     for day in range(0, 120):
         alerts.record_alerts(date(2025, 11, 1) + timedelta(days=day), replay=False)
-    rows = Mention.objects.filter(kind="alert").select_related("delivery")
-    assert sorted((r.lead_days, r.delivery.as_of) for r in rows) == [
+    assert sorted((m.lead_days, row.as_of) for row, m in told()) == [
         (7, date(2026, 2, 10)), (90, date(2025, 11, 19))]
+
+
+def test_subscribers_with_the_same_choices_share_the_work_and_each_gets_exactly_their_own():
+    """The run finds the alerts once per group of subscribers with the same lead times,
+    follows, recent alert messages and (in real time) recent confirmation day, and hands
+    them out; each subscriber must get exactly what the rule gives them alone, which
+    ``_alert_pairs`` (the listing of ``send_alerts --dry-run``) computes pair by pair."""
+    import random
+
+    day = date(2026, 3, 10)
+    for n, (lead, late) in enumerate([(90, 0), (30, 1), (30, 0), (7, 2), (7, 0), (1, 3)]):
+        factories.entry(f"model-{n}", vendor_slug=("openai", "anthropic")[n % 2],
+                        shutdown=day + timedelta(days=lead - late), announced=None)
+    factories.entry("gpt-4o-2024-05-13", shutdown=day + timedelta(days=30), announced=None)
+    Change.objects.update(changed_at=datetime(2025, 6, 1, tzinfo=UTC))  # old news
+    pick = random.Random(7)
+    people = [subscriber("first@example.com")]  # everything, default lead times
+    for n in range(60):
+        follows = pick.choice([{}, {"vendors": ["openai"]}, {"models": ["gpt-4o"]},
+                               {"vendors": ["anthropic"], "models": ["gpt-4o"]}])
+        leads = pick.choice([[90, 30, 7, 1], [30, 7], [7, 1], [90, 30, 7, 1]])
+        confirmed = pick.choice([date(2025, 1, 1), date(2025, 1, 1), day - timedelta(days=1),
+                                 day - timedelta(days=3), day])
+        people.append(subscriber(f"s{n}@example.com", confirmed_on=confirmed,
+                                 lead_times=leads, **follows))
+    # A day earlier, a third were not confirmed yet: the same choices, other messages.
+    later = people[1::3]
+    Subscriber.objects.filter(pk__in=[p.pk for p in later]).update(status="pending")
+    alerts.record_alerts(day - timedelta(days=1), replay=False)
+    Subscriber.objects.filter(pk__in=[p.pk for p in later]).update(status="confirmed")
+
+    sql, params = alerts._alert_pairs(day, False)
+    expected = {p.pk: set() for p in people}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT subscriber_id, retirement_id, lead_days FROM ({sql}) due", params)
+        for person, entry, lead in cursor.fetchall():
+            expected[person].add((entry, lead))
+    groups, params = alerts._alert_groups(day, False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT subscriber_id, rep FROM ({groups}) g", params)
+        rep = dict(cursor.fetchall())
+    due = alerts.record_alerts(day, replay=False)
+
+    got = {p.pk: set() for p in people}
+    for row, m in told():
+        if row.as_of == day:
+            got[row.subscriber_id].add((m.retirement_id, m.lead_days))
+    assert got == expected
+    assert due.alerts == sum(map(len, expected.values())) > 20
+    assert len({frozenset(v) for v in expected.values()}) > 3  # not one answer for all
+    alike = [p.pk for p in people if p.confirmed_on == date(2025, 1, 1) and p not in later
+             and p.lead_mask == people[0].lead_mask and not p.follow_set.exists()]
+    assert len(alike) > 3 and len({rep[pk] for pk in alike}) == 1  # shared
+    assert len(set(rep.values())) < len(people)
 
 
 def test_a_new_subscriber_gets_no_backlog_in_real_time():
@@ -164,8 +222,7 @@ def test_a_new_entry_is_announced_to_those_who_follow_its_model_or_vendor():
     by_vendor = subscriber("vendor@example.com", vendors=["anthropic"])
     factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 6, 30), announced=None)
     alerts.record_alerts(date(2026, 1, 10), replay=False)
-    assert list(Mention.objects.filter(kind="change").values_list("subscriber", flat=True)) == [
-        by_model.pk]
+    assert [row.subscriber_id for row, _ in told("change")] == [by_model.pk]
     message = compose.compose(Delivery.objects.get(kind="change"))
     assert message.subject == ("New: gpt-4o-2024-05-13 shuts down 30 Jun 2026 - move to "
                                "gpt-5.1-chat-latest")
@@ -252,17 +309,17 @@ def test_the_due_computation_takes_the_same_queries_for_any_number_of_subscriber
     statements = [[" ".join(q["sql"].split()[:3]) for q in run.captured_queries
                    if "SAVEPOINT" not in q["sql"] and "pg_advisory" not in q["sql"]]
                   for run in (few, many)]
-    found, numbered = alerts.FOUND, alerts.NUMBERED
-    # Staging what is due (alerts, changes), numbering the messages, inserting the messages,
-    # then the mentions with their message: each mention is written once, never updated.
+    # The mentions alerts and changes may tell (a few rows, whatever the number of
+    # subscribers), then the messages, each listing what it tells, numbered then inserted:
+    # nothing per subscriber and entry is written, and nothing is updated afterwards.
+    mention, delivery = Mention._meta.db_table, Delivery._meta.db_table
     assert statements[0] == statements[1] == [
-        "CREATE TEMPORARY TABLE", f"INSERT INTO {found}", f"INSERT INTO {found}",
-        "CREATE TEMPORARY TABLE", f"INSERT INTO {Delivery._meta.db_table}",
-        f"INSERT INTO {Mention._meta.db_table}", f"DROP TABLE {found}",
-        f"DROP TABLE {numbered}"]
-    assert not Mention.objects.filter(delivery=None).exists()
+        f"INSERT INTO {mention}", f"INSERT INTO {mention}", "CREATE TEMPORARY TABLE",
+        f"INSERT INTO {delivery}", "SELECT kind, COUNT(*),", f"DROP TABLE {alerts.FOUND}"]
+    assert Mention.objects.filter(kind="alert").count() == 2
     assert Delivery.objects.filter(kind="alert").count() == 41  # one per subscriber
-    assert not Delivery.objects.filter(mentions=None).exists()
+    assert sum(len(row.mention_ids) for row in Delivery.objects.filter(kind="alert")) == 2 + 60
+    assert not Delivery.objects.filter(mention_ids=[]).exists()
 
 
 def _failing_at(statement: str):
@@ -276,8 +333,8 @@ def _failing_at(statement: str):
 
 
 @pytest.mark.parametrize("statement", [
-    f"INSERT INTO {Delivery._meta.db_table}", f"INSERT INTO {Mention._meta.db_table}",
-    "DROP TABLE"])
+    f"INSERT INTO {Mention._meta.db_table}", "CREATE TEMPORARY TABLE",
+    f"INSERT INTO {Delivery._meta.db_table}", "DROP TABLE"])
 def test_a_run_stopped_between_statements_leaves_nothing_and_the_next_records_all(statement):
     factories.entry(shutdown=date(2026, 2, 17))
     factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
@@ -288,28 +345,29 @@ def test_a_run_stopped_between_statements_leaves_nothing_and_the_next_records_al
     assert not Mention.objects.exists() and not Delivery.objects.exists()
     assert alerts.record_alerts(date(2026, 1, 18), replay=False).messages == 3
     assert alerts.record_alerts(date(2026, 1, 18), replay=False).total == 0  # again: nothing
-    assert Mention.objects.filter(kind="alert").count() == 6
+    assert Mention.objects.filter(kind="alert").count() == 2  # shared by the three
     assert sorted(Delivery.objects.values_list("subscriber__email", "revision")) == [
         (f"s{n}@example.com", 1) for n in range(3)]
-    assert not Mention.objects.filter(delivery=None).exists()
+    assert len(told()) == 6
 
 
-def test_deleting_a_subscriber_an_entry_or_a_message_deletes_their_mentions():
-    # Mentions have no constraint of their own on any of the three: the cascade is Django's,
-    # and every mention is written with its message (so it points at one that exists).
+def test_deleting_an_entry_deletes_its_mentions_and_messages_tell_the_rest():
     kept = factories.entry(shutdown=date(2026, 2, 17))
     gone = factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
     leaving, staying = subscriber("leaving@example.com"), subscriber("staying@example.com")
-    third = subscriber("third@example.com")
     alerts.record_alerts(date(2026, 1, 18), replay=False)
-    assert Mention.objects.count() == 6
-    assert set(Mention.objects.values_list("delivery", flat=True)) == set(
-        Delivery.objects.values_list("pk", flat=True))
+    alerted = Mention.objects.filter(kind="alert")
+    assert alerted.count() == 2
+    assert [sorted(row.mention_ids) for row in Delivery.objects.all()] == [
+        sorted(alerted.values_list("pk", flat=True))] * 2
     leaving.delete()
+    assert list(Delivery.objects.values_list("subscriber", flat=True)) == [staying.pk]
     Retirement.objects.filter(pk=gone.pk).delete()
-    Delivery.objects.filter(subscriber=third).delete()
-    assert list(Mention.objects.values_list("subscriber", "retirement")) == [
-        (staying.pk, kept.pk)]
+    assert set(Mention.objects.values_list("retirement", flat=True)) == {kept.pk}
+    row = Delivery.objects.get()
+    compose.prepare([row])
+    assert [m.retirement_id for m in row.told] == [kept.pk]
+    assert "gpt-4o-2024-05-13" not in compose.compose(row).body
 
 
 @pytest.mark.django_db(transaction=True)  # two connections, real commits
@@ -338,9 +396,8 @@ def test_two_runs_at_once_record_each_mention_once():
         thread.join()
     assert errors == []
     assert sorted((due.alerts, due.messages) for due in found) == [(0, 0), (6, 3)]
-    assert Mention.objects.count() == 6 and Delivery.objects.count() == 3
-    assert not Mention.objects.filter(delivery=None).exists()
-    assert not Delivery.objects.filter(mentions=None).exists()
+    assert Mention.objects.filter(kind="alert").count() == 2 and Delivery.objects.count() == 3
+    assert len(told()) == 6
 
 
 def test_weekly_digests_are_due_from_monday_for_three_days_and_daily_ones_every_day():
@@ -420,3 +477,14 @@ def test_send_digests_command_and_a_bad_date(settings):
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_alerts", today="18/01/2026")
+
+
+def test_the_admin_shows_what_a_message_tells(admin_client):
+    factories.entry(shutdown=date(2026, 2, 17))
+    factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    subscriber()
+    alerts.record_alerts(date(2026, 1, 18), replay=False)
+    row = Delivery.objects.get(kind="alert")
+    page = admin_client.get(f"/admin/notifier/delivery/{row.pk}/change/").content.decode()
+    assert "chatgpt-4o-latest (alert of" in page and "gpt-4o-2024-05-13 (alert of" in page
+    assert "30 days before 2026-02-17" in page

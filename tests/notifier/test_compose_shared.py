@@ -162,10 +162,13 @@ def test_a_batch_loads_each_entry_once_and_each_mention_keeps_its_own_lead_time(
     entry = factories.entry("dall-e-2", shutdown=date(2026, 5, 25), announced=None)
     people = [subscriber(f"s{n}@example.com", lead_times=[90]) for n in range(5)]
     assert alerts.record_alerts(ALERT_DAY, replay=True).alerts == 5
-    first = Mention.objects.filter(subscriber=people[0]).get()
-    Mention.objects.create(subscriber=people[0], retirement=entry, kind="alert", lead_days=60,
-                           shutdown_on=first.shutdown_on, revision=first.revision,
-                           delivery=first.delivery, created_at=first.created_at)
+    first = Delivery.objects.get(subscriber=people[0])
+    told = Mention.objects.get(kind="alert")
+    other = Mention.objects.create(retirement=entry, kind="alert", lead_days=60,
+                                   shutdown_on=told.shutdown_on, revision=told.revision,
+                                   created_at=told.created_at)
+    first.mention_ids.append(other.pk)
+    first.save(update_fields=["mention_ids"])
     rows = list(Delivery.objects.select_related("subscriber").order_by("id"))
     with django_assert_max_num_queries(2):  # the mentions, then their entries
         compose.prepare(rows)
