@@ -139,11 +139,14 @@ def changes_told(mentions: list[Mention], subscriber: Subscriber) -> list[tuple[
     if not mentions:
         return []
     entries = {m.retirement_id for m in mentions}
-    told = {pk for ids in Delivery.objects.filter(subscriber=subscriber, kind=Delivery.Kind.CHANGE)
-            .values_list("mention_ids", flat=True) for pk in ids}
-    earlier = list(Mention.objects.filter(pk__in=told, kind=Mention.Kind.CHANGE,
-                                          retirement__in=entries)
-                   .values_list("retirement_id", "revision"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.retirement_id, m.revision FROM {T['delivery']} x "
+            f"{each('x.mention_ids', 't')} JOIN {T['mention']} m "
+            f"ON m.id = CAST(t.value AS integer) WHERE x.subscriber_id = %s "
+            f"AND x.kind = 'change' AND m.retirement_id IN ({', '.join(['%s'] * len(entries))})",
+            [subscriber.pk, *entries])
+        earlier = cursor.fetchall()
     history = told_changes(Change.objects.filter(retirement__in=entries,
                                                  changed_at__gt=subscriber.confirmed_at))
     result = []
@@ -307,11 +310,6 @@ def _list_of(value: str, order: str | None = None) -> str:
     return f"json_group_array({value})"
 
 
-def _length(column: str) -> str:
-    """SQL: the length of the JSON list ``column``."""
-    return f"{'jsonb' if _postgres() else 'json'}_array_length({column})"
-
-
 def _told(kind: str, where: str = "") -> str:
     """SQL: (subscriber_id, mention_id) told in messages of ``kind`` (x) that match ``where``."""
     return (f"SELECT x.subscriber_id, CAST(t.value AS integer) AS mention_id "
@@ -365,12 +363,14 @@ def _alert_mentions(today: date, now: datetime) -> tuple[str, list]:
             [_moment(now)] + params + [True])
 
 
-def _alert_pairs(today: date, replay: bool,
-                 among: tuple[str, list] = ("", [])) -> tuple[str, list]:
+def _alert_pairs(today: date, replay: bool, among: tuple[str, list] = ("", []),
+                 made: bool = False) -> tuple[str, list]:
     """The alerts due on ``today`` not told yet (see the module's rules), one row per
     subscriber and mention: (subscriber_id, kind, retirement_id, lead_days, mention_id);
-    mention_id is NULL only on a dry run, for a mention no run has made yet. ``among``, a
-    condition on s and its parameters, narrows the subscribers."""
+    mention_id is NULL for a mention no run has made yet. ``among``, a condition on s and its
+    parameters, narrows the subscribers. With ``made`` (a run that has just made the
+    mentions) a pair without its mention is left out: the catalogue changed since, in a
+    transaction of its own, and the next run tells it."""
     windows, params = _windows(today)
     # Each window with every lead mask that has its bit: subscribers then join on an
     # equality (a hash join) rather than testing each subscriber against each window.
@@ -390,7 +390,7 @@ def _alert_pairs(today: date, replay: bool,
     told = _told("alert", "AND x.as_of >= %s AND x.as_of <= %s")
     sql = (f"SELECT due.subscriber_id, 'alert' AS kind, due.retirement_id, due.lead_days, "
            f"n.id AS mention_id FROM ({sql}{fence}) due "
-           f"LEFT JOIN {T['mention']} n ON n.kind = 'alert' "
+           f"{'' if made else 'LEFT '}JOIN {T['mention']} n ON n.kind = 'alert' "
            f"AND n.retirement_id = due.retirement_id AND n.lead_days = due.lead_days "
            f"AND n.shutdown_on = due.shutdown_on "
            f"WHERE NOT EXISTS (SELECT 1 FROM ({told}) told "
@@ -424,7 +424,7 @@ def _alert_groups(today: date, replay: bool) -> tuple[str, list]:
             f"FROM {T['delivery']} x WHERE x.kind = 'alert' AND x.as_of >= %s "
             f"AND x.as_of <= %s GROUP BY x.subscriber_id")
     sql = (f"SELECT s.id AS subscriber_id, MIN(s.id) OVER (PARTITION BY s.lead_mask, "
-           f"CAST(f.rows AS text), CAST(t.rows AS text), "
+           f"CAST(f.rows AS text), CAST(t.rows AS text), s.confirmed_on IS NULL, "
            f"CASE WHEN %s OR s.confirmed_on < %s THEN NULL ELSE s.confirmed_on END) AS rep "
            f"FROM {T['subscriber']} s LEFT JOIN ({follows}) f ON f.subscriber_id = s.id "
            f"LEFT JOIN ({told}) t ON t.subscriber_id = s.id "
@@ -432,11 +432,13 @@ def _alert_groups(today: date, replay: bool) -> tuple[str, list]:
     return sql, [replay, _date(today - timedelta(days=CATCH_UP_DAYS))] + _near(today)
 
 
-def _alerts_select(today: date, replay: bool) -> tuple[str, list]:
+def _alerts_select(today: date, replay: bool, made: bool = False) -> tuple[str, list]:
     """The alerts due on ``today`` not told yet, one row per subscriber: (subscriber_id, kind,
-    ids, told), ids the JSON list of the mentions and told their number."""
+    ids, told), ids the JSON list of the mentions and told their number (``made``: as
+    ``_alert_pairs``)."""
     groups, params = _alert_groups(today, replay)
-    pairs, pair_params = _alert_pairs(today, replay, ("s.id IN (SELECT rep FROM grp)", []))
+    pairs, pair_params = _alert_pairs(today, replay, ("s.id IN (SELECT rep FROM grp)", []),
+                                      made)
     # The groups are made once (MATERIALIZED), for finding the reps and handing out.
     once = "MATERIALIZED " if _postgres() else ""
     return (f"SELECT * FROM (WITH grp AS {once}({groups}) "
@@ -498,7 +500,7 @@ def _change_mentions(today: date, now: datetime) -> tuple[str, list]:
             f"WHERE {CHANGED}", [_moment(now)] + params + [True, _date(today)])
 
 
-def _change_pairs(today: date) -> tuple[str, list]:
+def _change_pairs(today: date, made: bool = False) -> tuple[str, list]:
     """The change emails due on ``today`` not told yet, as ``_alert_pairs``' rows."""
     recent, params = _recent_changes(today)
     told = (f"SELECT 1 FROM {T['delivery']} x {each('x.mention_ids', 't')} "
@@ -511,7 +513,8 @@ def _change_pairs(today: date) -> tuple[str, list]:
         f"FROM ({recent}) r JOIN {T['retirement']} d ON d.id = r.retirement_id "
         f"{_keyed_entry_join()} "
         f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' {_followed_join()} "
-        f"LEFT JOIN {T['mention']} n ON n.kind = 'change' AND n.retirement_id = d.id "
+        f"{'' if made else 'LEFT '}JOIN {T['mention']} n ON n.kind = 'change' "
+        f"AND n.retirement_id = d.id "
         f"AND n.revision = d.revision "
         f"WHERE {CHANGED} "
         # A new entry is told to those who follow something (fl: any follow row).
@@ -522,10 +525,10 @@ def _change_pairs(today: date) -> tuple[str, list]:
     return sql, params + [True, _date(today)]
 
 
-def _changes_select(today: date) -> tuple[str, list]:
+def _changes_select(today: date, made: bool = False) -> tuple[str, list]:
     """The change emails due on ``today`` not told yet, as ``_alerts_select``'s rows (they
     depend on when each subscriber confirmed, to the second, so they are found for each)."""
-    pairs, params = _change_pairs(today)
+    pairs, params = _change_pairs(today, made)
     return (f"SELECT due.subscriber_id, 'change' AS kind, {_list_of('due.mention_id')} AS ids, "
             f"COUNT(*) AS told FROM ({pairs}) due GROUP BY due.subscriber_id", params)
 
@@ -665,14 +668,16 @@ def record_alerts(today: date, *, now: datetime | None = None, replay: bool | No
     if dry_run:
         return Due(alerts=_told_count(_alerts_select(today, replay)),
                    changes=_told_count(_changes_select(today)))
-    return _record([(_alert_mentions(today, now), _alerts_select(today, replay)),
-                    (_change_mentions(today, now), _changes_select(today))], today, now)
+    return _record([(_alert_mentions(today, now), _alerts_select(today, replay, made=True)),
+                    (_change_mentions(today, now), _changes_select(today, made=True))],
+                   today, now)
 
 
 def record_changes(today: date, *, now: datetime | None = None) -> Due:
     """Record the change emails due now (the catalogue just changed), grouped."""
     now = now or timezone.now()
-    return _record([(_change_mentions(today, now), _changes_select(today))], today, now)
+    return _record([(_change_mentions(today, now), _changes_select(today, made=True))],
+                   today, now)
 
 
 def record_digests(today: date, *, now: datetime | None = None, replay: bool | None = None,

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from notifier import alerts, channels, outbox
 from notifier.channels import content, http, lifecycle
-from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery
+from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery, Mention
 from notifier.outbox import SendPolicy
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 FAILING_FOR = timedelta(days=3)  # failures this long pause a channel
 CHANNEL_LOCK = 0x64657063616D  # the key of the channels' recording lock
 T = {"channel": Channel._meta.db_table, "delivery": Delivery._meta.db_table,
+     "mention": Mention._meta.db_table,
      "cm": ChannelMention._meta.db_table, "message": ChannelMessage._meta.db_table}
 ACTIVE = Channel.Status.ACTIVE.value
 
@@ -64,9 +65,11 @@ def record(today: date, *, now: datetime | None = None) -> Report:
         alerts.exclusive(CHANNEL_LOCK)
         cursor.execute(
             f"INSERT INTO {T['cm']} (channel_id, mention_id, message_id) "
-            f"SELECT c.id, CAST(t.value AS integer), NULL FROM {T['channel']} c "
+            f"SELECT c.id, m.id, NULL FROM {T['channel']} c "
             f"JOIN {T['delivery']} x ON x.subscriber_id = c.subscriber_id "
             f"{alerts.each('x.mention_ids', 't')} "
+            # Only mentions that still exist: deleting an entry deletes its mentions.
+            f"JOIN {T['mention']} m ON m.id = CAST(t.value AS integer) "
             f"WHERE c.status = '{ACTIVE}' AND x.kind IN ('alert', 'change') "
             f"AND x.created_at >= c.activated_at AND x.created_at >= %s "
             f"ON CONFLICT DO NOTHING", [adapt(since)])

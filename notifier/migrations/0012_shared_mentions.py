@@ -7,46 +7,39 @@
 # entry, lead time and shutdown date, or same entry and revision) keeps its first row, each
 # message lists the kept rows of its mentions, and the channels' rows point at them too.
 
-import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import Q
 
-CHUNK = 2000
-
-
-def _key(m):
-    if m.kind == "alert":
-        return ("alert", m.retirement_id, m.lead_days, m.shutdown_on)
-    return ("change", m.retirement_id, m.revision)
+MENTION, DELIVERY, CHANNEL = "notifier_mention", "notifier_delivery", "notifier_channelmention"
 
 
 def share(apps, schema_editor):
-    Mention = apps.get_model("notifier", "Mention")
-    Delivery = apps.get_model("notifier", "Delivery")
-    ChannelMention = apps.get_model("notifier", "ChannelMention")
-    Retirement = apps.get_model("deprecations", "Retirement")
-    # An entry is withdrawn, not deleted, but the old table had no constraint to say so.
-    Mention.objects.exclude(retirement__in=Retirement.objects.values("pk")).delete()
-    kept, into, told = {}, {}, {}
-    for m in Mention.objects.order_by("id").iterator(chunk_size=CHUNK):
-        first = kept.setdefault(_key(m), m.pk)
-        into[m.pk] = first
-        if m.delivery_id is not None:
-            told.setdefault(m.delivery_id, set()).add(first)
-    ids = list(told)
-    for start in range(0, len(ids), CHUNK):
-        rows = list(Delivery.objects.filter(pk__in=ids[start:start + CHUNK]))
-        for row in rows:
-            row.mention_ids = sorted(told[row.pk])
-        Delivery.objects.bulk_update(rows, ["mention_ids"])
-    moved = [cm for cm in ChannelMention.objects.iterator(chunk_size=CHUNK)
-             if into.get(cm.mention_id, cm.mention_id) != cm.mention_id]
-    for cm in moved:
-        cm.mention_id = into[cm.mention_id]
-    ChannelMention.objects.bulk_update(moved, ["mention_id"], batch_size=CHUNK)
-    copies = [pk for pk, first in into.items() if pk != first]
-    for start in range(0, len(copies), CHUNK):
-        Mention.objects.filter(pk__in=copies[start:start + CHUNK]).delete()
+    """In SQL, whatever the ledger's size: the first row of each group of equal mentions,
+    each message's list, the channels' rows moved, the other rows deleted."""
+    postgres = schema_editor.connection.vendor == "postgresql"
+    ids = ("jsonb_agg(DISTINCT k.first ORDER BY k.first)" if postgres
+           else "json_group_array(DISTINCT k.first)")
+    statements = [
+        # An entry is withdrawn, not deleted, but the old table had no constraint to say so.
+        f"DELETE FROM {CHANNEL} WHERE mention_id IN (SELECT id FROM {MENTION} WHERE "
+        f"retirement_id NOT IN (SELECT id FROM deprecations_retirement))",
+        f"DELETE FROM {MENTION} WHERE retirement_id NOT IN "
+        f"(SELECT id FROM deprecations_retirement)",
+        f"CREATE TEMPORARY TABLE depcal_first_mention AS SELECT id, MIN(id) OVER (PARTITION BY "
+        f"kind, retirement_id, CASE WHEN kind = 'alert' THEN lead_days END, "
+        f"CASE WHEN kind = 'alert' THEN shutdown_on END, "
+        f"CASE WHEN kind = 'change' THEN revision END) AS first FROM {MENTION}",
+        f"UPDATE {DELIVERY} SET mention_ids = (SELECT {ids} FROM {MENTION} m "
+        f"JOIN depcal_first_mention k ON k.id = m.id WHERE m.delivery_id = {DELIVERY}.id) "
+        f"WHERE id IN (SELECT delivery_id FROM {MENTION})",
+        f"UPDATE {CHANNEL} SET mention_id = (SELECT k.first FROM depcal_first_mention k "
+        f"WHERE k.id = {CHANNEL}.mention_id)",
+        f"DELETE FROM {MENTION} WHERE id IN (SELECT id FROM depcal_first_mention "
+        f"WHERE id <> first)",
+        "DROP TABLE depcal_first_mention",
+    ]
+    with schema_editor.connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -70,5 +63,6 @@ class Migration(migrations.Migration):
             model_name='mention',
             name='mention_change_once_per_revision',
         ),
+        # Back to 0011 only with an empty ledger: the mentions' subscribers are not kept.
         migrations.RunPython(share, migrations.RunPython.noop),
     ]

@@ -20,7 +20,7 @@ from deprecations import changes
 from deprecations.models import Retirement
 from notifier import alerts, channels, outbox, subscriptions, tokens
 from notifier.channels import BadChannel, chat, content, deliver, http, lifecycle
-from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery, Subscriber
+from notifier.models import Channel, ChannelMention, ChannelMessage, Delivery, Mention, Subscriber
 from tests.deprecations import factories
 from tests.httpserver import slow
 from tests.notifier.people import subscriber
@@ -323,6 +323,23 @@ def test_a_withdrawn_entry_is_told_as_withdrawn_not_as_an_alert(receiver):
     [_, *messages] = receiver.verified(channel.secret)
     whats = [e["what"] for _, p in messages for e in p["data"]["events"]]
     assert "lead_time_alert" not in whats and whats[-1] == "withdrawn"
+
+
+def test_a_deleted_entry_is_left_out_and_the_rest_still_reaches_the_channel(receiver):
+    """Deleting an entry deletes its mentions; the messages that listed them keep the ids.
+    A channel's run must tell the rest (a row for a missing mention would fail it)."""
+    kept = factories.entry()
+    gone = factories.entry("gpt-4o-2024-05-13", shutdown=date(2026, 2, 17), announced=None)
+    channel = add(receiver.webhook_url)
+    alerts.record_alerts(DAY, replay=True)
+    Retirement.objects.filter(pk=gone.pk).delete()
+    assert deliver.run(DAY).sent == 1
+    # Nothing points at a mention that is gone (PostgreSQL would refuse it at commit).
+    assert set(ChannelMention.objects.values_list("mention", flat=True)) <= set(
+        Mention.objects.values_list("pk", flat=True))
+    [_, (_, payload)] = receiver.verified(channel.secret)
+    assert [e["retirement"]["identifier"] for e in payload["data"]["events"]] == [
+        kept.offering.identifier]
 
 
 def test_the_manage_page_adds_a_channel_shows_its_secret_once_tests_and_removes_it(receiver):
