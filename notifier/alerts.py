@@ -363,14 +363,12 @@ def _alert_mentions(today: date, now: datetime) -> tuple[str, list]:
             [_moment(now)] + params + [True])
 
 
-def _alert_pairs(today: date, replay: bool, among: tuple[str, list] = ("", []),
-                 made: bool = False) -> tuple[str, list]:
+def _alert_pairs(today: date, replay: bool,
+                 among: tuple[str, list] = ("", [])) -> tuple[str, list]:
     """The alerts due on ``today`` not told yet (see the module's rules), one row per
     subscriber and mention: (subscriber_id, kind, retirement_id, lead_days, mention_id);
     mention_id is NULL for a mention no run has made yet. ``among``, a condition on s and its
-    parameters, narrows the subscribers. With ``made`` (a run that has just made the
-    mentions) a pair without its mention is left out: the catalogue changed since, in a
-    transaction of its own, and the next run tells it."""
+    parameters, narrows the subscribers."""
     windows, params = _windows(today)
     # Each window with every lead mask that has its bit: subscribers then join on an
     # equality (a hash join) rather than testing each subscriber against each window.
@@ -390,7 +388,7 @@ def _alert_pairs(today: date, replay: bool, among: tuple[str, list] = ("", []),
     told = _told("alert", "AND x.as_of >= %s AND x.as_of <= %s")
     sql = (f"SELECT due.subscriber_id, 'alert' AS kind, due.retirement_id, due.lead_days, "
            f"n.id AS mention_id FROM ({sql}{fence}) due "
-           f"{'' if made else 'LEFT '}JOIN {T['mention']} n ON n.kind = 'alert' "
+           f"LEFT JOIN {T['mention']} n ON n.kind = 'alert' "
            f"AND n.retirement_id = due.retirement_id AND n.lead_days = due.lead_days "
            f"AND n.shutdown_on = due.shutdown_on "
            f"WHERE NOT EXISTS (SELECT 1 FROM ({told}) told "
@@ -434,18 +432,30 @@ def _alert_groups(today: date, replay: bool) -> tuple[str, list]:
 
 def _alerts_select(today: date, replay: bool, made: bool = False) -> tuple[str, list]:
     """The alerts due on ``today`` not told yet, one row per subscriber: (subscriber_id, kind,
-    ids, told), ids the JSON list of the mentions and told their number (``made``: as
-    ``_alert_pairs``)."""
+    ids, told), ids the JSON list of the mentions and told their number (``_per_subscriber``:
+    ``made``)."""
     groups, params = _alert_groups(today, replay)
-    pairs, pair_params = _alert_pairs(today, replay, ("s.id IN (SELECT rep FROM grp)", []),
-                                      made)
+    pairs, pair_params = _alert_pairs(today, replay, ("s.id IN (SELECT rep FROM grp)", []))
     # The groups are made once (MATERIALIZED), for finding the reps and handing out.
     once = "MATERIALIZED " if _postgres() else ""
     return (f"SELECT * FROM (WITH grp AS {once}({groups}) "
             f"SELECT g.subscriber_id, 'alert' AS kind, r.ids, r.told FROM grp g "
-            f"JOIN (SELECT due.subscriber_id, {_list_of('due.mention_id')} AS ids, "
-            f"COUNT(*) AS told FROM ({pairs}) due GROUP BY due.subscriber_id) r "
+            f"JOIN ({_per_subscriber(pairs, made)}) r "
             f"ON r.subscriber_id = g.rep) alerts", params + pair_params)
+
+
+def _per_subscriber(pairs: str, made: bool) -> str:
+    """SQL: ``pairs`` (``_alert_pairs``' rows) as (subscriber_id, ids, told). With ``made``
+    (a run that has just made the mentions) a pair without its mention is left out: the
+    entry changed since, in a transaction of its own (each statement reads what was
+    committed when it began), and the next run tells it. Left out here, after the joins,
+    so that the planner keeps the dry run's plan."""
+    if not made:
+        return (f"SELECT due.subscriber_id, {_list_of('due.mention_id')} AS ids, "
+                f"COUNT(*) AS told FROM ({pairs}) due GROUP BY due.subscriber_id")
+    return (f"SELECT due.subscriber_id, {_list_of('due.mention_id')} "
+            f"FILTER (WHERE due.mention_id IS NOT NULL) AS ids, COUNT(due.mention_id) AS told "
+            f"FROM ({pairs}) due GROUP BY due.subscriber_id HAVING COUNT(due.mention_id) > 0")
 
 
 def _alerted_pairs(masks: str) -> str:
@@ -500,7 +510,7 @@ def _change_mentions(today: date, now: datetime) -> tuple[str, list]:
             f"WHERE {CHANGED}", [_moment(now)] + params + [True, _date(today)])
 
 
-def _change_pairs(today: date, made: bool = False) -> tuple[str, list]:
+def _change_pairs(today: date) -> tuple[str, list]:
     """The change emails due on ``today`` not told yet, as ``_alert_pairs``' rows."""
     recent, params = _recent_changes(today)
     told = (f"SELECT 1 FROM {T['delivery']} x {each('x.mention_ids', 't')} "
@@ -513,8 +523,7 @@ def _change_pairs(today: date, made: bool = False) -> tuple[str, list]:
         f"FROM ({recent}) r JOIN {T['retirement']} d ON d.id = r.retirement_id "
         f"{_keyed_entry_join()} "
         f"JOIN {T['subscriber']} s ON s.status = '{CONFIRMED}' {_followed_join()} "
-        f"{'' if made else 'LEFT '}JOIN {T['mention']} n ON n.kind = 'change' "
-        f"AND n.retirement_id = d.id "
+        f"LEFT JOIN {T['mention']} n ON n.kind = 'change' AND n.retirement_id = d.id "
         f"AND n.revision = d.revision "
         f"WHERE {CHANGED} "
         # A new entry is told to those who follow something (fl: any follow row).
@@ -528,9 +537,9 @@ def _change_pairs(today: date, made: bool = False) -> tuple[str, list]:
 def _changes_select(today: date, made: bool = False) -> tuple[str, list]:
     """The change emails due on ``today`` not told yet, as ``_alerts_select``'s rows (they
     depend on when each subscriber confirmed, to the second, so they are found for each)."""
-    pairs, params = _change_pairs(today, made)
-    return (f"SELECT due.subscriber_id, 'change' AS kind, {_list_of('due.mention_id')} AS ids, "
-            f"COUNT(*) AS told FROM ({pairs}) due GROUP BY due.subscriber_id", params)
+    pairs, params = _change_pairs(today)
+    return (f"SELECT r.subscriber_id, 'change' AS kind, r.ids, r.told "
+            f"FROM ({_per_subscriber(pairs, made)}) r", params)
 
 
 def digest_period(cadence: str, today: date) -> date | None:
