@@ -303,8 +303,8 @@ def each(column: str, alias: str) -> str:
 
 
 def _list_of(value: str, order: str | None = None) -> str:
-    """SQL: the aggregate JSON list of ``value``, in ``order`` (default: by value) where the
-    database can (SQLite keeps the rows' order)."""
+    """SQL: the aggregate JSON list of ``value``, in ``order`` (default: by value) on
+    PostgreSQL; SQLite's aggregates take no order (its lists come in the rows' order)."""
     if _postgres():
         return f"jsonb_agg({value} ORDER BY {order or value})"
     return f"json_group_array({value})"
