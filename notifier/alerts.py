@@ -141,10 +141,10 @@ def changes_told(mentions: list[Mention], subscriber: Subscriber) -> list[tuple[
     entries = {m.retirement_id for m in mentions}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.retirement_id, m.revision FROM {T['delivery']} x "
-            f"{each('x.mention_ids', 't')} JOIN {T['mention']} m "
-            f"ON m.id = CAST(t.value AS integer) WHERE x.subscriber_id = %s "
-            f"AND x.kind = 'change' AND m.retirement_id IN ({', '.join(['%s'] * len(entries))})",
+            f"SELECT m.retirement_id, m.revision "
+            f"FROM ({_told('change', 'AND x.subscriber_id = %s')}) told "
+            f"JOIN {T['mention']} m ON m.id = told.mention_id "
+            f"WHERE m.retirement_id IN ({', '.join(['%s'] * len(entries))})",
             [subscriber.pk, *entries])
         earlier = cursor.fetchall()
     history = told_changes(Change.objects.filter(retirement__in=entries,
@@ -706,10 +706,8 @@ def record_digests(today: date, *, now: datetime | None = None, replay: bool | N
     return due
 
 
-def due_rows(today: date, *, now: datetime | None = None, replay: bool | None = None,
-             limit: int = 50) -> list[tuple]:
+def due_rows(today: date, *, replay: bool | None = None, limit: int = 50) -> list[tuple]:
     """(email, kind, identifier, lead days) of alerts and changes due, for ``--dry-run``."""
-    now = now or timezone.now()
     replay = is_replay(today) if replay is None else replay
     rows = []
     for sql, params in (_alert_pairs(today, replay), _change_pairs(today)):

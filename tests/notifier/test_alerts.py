@@ -3,6 +3,7 @@
 Days are passed in (``today=``); mail goes to Django's in-memory outbox.
 """
 
+import random
 import threading
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
@@ -86,8 +87,6 @@ def test_subscribers_with_the_same_choices_share_the_work_and_each_gets_exactly_
     follows, recent alert messages and (in real time) recent confirmation day, and hands
     them out; each subscriber must get exactly what the rule gives them alone, which
     ``_alert_pairs`` (the listing of ``send_alerts --dry-run``) computes pair by pair."""
-    import random
-
     day = date(2026, 3, 10)
     for n, (lead, late) in enumerate([(90, 0), (30, 1), (30, 0), (7, 2), (7, 0), (1, 3)]):
         factories.entry(f"model-{n}", vendor_slug=("openai", "anthropic")[n % 2],
