@@ -106,8 +106,22 @@ def _clear_ledger() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE notifier_mention, notifier_delivery CASCADE")
+        cursor.execute("TRUNCATE notifier_mention, notifier_mentionlist, notifier_delivery "
+                       "CASCADE")
     _vacuum()
+
+
+LEDGER = ("notifier_delivery", "notifier_mentionlist", "notifier_mention")
+
+
+def _ledger_mb() -> float:
+    """What the ledger's tables take on disk, their indexes included, in MB."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT SUM(pg_total_relation_size(to_regclass(t))) "
+                       "FROM unnest(CAST(%s AS text[])) t", [list(LEDGER)])
+        return round(int(cursor.fetchone()[0] or 0) / 1e6, 1)
 
 
 def _timed(fn) -> tuple[float, object]:
@@ -172,6 +186,7 @@ def measure(size: int, day: date, monday: date, insert: bool) -> dict:
     if insert:
         progress(f"{size:,}: alerts + changes, insert")
         insert_s, inserted, steps = _insert(day)
+        ledger_mb = _ledger_mb()
         progress(f"{size:,}: alerts + changes, the next run (nothing new)")
         again_s, again, again_steps = _insert(day)
         assert again.total == 0, again  # told once: the ledger would be wrong otherwise
@@ -179,6 +194,7 @@ def measure(size: int, day: date, monday: date, insert: bool) -> dict:
         digest_s, digests = _timed(lambda: alerts.record_digests(monday, replay=True))
         result.update({"insert_s": round(insert_s, 2), "told_inserted": inserted.total,
                        "messages_inserted": inserted.messages, "insert_steps": steps,
+                       "ledger_mb": ledger_mb,
                        "again_s": round(again_s, 2), "again_steps": again_steps,
                        "digests_s": round(digest_s, 2),
                        "digests_inserted": digests.digests})
@@ -234,7 +250,8 @@ def _print(result: dict, report: dict) -> None:
         if "insert_s" not in size:
             continue
         print(f"    alerts + changes, insert  {size['insert_s']:7.2f} s  "
-              f"({size['told_inserted']:,} told in {size['messages_inserted']:,} messages)")
+              f"({size['told_inserted']:,} told in {size['messages_inserted']:,} messages; "
+              f"the ledger then takes {size['ledger_mb']:,} MB)")
         for name, seconds in size["insert_steps"]:
             print(f"      {seconds:7.2f} s  {name} ...")
         print(f"    the next run, nothing new {size['again_s']:7.2f} s")

@@ -260,6 +260,7 @@ def measure_send(ports: dict[str, int]) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM notifier_mention")
         cursor.execute("DELETE FROM notifier_delivery")
+        cursor.execute("DELETE FROM notifier_mentionlist")
         cursor.execute(
             "UPDATE notifier_subscriber SET status = 'unsubscribed' WHERE id NOT IN ("
             "SELECT s.id FROM notifier_subscriber s WHERE (s.lead_mask & 8) <> 0 AND NOT EXISTS "

@@ -50,7 +50,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "as_of"]
     search_fields = ["subscriber__email", "message_id"]
     list_select_related = ["subscriber"]
-    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "mention_ids"] + [
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "mention_list"] + [
         "tells"]
     actions = ["retry_now"]
 

@@ -64,7 +64,15 @@ from django.utils import timezone
 from deprecations import clock, queries
 from deprecations.models import Alias, Change, Offering, Retirement, Vendor
 from deprecations.queries import FAMILY_SEPARATORS
-from notifier.models import LEAD_TIME_CHOICES, Delivery, Follow, Mention, Subscriber, lead_bit
+from notifier.models import (
+    LEAD_TIME_CHOICES,
+    Delivery,
+    Follow,
+    Mention,
+    MentionList,
+    Subscriber,
+    lead_bit,
+)
 
 CATCH_UP_DAYS = 3
 DIGEST_HORIZON_DAYS = 90
@@ -74,6 +82,7 @@ T = {
     "follow": Follow._meta.db_table,
     "delivery": Delivery._meta.db_table,
     "mention": Mention._meta.db_table,
+    "list": MentionList._meta.db_table,
     "retirement": Retirement._meta.db_table,
     "offering": Offering._meta.db_table,
     "vendor": Vendor._meta.db_table,
@@ -88,7 +97,7 @@ WITHDRAWN = Retirement.Status.WITHDRAWN.value
 # Columns every inserted row sets (Django's defaults live in Python, not the schema).
 MENTION_COLUMNS = "kind, retirement_id, lead_days, shutdown_on, revision, created_at"
 DELIVERY_COLUMNS = ("subscriber_id, kind, revision, as_of, status, attempts, next_attempt_at, "
-                    "created_at, claim_token, claimed_by, message_id, last_error, mention_ids")
+                    "created_at, claim_token, claimed_by, message_id, last_error, mention_list_id")
 
 # The history rows subscribers are told of: the shutdown date moved (or how it is given
 # changed), the retirement was withdrawn or reinstated. A new entry (created, or published
@@ -310,23 +319,27 @@ def _list_of(value: str, order: str | None = None) -> str:
     return f"json_group_array({value})"
 
 
+def told_in(messages: str = "x") -> str:
+    """SQL: joins giving one row per mention the ``messages`` (delivery rows) tell, its id as
+    ``CAST(t.value AS integer)``."""
+    return (f"JOIN {T['list']} tl ON tl.id = {messages}.mention_list_id "
+            f"{each('tl.mention_ids', 't')}")
+
+
 def _told(kind: str, where: str = "") -> str:
     """SQL: (subscriber_id, mention_id) told in messages of ``kind`` (x) that match ``where``."""
     return (f"SELECT x.subscriber_id, CAST(t.value AS integer) AS mention_id "
-            f"FROM {T['delivery']} x {each('x.mention_ids', 't')} "
-            f"WHERE x.kind = '{kind}' {where}")
+            f"FROM {T['delivery']} x {told_in()} WHERE x.kind = '{kind}' {where}")
 
 
 def _delivery_columns(subscriber: str, kind: str, revision: str, *, today: date,
-                      now: datetime, mentions: str | None = None) -> tuple[str, list]:
-    """The SELECT list of a new ledger row (named as DELIVERY_COLUMNS); ``mentions``, a JSON
-    list, defaults to none."""
-    if mentions is None:
-        mentions = "CAST('[]' AS jsonb)" if _postgres() else "'[]'"
+                      now: datetime, mentions: str = "NULL") -> tuple[str, list]:
+    """The SELECT list of a new ledger row (named as DELIVERY_COLUMNS); ``mentions``, the id
+    of its mention list, defaults to none."""
     sql = (f"{subscriber} AS subscriber_id, {kind} AS kind, {revision} AS revision, "
            f"%s AS as_of, 'pending' AS status, 0 AS attempts, %s AS next_attempt_at, "
            f"%s AS created_at, '' AS claim_token, '' AS claimed_by, '' AS message_id, "
-           f"'' AS last_error, {mentions} AS mention_ids")
+           f"'' AS last_error, {mentions} AS mention_list_id")
     return sql, [_date(today), _moment(now), _moment(now)]
 
 
@@ -417,8 +430,7 @@ def _alert_groups(today: date, replay: bool) -> tuple[str, list]:
     # orders two equal sets differently, they only make two groups).
     follows = (f"SELECT f.subscriber_id, {_list_of(FOLLOW_ROW)} AS rows "
                f"FROM {T['follow']} f GROUP BY f.subscriber_id")
-    mentions = "x.mention_ids" if _postgres() else "json(x.mention_ids)"
-    told = (f"SELECT x.subscriber_id, {_list_of(mentions, 'x.id')} AS rows "
+    told = (f"SELECT x.subscriber_id, {_list_of('x.mention_list_id', 'x.id')} AS rows "
             f"FROM {T['delivery']} x WHERE x.kind = 'alert' AND x.as_of >= %s "
             f"AND x.as_of <= %s GROUP BY x.subscriber_id")
     sql = (f"SELECT s.id AS subscriber_id, MIN(s.id) OVER (PARTITION BY s.lead_mask, "
@@ -513,7 +525,7 @@ def _change_mentions(today: date, now: datetime) -> tuple[str, list]:
 def _change_pairs(today: date) -> tuple[str, list]:
     """The change emails due on ``today`` not told yet, as ``_alert_pairs``' rows."""
     recent, params = _recent_changes(today)
-    told = (f"SELECT 1 FROM {T['delivery']} x {each('x.mention_ids', 't')} "
+    told = (f"SELECT 1 FROM {T['delivery']} x {told_in()} "
             f"JOIN {T['mention']} m ON m.id = CAST(t.value AS integer) "
             f"WHERE x.subscriber_id = s.id AND x.kind = 'change' AND m.retirement_id = d.id "
             f"AND m.revision >= r.revision")
@@ -614,10 +626,10 @@ def _record(rules: list[tuple[tuple[str, list], tuple[str, list]]], today: date,
             now: datetime) -> Due:
     """Record what ``rules`` find, each a pair (select of the mentions it may tell, select
     of the messages due, ``_alerts_select``'s rows), in one transaction: make the mentions
-    (those made before stay as they are), number the messages, insert them. The runs are
-    serialised (``exclusive``), so what one finds not told is still not told when it
-    inserts it, and a message's key, the subscriber's next number for the kind, is free.
-    A run that fails leaves nothing behind."""
+    (those made before stay as they are), number the messages, make their lists, insert
+    them. The runs are serialised (``exclusive``), so what one finds not told is still not
+    told when it inserts it, and a message's key, the subscriber's next number for the
+    kind, is free. A run that fails leaves nothing behind."""
     due = Due()
     with transaction.atomic(), connection.cursor() as cursor:
         exclusive(GROUP_LOCK)
@@ -633,12 +645,20 @@ def _record(rules: list[tuple[tuple[str, list], tuple[str, list]]], today: date,
             f"COALESCE((SELECT MAX(x.revision) FROM {T['delivery']} x "
             f"WHERE x.subscriber_id = f.subscriber_id AND x.kind = f.kind), 0) + 1 AS revision "
             f"FROM ({found}) f", [p for _, (_, params) in rules for p in params])
+        # One list per distinct list found, shared by the messages that tell it (most
+        # subscribers are told what many others are); the new ones are those past the
+        # largest id before, since runs are serialised.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T['list']}")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"INSERT INTO {T['list']} (mention_ids) "
+                       f"SELECT DISTINCT ids FROM {FOUND}")
         cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
-                                         today=today, now=now, mentions="g.ids")
+                                         today=today, now=now, mentions="l.id")
         # In subscriber order: each index is then written from left to right rather than
         # at random places (fewer pages read and dirtied on a big day).
         cursor.execute(f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} "
-                       f"FROM {FOUND} g ORDER BY g.subscriber_id, g.kind", params)
+                       f"FROM {FOUND} g JOIN {T['list']} l ON l.id > %s AND l.mention_ids = g.ids "
+                       f"ORDER BY g.subscriber_id, g.kind", params + [before])
         cursor.execute(f"SELECT kind, COUNT(*), SUM(told) FROM {FOUND} GROUP BY kind")
         for kind, messages, told in cursor.fetchall():
             told = int(told)  # SUM gives a decimal on PostgreSQL

@@ -39,7 +39,7 @@ from django.utils.translation import gettext, ngettext
 from deprecations import status
 from deprecations.models import Change, Retirement, Vendor
 from notifier import alerts, tokens
-from notifier.models import Channel, Delivery, Mention, Subscriber
+from notifier.models import Channel, Delivery, Mention, MentionList, Subscriber
 from notifier.outbox import mail_domain, message_id
 
 DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
@@ -295,10 +295,15 @@ KINDS: dict[str, Kind] = {
 
 
 def prepare(rows: list[Delivery]) -> None:
-    """Load the mentions of a batch's rows (``told``), then their entries (with offering and
-    vendor), once each: a batch tells many subscribers of the same few entries, and building
-    an entry per mention cost more than the rest of the batch's queries. Each row gets its
-    own copies, since composing writes the words of the day and the lead time on them."""
+    """Load the mention lists of a batch's rows, their mentions (``told``), then their entries
+    (with offering and vendor), once each: a batch tells many subscribers of the same few
+    entries, and building an entry per mention cost more than the rest of the batch's
+    queries. Each row gets its own copies, since composing writes the words of the day and
+    the lead time on them."""
+    lists = MentionList.objects.in_bulk({row.mention_list_id for row in rows} - {None})
+    for row in rows:
+        if row.mention_list_id in lists:
+            row.mention_list = lists[row.mention_list_id]
     mentions = Mention.objects.in_bulk({pk for row in rows for pk in row.mention_ids})
     entries = Retirement.objects.select_related("offering__vendor").in_bulk(
         {m.retirement_id for m in mentions.values()})

@@ -6,8 +6,9 @@ message that must go out: it is inserted before anything is sent, its unique key
 message happen once, and its id makes the Message-ID. A ``Mention`` is one thing an alert or
 change message can tell (an entry at a lead time for a shutdown date, or an entry's changes up
 to a revision), one row however many subscribers are told it; a message lists the mentions it
-tells (``Delivery.mention_ids``), and ``notifier.alerts`` tells each subscriber each mention
-once. State changes of subscribers go through ``notifier.subscriptions``.
+tells (a ``MentionList``, shared by the messages that tell the same), and ``notifier.alerts``
+tells each subscriber each mention once. State changes of subscribers go through
+``notifier.subscriptions``.
 
 A ``Channel`` is a webhook or a chat a subscriber's alerts also go to; a ``ChannelMention``
 is one mention to tell one channel (its unique key makes each told once), grouped into
@@ -180,7 +181,7 @@ class Delivery(Outgoing):
 
     The key is (subscriber, kind, revision): ``revision`` is the period's first day (as an
     ordinal) for digests and a per-subscriber counter for the other kinds. What an alert or
-    change message tells of is its ``mention_ids``, fixed when the row is made, so a retry
+    change message tells of is its ``mention_list``, fixed when the row is made, so a retry
     sends the same message under the same Message-ID.
     """
 
@@ -199,9 +200,13 @@ class Delivery(Outgoing):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     revision = models.PositiveIntegerField(default=0)
     # A list rather than a row per (subscriber, mention): a busy day tells 100,000
-    # subscribers 36 things each, and 3.85 million rows took 20 s to write (bench due).
-    mention_ids = models.JSONField(default=list, blank=True,
-                                   help_text="The mentions an alert or change message tells.")
+    # subscribers 36 things each, and 3.85 million rows took 20 s to write (bench due). And
+    # a list shared by the messages that tell the same, rather than a copy in each: the
+    # copies were most of the bytes a busy day wrote.
+    mention_list = models.ForeignKey("MentionList", on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+", db_index=False,
+                                     db_constraint=False,
+                                     help_text="What an alert or change message tells.")
 
     class Meta:
         ordering = ["-id"]
@@ -221,13 +226,29 @@ class Delivery(Outgoing):
     def __str__(self):
         return f"{self.kind} #{self.pk} to {self.subscriber_id} ({self.status})"
 
+    @property
+    def mention_ids(self) -> list[int]:
+        """The mentions this message tells (a query when its list is not loaded)."""
+        return self.mention_list.mention_ids if self.mention_list_id else []
+
+
+class MentionList(models.Model):
+    """The mentions one or more messages tell, as a JSON list of ``Mention`` ids: a run
+    makes one per distinct list it finds, and every message telling those things points at
+    it. Never changed once made, so a retry tells the same."""
+
+    mention_ids = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"mentions {self.mention_ids}"
+
 
 class Mention(models.Model):
     """One thing an alert or change message can tell, shared by every subscriber told it.
 
     A lead-time alert mentions an entry at a lead time for one shutdown date (a moved date
     gives new mentions, other edits do not); a change mentions an entry's notable changes up
-    to ``revision``. Who was told what is the ledger's ``Delivery.mention_ids``:
+    to ``revision``. Who was told what is the ledger's ``Delivery.mention_list``:
     ``notifier.alerts`` makes the mentions a run needs, then one message per subscriber and
     kind listing those the subscriber was not told yet.
     """

@@ -67,7 +67,7 @@ def record(today: date, *, now: datetime | None = None) -> Report:
             f"INSERT INTO {T['cm']} (channel_id, mention_id, message_id) "
             f"SELECT c.id, m.id, NULL FROM {T['channel']} c "
             f"JOIN {T['delivery']} x ON x.subscriber_id = c.subscriber_id "
-            f"{alerts.each('x.mention_ids', 't')} "
+            f"{alerts.told_in()} "
             # Only mentions that still exist: deleting an entry deletes its mentions.
             f"JOIN {T['mention']} m ON m.id = CAST(t.value AS integer) "
             f"WHERE c.status = '{ACTIVE}' AND x.kind IN ('alert', 'change') "

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from deprecations import changes, queries
 from deprecations.models import Change, Retirement
 from notifier import alerts, compose, send
-from notifier.models import Delivery, Mention, Subscriber
+from notifier.models import Delivery, Mention, MentionList, Subscriber
 from tests.deprecations import factories
 from tests.notifier.people import subscriber
 
@@ -316,16 +316,26 @@ def test_the_due_computation_takes_the_same_queries_for_any_number_of_subscriber
                    if "SAVEPOINT" not in q["sql"] and "pg_advisory" not in q["sql"]]
                   for run in (few, many)]
     # The mentions alerts and changes may tell (a few rows, whatever the number of
-    # subscribers), then the messages, each listing what it tells, numbered then inserted:
-    # nothing per subscriber and entry is written, and nothing is updated afterwards.
+    # subscribers), then the messages numbered, their distinct lists of what they tell, and
+    # the messages: nothing per subscriber and entry is written, and nothing is updated
+    # afterwards.
     mention, delivery = Mention._meta.db_table, Delivery._meta.db_table
+    lists = MentionList._meta.db_table
     assert statements[0] == statements[1] == [
         f"INSERT INTO {mention}", f"INSERT INTO {mention}", "CREATE TEMPORARY TABLE",
-        f"INSERT INTO {delivery}", "SELECT kind, COUNT(*),", f"DROP TABLE {alerts.FOUND}"]
+        "SELECT COALESCE(MAX(id), 0)", f"INSERT INTO {lists}", f"INSERT INTO {delivery}",
+        "SELECT kind, COUNT(*),", f"DROP TABLE {alerts.FOUND}"]
     assert Mention.objects.filter(kind="alert").count() == 2
     assert Delivery.objects.filter(kind="alert").count() == 41  # one per subscriber
     assert sum(len(row.mention_ids) for row in Delivery.objects.filter(kind="alert")) == 2 + 60
-    assert not Delivery.objects.filter(mention_ids=[]).exists()
+    assert not Delivery.objects.filter(kind="alert", mention_list=None).exists()
+    # Shared: the first run's list of both alerts, then the second run's of both and of one.
+    alerted = Mention.objects.filter(kind="alert")
+    made = MentionList.objects.filter(pk__in=Delivery.objects.filter(kind="alert").values(
+        "mention_list"))
+    assert sorted(sorted(ids) for ids in made.values_list("mention_ids", flat=True)) == sorted(
+        [sorted(alerted.values_list("pk", flat=True))] * 2 + [[alerted.get(
+            retirement__offering__identifier="gpt-4o-2024-05-13").pk]])
 
 
 def _failing_at(statement: str):

@@ -13,7 +13,7 @@ from django.core import signing
 from deprecations import changes
 from deprecations.models import Change
 from notifier import alerts, compose, tokens
-from notifier.models import Delivery, Mention
+from notifier.models import Delivery, Mention, MentionList
 from tests.deprecations import factories
 from tests.notifier.people import subscriber
 
@@ -167,10 +167,10 @@ def test_a_batch_loads_each_entry_once_and_each_mention_keeps_its_own_lead_time(
     other = Mention.objects.create(retirement=entry, kind="alert", lead_days=60,
                                    shutdown_on=told.shutdown_on, revision=told.revision,
                                    created_at=told.created_at)
-    first.mention_ids.append(other.pk)
-    first.save(update_fields=["mention_ids"])
+    first.mention_list = MentionList.objects.create(mention_ids=[told.pk, other.pk])
+    first.save(update_fields=["mention_list"])
     rows = list(Delivery.objects.select_related("subscriber").order_by("id"))
-    with django_assert_max_num_queries(2):  # the mentions, then their entries
+    with django_assert_max_num_queries(3):  # the lists, their mentions, then their entries
         compose.prepare(rows)
     assert len({id(m.retirement) for row in rows for m in row.told}) == 6  # a copy each
     leads = [e.lead_days for e in compose.context_for(rows[0])["entries"]]

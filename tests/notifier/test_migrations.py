@@ -9,7 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 from tests.deprecations import factories
 
 BEFORE = [("notifier", "0011_mention_delivery_unconstrained")]
-AFTER = [("notifier", "0013_shared_mentions_schema")]
+SHARED = [("notifier", "0013_shared_mentions_schema")]  # a list in each message
+AFTER = [("notifier", "0015_mention_lists_schema")]  # lists shared by messages
 NOW = datetime(2026, 1, 18, 9, tzinfo=UTC)
 
 
@@ -62,20 +63,28 @@ def test_per_subscriber_mentions_become_shared_and_every_message_tells_the_same(
                                       message=message)
 
         apps = _migrate(AFTER)
-        Delivery, Mention = apps.get_model("notifier", "Delivery"), apps.get_model(
-            "notifier", "Mention")
-        ChannelMention = apps.get_model("notifier", "ChannelMention")
+        Delivery, Mention, MentionList, ChannelMention = (apps.get_model("notifier", name) for
+                                                          name in ("Delivery", "Mention",
+                                                                   "MentionList",
+                                                                   "ChannelMention"))
+        lists = MentionList.objects.in_bulk()
         shared = {(m.kind, m.retirement_id, m.lead_days, m.revision): m.pk
                   for m in Mention.objects.all()}
         # One alert per (entry, lead time, date), the first row's revision; one change.
         assert sorted(shared) == sorted([("alert", kept.pk, 30, 1), ("alert", other.pk, 30, 1),
                                          ("change", kept.pk, 0, 4)])
         alert_ids = sorted([shared["alert", kept.pk, 30, 1], shared["alert", other.pk, 30, 1]])
-        assert {row.pk: row.mention_ids for row in Delivery.objects.all()} == {
-            rows[0].pk: alert_ids, rows[1].pk: [shared["change", kept.pk, 0, 4]],
-            rows[2].pk: alert_ids, rows[3].pk: [shared["change", kept.pk, 0, 4]]}
+        told = {rows[0].pk: alert_ids, rows[1].pk: [shared["change", kept.pk, 0, 4]],
+                rows[2].pk: alert_ids, rows[3].pk: [shared["change", kept.pk, 0, 4]]}
+        assert {row.pk: sorted(lists[row.mention_list_id].mention_ids)
+                for row in Delivery.objects.all()} == told
+        assert len(lists) == 2  # the two alert messages share one, the two changes another
         assert list(ChannelMention.objects.values_list("mention", "message")) == [
             (shared["alert", kept.pk, 30, 1], message.pk)]
         assert Delivery.objects.get(pk=rows[0].pk).status == "sent"
+
+        # And back: each message holds its copy again.
+        Delivery = _migrate(SHARED).get_model("notifier", "Delivery")
+        assert {row.pk: sorted(row.mention_ids) for row in Delivery.objects.all()} == told
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
