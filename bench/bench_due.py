@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -282,13 +281,7 @@ def main(argv: list[str] | None = None) -> dict:
     load_before = os.getloadavg()[0]
     shared.database(BENCH_DB, "create")
     try:
-        env = {k: v for k, v in os.environ.items() if k != "DEPCAL_TODAY"}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "depcal.settings",
-            "DATABASE_URL": f"{shared.admin_url().rsplit('/', 1)[0]}/{BENCH_DB}",
-            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
-            "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
-        })
+        env = shared.environment(BENCH_DB)
         done = subprocess.run([sys.executable, "-m", "bench.bench_due", "--child",
                                str(args.insert_up_to), *map(str, sizes)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, text=True, timeout=CHILD_TIMEOUT)

@@ -41,12 +41,15 @@ def database(name: str, action: str) -> None:
 
 def environment(db_name: str, **extra: str) -> dict[str, str]:
     """A production-like environment (DEBUG off, a random key) on the database ``db_name``,
-    with the real "today"."""
+    with the real "today". Tasks queued on the way (loading the catalogue queues the change
+    emails) stay in the process's memory: the checkout's own broker, under ``var/``, which
+    a fresh clone does not have yet, is left alone."""
     env = {k: v for k, v in os.environ.items() if k != "DEPCAL_TODAY"}
     env.update({
         "DJANGO_SETTINGS_MODULE": "depcal.settings", "DATABASE_URL": database_url(db_name),
         "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(40),
         "SITE_URL": "https://depcal.bench", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+        "CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://",
         **extra,
     })
     return env
