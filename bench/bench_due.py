@@ -38,7 +38,7 @@ from bench import shared
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "due.json"
 BENCH_DB = f"depcal_bench_due_{os.getpid()}"  # unique: runs may overlap
-SIZES = (100_000, 1_000_000)
+SIZES = (2_000, 100_000, 1_000_000)  # a small ledger too: its plans differ
 CHILD_TIMEOUT = 1800
 
 _STARTED = time.perf_counter()
