@@ -1,4 +1,5 @@
-"""Due computation at scale: 100,000 and 1,000,000 subscribers x the catalogue, PostgreSQL.
+"""Due computation at scale: 2,000, 100,000 and 1,000,000 subscribers x the catalogue,
+PostgreSQL.
 
 A throwaway database (``depcal_bench_due_<pid>``, created and dropped here) gets the shipped
 catalogue and N confirmed subscribers made by ``generate_series`` in the database itself
@@ -9,8 +10,8 @@ on the catalogue's busiest alert day (history made old, three dates moved just n
 
 - ``alerts.record_alerts(dry_run=True)``: the count of due alerts and change emails;
 - ``alerts.record_alerts``: the same inserted into the ledger (the mentions, then one message
-  per subscriber and kind listing what it tells), committed, as the hourly task does, with
-  the time of each of its statements;
+  per subscriber and kind pointing at the list of what it tells), committed, as the hourly
+  task does, with the time of each of its statements and the ledger's size on disk after;
 - ``alerts.record_alerts`` again, as the next hourly run that day: everything is told, so it
   inserts nothing, but it must look up what was told for every alert it finds;
 - ``alerts.record_digests`` for that week's Monday, committed;
@@ -18,7 +19,7 @@ on the catalogue's busiest alert day (history made old, three dates moved just n
 with the EXPLAIN (ANALYZE) plan of each counting statement (a second pass). Inserting is
 measured up to ``--insert-up-to`` subscribers. Prints timings, row counts and plans; writes
 bench/results/due.json.
-``--sizes 100000,1000000`` chooses the sizes (each one grows the subscribers of the one
+``--sizes 2000,100000,1000000`` chooses the sizes (each one grows the subscribers of the one
 before). BENCH_POSTGRES_URL names the server (default postgres://postgres@127.0.0.1:5432/postgres).
 """
 

@@ -50,6 +50,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "as_of"]
     search_fields = ["subscriber__email", "message_id"]
     list_select_related = ["subscriber"]
+    # The list as what it tells: a field for it would offer every list ever made.
+    exclude = ["mention_list"]
     readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "mention_list"] + [
         "tells"]
     actions = ["retry_now"]

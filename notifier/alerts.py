@@ -53,10 +53,11 @@ Digests
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -73,6 +74,8 @@ from notifier.models import (
     Subscriber,
     lead_bit,
 )
+
+log = logging.getLogger(__name__)
 
 CATCH_UP_DAYS = 3
 DIGEST_HORIZON_DAYS = 90
@@ -645,20 +648,6 @@ def _record(rules: list[tuple[tuple[str, list], tuple[str, list]]], today: date,
             f"COALESCE((SELECT MAX(x.revision) FROM {T['delivery']} x "
             f"WHERE x.subscriber_id = f.subscriber_id AND x.kind = f.kind), 0) + 1 AS revision "
             f"FROM ({found}) f", [p for _, (_, params) in rules for p in params])
-        # One list per distinct list found, shared by the messages that tell it (most
-        # subscribers are told what many others are); the new ones are those past the
-        # largest id before, since runs are serialised.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T['list']}")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"INSERT INTO {T['list']} (mention_ids) "
-                       f"SELECT DISTINCT ids FROM {FOUND}")
-        cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
-                                         today=today, now=now, mentions="l.id")
-        # In subscriber order: each index is then written from left to right rather than
-        # at random places (fewer pages read and dirtied on a big day).
-        cursor.execute(f"INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) SELECT {cols} "
-                       f"FROM {FOUND} g JOIN {T['list']} l ON l.id > %s AND l.mention_ids = g.ids "
-                       f"ORDER BY g.subscriber_id, g.kind", params + [before])
         cursor.execute(f"SELECT kind, COUNT(*), SUM(told) FROM {FOUND} GROUP BY kind")
         for kind, messages, told in cursor.fetchall():
             told = int(told)  # SUM gives a decimal on PostgreSQL
@@ -667,9 +656,39 @@ def _record(rules: list[tuple[tuple[str, list], tuple[str, list]]], today: date,
                 due.alerts += told
             else:
                 due.changes += told
+        made, lists, lists_params = _make_lists(cursor)
+        cols, params = _delivery_columns("g.subscriber_id", "g.kind", "g.revision",
+                                         today=today, now=now, mentions="l.id")
+        # In subscriber order: each index is then written from left to right rather than
+        # at random places (fewer pages read and dirtied on a big day).
+        cursor.execute(f"{made}INSERT INTO {T['delivery']} ({DELIVERY_COLUMNS}) "
+                       f"SELECT {cols} FROM {FOUND} g JOIN {lists} "
+                       f"ORDER BY g.subscriber_id, g.kind", params + lists_params)
+        if cursor.rowcount != due.messages:  # a message without its list: record nothing
+            raise RuntimeError(f"{due.messages} messages found but {cursor.rowcount} "
+                               f"inserted with their lists; nothing was recorded")
         cursor.execute(f"DROP TABLE {FOUND}")
     _analyze_after(due.messages)
     return due
+
+
+def _make_lists(cursor) -> tuple[str, str, list]:
+    """Make one mention list per distinct list the run found (``FOUND``'s ids), shared by
+    the messages that tell it (most subscribers are told what many others are). Returns
+    what the insert of the messages needs: a WITH clause, the join of the lists made as
+    ``l`` on ``g.ids``, and its parameters."""
+    make = f"INSERT INTO {T['list']} (mention_ids) SELECT DISTINCT ids FROM {FOUND}"
+    if _postgres():
+        # The lists made are those the insert returns, whatever ids its sequence gives.
+        return (f"WITH made AS ({make} RETURNING id, mention_ids) ",
+                "made l ON l.mention_ids = g.ids", [])
+    # SQLite cannot read an insert's RETURNING as a table. Its ids (AUTOINCREMENT) come
+    # after every id the table ever had, and runs are serialised: the lists made are those
+    # past the largest id before.
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {T['list']}")
+    before = cursor.fetchone()[0]
+    cursor.execute(make)
+    return "", f"{T['list']} l ON l.id > %s AND l.mention_ids = g.ids", [before]
 
 
 ANALYZE_SHARE = 0.1  # of the rows the planner counts in the ledger
@@ -688,10 +707,19 @@ def _analyze_after(inserted: int) -> None:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = CAST(%s AS regclass)",
                        [T["delivery"]])
         counted = max(cursor.fetchone()[0], 0)  # -1: never looked at
-        if inserted > ANALYZE_SHARE * counted:
-            # The columns the due queries filter and join on, not the others.
-            cursor.execute(f"ANALYZE {T['delivery']} (subscriber_id, kind, revision, as_of, "
-                           f"mention_list_id)")
+        if inserted <= ANALYZE_SHARE * counted:
+            return
+        try:
+            # The run is committed: a ledger busy with a long maintenance job (a VACUUM
+            # takes the same lock) must not hold its sending up, and a failure here is not
+            # the run's.
+            with transaction.atomic():
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+                # The columns the due queries filter and join on, not the others.
+                cursor.execute(f"ANALYZE {T['delivery']} (subscriber_id, kind, revision, "
+                               f"as_of, mention_list_id)")
+        except DatabaseError as error:
+            log.warning("the ledger's statistics were not refreshed: %s", error)
 
 
 def record_alerts(today: date, *, now: datetime | None = None, replay: bool | None = None,

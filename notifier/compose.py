@@ -15,6 +15,7 @@ down; a change tells the dates recorded with it, not the entry's current ones.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import secrets
 from collections.abc import Callable, Hashable
@@ -43,6 +44,7 @@ from notifier.models import Channel, Delivery, Mention, MentionList, Subscriber
 from notifier.outbox import mail_domain, message_id
 
 DIGEST_DAYS = alerts.DIGEST_HORIZON_DAYS
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -301,15 +303,19 @@ def prepare(rows: list[Delivery]) -> None:
     queries. Each row gets its own copies, since composing writes the words of the day and
     the lead time on them."""
     lists = MentionList.objects.in_bulk({row.mention_list_id for row in rows} - {None})
+    ids = {}
     for row in rows:
         if row.mention_list_id in lists:
             row.mention_list = lists[row.mention_list_id]
-    mentions = Mention.objects.in_bulk({pk for row in rows for pk in row.mention_ids})
+        elif row.mention_list_id is not None:  # nothing deletes lists: say so, skip the row
+            log.error("%s: its mention list %s is missing", row, row.mention_list_id)
+        ids[row.pk] = row.mention_list.mention_ids if row.mention_list_id in lists else []
+    mentions = Mention.objects.in_bulk({pk for row in rows for pk in ids[row.pk]})
     entries = Retirement.objects.select_related("offering__vendor").in_bulk(
         {m.retirement_id for m in mentions.values()})
     for row in rows:
         row.told = []
-        for pk in sorted(row.mention_ids):
+        for pk in sorted(ids[row.pk]):
             m = mentions.get(pk)
             if m is None or m.retirement_id not in entries:
                 continue  # deleted meanwhile: told of no more

@@ -1,6 +1,9 @@
 # Messages that tell the same things share one list (MentionList) instead of each holding a
 # copy. The lists are moved in SQL, whatever the ledger's size: one list per distinct list
 # held, and each message points at its own. Back, each message gets a copy again.
+# On PostgreSQL this rewrites every alert and change row in one transaction (senders wait
+# on those rows meanwhile: migrate between sending runs), and the table keeps its old size
+# until it is rebuilt (VACUUM FULL notifier_delivery, or pg_repack without a lock).
 
 import django.db.models.deletion
 from django.db import migrations, models

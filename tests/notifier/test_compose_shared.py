@@ -176,3 +176,18 @@ def test_a_batch_loads_each_entry_once_and_each_mention_keeps_its_own_lead_time(
     leads = [e.lead_days for e in compose.context_for(rows[0])["entries"]]
     assert sorted(leads) == [60, 90]
     assert [e.lead_days for e in compose.context_for(rows[1])["entries"]] == [90]
+
+
+def test_a_row_whose_list_is_gone_is_skipped_and_said_and_the_batch_goes_on(caplog):
+    """Nothing deletes a mention list (the key has no database constraint, for speed), but a
+    hand-made delete must not stop the batch with it."""
+    factories.entry("dall-e-2", shutdown=date(2026, 5, 25), announced=None)
+    people = [subscriber(f"s{n}@example.com", lead_times=[90]) for n in range(2)]
+    assert alerts.record_alerts(ALERT_DAY, replay=True).messages == 2
+    lost = Delivery.objects.get(subscriber=people[0])
+    lost.mention_list_id = 10**6
+    lost.save(update_fields=["mention_list"])
+    rows = list(Delivery.objects.select_related("subscriber").order_by("id"))
+    compose.prepare(rows)
+    assert [compose.compose(row) is None for row in rows] == [True, False]
+    assert f"its mention list {10**6} is missing" in caplog.text

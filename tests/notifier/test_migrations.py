@@ -50,6 +50,8 @@ def test_per_subscriber_mentions_become_shared_and_every_message_tells_the_same(
                 delivery=alert, **common) for entry in (kept, other)]
             told[change.pk] = [Mention.objects.create(
                 retirement_id=kept.pk, kind="change", revision=4, delivery=change, **common)]
+        digest = Delivery.objects.create(subscriber=people[0], kind="digest", revision=7,
+                                         as_of=NOW.date(), next_attempt_at=NOW, created_at=NOW)
         # A mention of an entry deleted since: the old table had no constraint to drop it.
         Mention.objects.create(subscriber=people[0], retirement_id=10**6, kind="alert",
                                lead_days=7, shutdown_on=date(2026, 2, 17), revision=1,
@@ -77,14 +79,16 @@ def test_per_subscriber_mentions_become_shared_and_every_message_tells_the_same(
         told = {rows[0].pk: alert_ids, rows[1].pk: [shared["change", kept.pk, 0, 4]],
                 rows[2].pk: alert_ids, rows[3].pk: [shared["change", kept.pk, 0, 4]]}
         assert {row.pk: sorted(lists[row.mention_list_id].mention_ids)
-                for row in Delivery.objects.all()} == told
+                for row in Delivery.objects.exclude(pk=digest.pk)} == told
         assert len(lists) == 2  # the two alert messages share one, the two changes another
+        assert Delivery.objects.get(pk=digest.pk).mention_list_id is None  # tells no mention
         assert list(ChannelMention.objects.values_list("mention", "message")) == [
             (shared["alert", kept.pk, 30, 1], message.pk)]
         assert Delivery.objects.get(pk=rows[0].pk).status == "sent"
 
         # And back: each message holds its copy again.
         Delivery = _migrate(SHARED).get_model("notifier", "Delivery")
-        assert {row.pk: sorted(row.mention_ids) for row in Delivery.objects.all()} == told
+        assert {row.pk: sorted(row.mention_ids) for row in Delivery.objects.all()} == {
+            **told, digest.pk: []}
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
