@@ -296,15 +296,31 @@ def measure_send(ports: dict[str, int]) -> dict:
                 smtp.sendmail(sender, to, body)
         return time.perf_counter() - t
 
+    def smtplib_and_a_row():
+        """The plain loop, plus what keeps a killed sender's repeats at one message: one
+        single-row update per message, committed without waiting for the disk, one after
+        the other (depcal overlaps it with the envelope). Where the time goes, not the goal's
+        baseline."""
+        t = time.perf_counter()
+        with connection.cursor() as cursor, smtplib.SMTP("127.0.0.1", settings.EMAIL_PORT) as smtp:
+            cursor.execute("SET synchronous_commit = off")
+            for (sender, to, body), row in zip(raw, rows, strict=True):
+                cursor.execute("UPDATE notifier_delivery SET attempts = attempts + 1 "
+                               "WHERE id = %s", [row.pk])
+                smtp.sendmail(sender, to, body)
+            cursor.execute("RESET synchronous_commit")
+        return time.perf_counter() - t
+
     def server(name: str) -> dict:
         settings.EMAIL_PORT = ports[name]
         # Alternated, so that both see the same load on a shared machine.
-        real_s, plain_s, loads = [], [], []
+        real_s, plain_s, row_s, loads = [], [], [], []
         for n in range(SEND_RUNS):
             progress(f"send ({name} server): round {n + 1} of {SEND_RUNS}")
             loads.append(os.getloadavg()[0])
             real_s.append(real_path())
             plain_s.append(plain_smtplib())
+            row_s.append(smtplib_and_a_row())
         real, plain = statistics.median(real_s), statistics.median(plain_s)
         if os.environ.get("BENCH_MAIL_PROFILE"):
             import cProfile
@@ -322,6 +338,7 @@ def measure_send(ports: dict[str, int]) -> dict:
             "real_path_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in real_s],
             "plain_smtplib_rounds_msgs_per_s": [round(SEND_COUNT / t, 1) for t in plain_s],
             "real_over_plain": round(plain / real, 2),
+            "smtplib_and_a_row_msgs_per_s": round(SEND_COUNT / statistics.median(row_s), 1),
             "load_average_1min_during": [round(x, 2) for x in loads],
         }
 
@@ -381,6 +398,9 @@ def _print_send(send: dict) -> None:
               f"(claim + compose + send + mark sent)")
         print(f"    plain smtplib loop  {server['plain_smtplib_msgs_per_s']:8.1f} msg/s "
               f"(the same bytes, composed beforehand)")
+        print(f"    smtplib + a row     {server['smtplib_and_a_row_msgs_per_s']:8.1f} msg/s "
+              f"(the plain loop writing one row per message, as depcal must; not the goal's "
+              f"baseline)")
         print(f"    depcal / smtplib: {server['real_over_plain']}x")
 
 
