@@ -102,16 +102,15 @@ def _vacuum() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+LEDGER = ("notifier_delivery", "notifier_mentionlist", "notifier_mention")
+
+
 def _clear_ledger() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE notifier_mention, notifier_mentionlist, notifier_delivery "
-                       "CASCADE")
+        cursor.execute(f"TRUNCATE {', '.join(LEDGER)} CASCADE")
     _vacuum()
-
-
-LEDGER = ("notifier_delivery", "notifier_mentionlist", "notifier_mention")
 
 
 def _ledger_mb() -> float:

@@ -305,11 +305,10 @@ def prepare(rows: list[Delivery]) -> None:
     lists = MentionList.objects.in_bulk({row.mention_list_id for row in rows} - {None})
     ids = {}
     for row in rows:
-        if row.mention_list_id in lists:
-            row.mention_list = lists[row.mention_list_id]
-        elif row.mention_list_id is not None:  # nothing deletes lists: say so, skip the row
+        found = lists.get(row.mention_list_id)
+        if found is None and row.mention_list_id is not None:  # nothing deletes lists
             log.error("%s: its mention list %s is missing", row, row.mention_list_id)
-        ids[row.pk] = row.mention_list.mention_ids if row.mention_list_id in lists else []
+        ids[row.pk] = found.mention_ids if found else []  # none: the row is skipped
     mentions = Mention.objects.in_bulk({pk for row in rows for pk in ids[row.pk]})
     entries = Retirement.objects.select_related("offering__vendor").in_bulk(
         {m.retirement_id for m in mentions.values()})
