@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formatdate
 from functools import lru_cache
+from html import escape as escape_html
 from itertools import groupby
 
 from django.conf import settings
@@ -32,7 +33,6 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
@@ -79,29 +79,37 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def links(subscriber: Subscriber) -> dict[str, str]:
-    """The subscriber's own links (signed), as every message's footer shows them."""
+def links(subscriber: Subscriber, where: tuple | None = None) -> dict[str, str]:
+    """The subscriber's own links (signed), as every message's footer shows them; ``where``
+    the routes are (``_where``), if known."""
+    where, site = where or _where(), settings.SITE_URL
     return {
-        "manage_url": absolute(token_path("notifier:manage",
-                                          tokens.make(subscriber, tokens.MANAGE))),
-        "unsubscribe_url": absolute(token_path("notifier:unsubscribe",
-                                               tokens.make(subscriber, tokens.UNSUBSCRIBE))),
-        "feed_url": absolute(token_path("notifier:private_feed", subscriber.feed_token)),
-        "site_url": settings.SITE_URL,
+        "manage_url": site + token_path("notifier:manage",
+                                        tokens.make(subscriber, tokens.MANAGE), where),
+        "unsubscribe_url": site + token_path("notifier:unsubscribe",
+                                             tokens.make(subscriber, tokens.UNSUBSCRIBE), where),
+        "feed_url": site + token_path("notifier:private_feed", subscriber.feed_token, where),
+        "site_url": site,
     }
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.:~-]+")  # what ``reverse`` puts in a path as it is
 
 
-def token_path(name: str, token: str) -> str:
+def _where() -> tuple:
+    """What a route's path depends on besides its name: the URLconf, the script prefix and
+    the language (a route may be translated)."""
+    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(),
+            translation.get_language())
+
+
+def token_path(name: str, token: str, where: tuple | None = None) -> str:
     """``reverse(name, args=[token])``, without resolving the route for each message of a
-    batch: the route's path around its one argument is kept per URLconf, script prefix and
-    language (a route may be translated)."""
+    batch: the route's path around its one argument is kept per ``_where`` (read once per
+    message when given)."""
     if not _URL_SAFE.fullmatch(token):
         return reverse(name, args=[token])
-    head, tail = _route(name, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(),
-                        translation.get_language())
+    head, tail = _route(name, *(where or _where()))
     return head + token + tail
 
 
@@ -447,6 +455,7 @@ class Composer:
     def __init__(self, connection=None):
         self.connection = connection
         self.framed: dict[Hashable, Framed] = {}
+        self.routes: dict[str, tuple] = {}  # language -> ``_where``
         tag = secrets.token_hex(8)  # not anything a content could say
         self.markers = {name: f"depcal-{name}-{tag}" for name in self.PERSONAL + self.WIRED}
         self.markers["to"] += "@example.invalid"
@@ -464,34 +473,47 @@ class Composer:
         if not kind.shared:
             return compose(row, connection=self.connection)
         language = row.subscriber.language
-        with translation.override(language):
-            framed = self._framed(row, kind, language)
-            if framed is None:
-                return None
-            personal = links(row.subscriber)
+        framed = self._framed(row, kind, language)
+        if framed is None:
+            return None
+        personal = links(row.subscriber, self._where(language))
         text, html = framed.text, framed.html
+        escaped = {name: escape_html(personal[name]) for name in self.PERSONAL}
         for name in self.PERSONAL:
             text = text.replace(self.markers[name], personal[name])
-            html = html.replace(self.markers[name], escape(personal[name]))
+            html = html.replace(self.markers[name], escaped[name])
         msg = message(row, framed.subject, text, html, personal, connection=self.connection)
-        msg.wire = self._fill(framed.wire, row, personal)
+        # The bytes get each link as it is, in the HTML too: only where escaping changes none.
+        as_is = all(escaped[name] == personal[name] for name in self.PERSONAL)
+        msg.wire = self._fill(framed.wire, row, personal) if as_is else None
         return msg
 
     def _framed(self, row: Delivery, kind: Kind, language: str) -> Framed | None:
-        """The row's shared content, framed: rendered for the first row of its key."""
+        """The row's shared content, framed: rendered for the first row of its key (in the
+        row's language; a key read off the row needs none)."""
         ctx = None
         if kind.row_key is not None:
             if row.subscriber.status != kind.status or (found := kind.row_key(row)) is None:
                 return None
         else:
-            if (ctx := context_for(row)) is None:
+            with translation.override(language):
+                ctx = context_for(row)
+            if ctx is None:
                 return None
             found = kind.key(ctx)
         key = (row.kind, row.as_of, language, found)
         if key not in self.framed:
-            self.framed[key] = self._frame(row.kind, ctx if ctx is not None else
-                                           context_for(row))
+            with translation.override(language):
+                self.framed[key] = self._frame(row.kind, ctx if ctx is not None else
+                                               context_for(row))
         return self.framed[key]
+
+    def _where(self, language: str) -> tuple:
+        """``_where`` in this language, read once per batch."""
+        if language not in self.routes:
+            with translation.override(language):
+                self.routes[language] = _where()
+        return self.routes[language]
 
     def _frame(self, kind: str, ctx: dict) -> Framed:
         content = render(kind, ctx)
@@ -519,9 +541,9 @@ class Composer:
 
     def _fill(self, wire: bytes | None, row: Delivery, personal: dict) -> bytes | None:
         address = row.subscriber.email
-        values = {name: personal[name] for name in self.PERSONAL}
-        if wire is None or not _plain(address) or any(escape(v) != v for v in values.values()):
+        if wire is None or not _plain(address):
             return None
+        values = {name: personal[name] for name in self.PERSONAL}
         values.update(to=address, message_id=message_id(row),
                       date=formatdate(localtime=settings.EMAIL_USE_LOCALTIME))
         for name, value in values.items():

@@ -60,7 +60,12 @@ class SendPolicy:
 def message_id(row: Delivery) -> str:
     """Deterministic from the row: the same on every retry, never another row's (the creation
     time is in it, so a database rebuilt from scratch does not reuse old ids)."""
-    return f"<delivery-{row.pk}.{row.created_at:%Y%m%d%H%M%S%f}@{mail_domain()}>"
+    return _message_id(row.pk, row.created_at, mail_domain())
+
+
+@lru_cache(maxsize=1024)  # asked of each row when composing, filling and starting it
+def _message_id(pk: int, created_at: datetime, domain: str) -> str:
+    return f"<delivery-{pk}.{created_at:%Y%m%d%H%M%S%f}@{domain}>"
 
 
 def mail_domain() -> str:

@@ -12,6 +12,8 @@ apps. Tokens are kept out of the logs (``depcal.logs``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
@@ -36,8 +38,14 @@ def make(subscriber: Subscriber, purpose: str) -> str:
     a link from an older request stops working once a newer one was sent."""
     payload = [subscriber.link_key, subscriber.confirm_requests] if purpose == CONFIRM else [
         subscriber.link_key]
-    signer = signing.TimestampSigner(salt=_SALT.format(purpose))
-    return signer.sign_object(payload, compress=False)
+    return _signer(purpose, settings.SECRET_KEY).sign_object(payload, compress=False)
+
+
+@lru_cache(maxsize=16)  # every message signs two links; making a signer costs a third
+def _signer(purpose: str, key: str) -> signing.TimestampSigner:
+    """The signer that makes ``purpose``'s tokens with ``key`` (reading them also tries the
+    fallback keys: ``read``)."""
+    return signing.TimestampSigner(key=key, salt=_SALT.format(purpose))
 
 
 def read(token: str, purpose: str) -> Subscriber:

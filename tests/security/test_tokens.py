@@ -47,6 +47,27 @@ def test_tokens_carry_a_random_key_not_the_row_id():
 
 
 @pytest.mark.django_db
+def test_a_new_secret_key_signs_new_links_and_the_old_one_still_reads_old_links(settings):
+    """Signers are kept between messages (``tokens._signer``): a rotated key must sign the
+    next link, and links signed before the rotation keep working while the old key is among
+    the fallbacks, as Django's key rotation promises."""
+    ada = subscriber()
+    before = tokens.make(ada, tokens.MANAGE)
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a new key " * 6, [old]
+    after = tokens.make(ada, tokens.MANAGE)
+    salt = f"depcal.notifier.{tokens.MANAGE}"
+    assert signing.TimestampSigner(key="a new key " * 6, salt=salt).unsign_object(after)
+    with pytest.raises(signing.BadSignature):
+        signing.TimestampSigner(key=old, salt=salt).unsign_object(after)
+    assert tokens.read(before, tokens.MANAGE) == ada
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(tokens.BadToken):
+        tokens.read(before, tokens.MANAGE)
+    assert tokens.read(after, tokens.MANAGE) == ada
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("purpose,path", [(tokens.MANAGE, "notifier:manage"),
                                           (tokens.UNSUBSCRIBE, "notifier:unsubscribe")])
 def test_links_work_for_a_year_then_expire(client, purpose, path):
