@@ -47,6 +47,7 @@ SUBSCRIBERS = 100_000
 SEND_COUNT = 500
 DUE_RUNS = 3
 SEND_RUNS = 5
+PART_RUNS = 25
 CHILD_TIMEOUT = 900  # the shared machine may be busy
 # BENCH_MAIL_PARTS=send times the sending part alone (a quicker loop while working on it);
 # BENCH_MAIL_PROFILE=1 adds a profile of one more run of the real path (to stderr), and
@@ -352,12 +353,36 @@ def measure_send(ports: dict[str, int]) -> dict:
             "load_average_1min_during": [round(x, 2) for x in loads],
         }
 
+    def batch_parts() -> dict:
+        """depcal's own parts of sending, timed alone per message of one batch (the fastest
+        of PART_RUNS): composing with what a batch shares, claiming a batch (and giving it
+        back), loading what its messages tell."""
+        import timeit
+
+        reset()
+        token, batch = outbox.claim(policy=policy)
+        compose.prepare(batch)
+
+        def composing():
+            composer = compose.Composer()
+            for row in batch:
+                composer.compose(row)
+        parts = {"compose": composing, "load": lambda: compose.prepare(batch),
+                 "claim": lambda: outbox.release(outbox.claim(policy=policy)[0])}
+        fastest = {key: min(timeit.repeat(part, number=1, repeat=PART_RUNS))
+                   for key, part in parts.items()}
+        outbox.release(token)
+        return {key: round(t / len(batch) * 1e6) for key, t in fastest.items()}
+
+    progress("send: parts")
+    parts = batch_parts()
     servers = {name: server(name) for name in SERVERS}
     assert Subscriber.objects.filter(status="confirmed").count() == SEND_COUNT
     return {
         "messages": SEND_COUNT, "batch_size": policy.batch_size, "rounds": SEND_RUNS,
         "servers": servers,
         "compose_only_msgs_per_s": round(SEND_COUNT / compose_s, 1),
+        "batch_parts_us_per_msg": parts,
         "message_bytes_median": int(statistics.median(len(b) for _, _, b in raw)),
     }
 
@@ -401,6 +426,10 @@ def _print_send(send: dict) -> None:
     print(f"sending {send['messages']} alerts over one connection, median of {send['rounds']} "
           f"alternated rounds; composing alone {send['compose_only_msgs_per_s']:.1f} msg/s "
           f"(one message at a time, nothing shared)")
+    parts = send["batch_parts_us_per_msg"]
+    print(f"  depcal's parts alone, per message of a batch of {send['batch_size']} (fastest of "
+          f"{PART_RUNS}): composing {parts['compose']} us, claiming (and giving back) "
+          f"{parts['claim']} us, loading what they tell {parts['load']} us")
     for name, server in send["servers"].items():
         print(f"  to a server {SERVERS[name]} (load average "
               f"{server['load_average_1min_during']}):")
