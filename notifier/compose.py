@@ -107,16 +107,19 @@ def token_path(name: str, token: str, where: tuple | None = None) -> str:
     """``reverse(name, args=[token])``, without resolving the route for each message of a
     batch: the route's path around its one argument is kept per ``_where`` (read once per
     message when given)."""
+    where = where or _where()
     if not _URL_SAFE.fullmatch(token):
-        return reverse(name, args=[token])
-    head, tail = _route(name, *(where or _where()))
+        with translation.override(where[-1]):
+            return reverse(name, args=[token])
+    head, tail = _route(name, *where)
     return head + token + tail
 
 
 @lru_cache(maxsize=64)
 def _route(name: str, root, urlconf, prefix: str, language) -> tuple[str, str]:
     marker = "depcal0route0marker"
-    head, _, tail = reverse(name, args=[marker]).partition(marker)
+    with translation.override(language):  # the language it is kept for, whatever is active
+        head, _, tail = reverse(name, args=[marker]).partition(marker)
     return head, tail
 
 

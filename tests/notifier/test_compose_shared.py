@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core import signing
+from django.utils import translation
 
 from deprecations import changes
 from deprecations.models import Change
@@ -152,6 +153,22 @@ def test_an_address_goes_into_the_header_as_it_is_exactly_when_the_backend_keeps
 @pytest.mark.parametrize("token", ["abc", "eyJhIjoxfQ:1vA2bc:Zx_y-Q", "needs quoting é?"])
 def test_a_token_link_is_the_path_reverse_gives(name, token):
     assert compose.token_path(name, token) == compose.reverse(name, args=[token])
+
+
+@pytest.mark.urls("tests.notifier.translated_urls")
+@pytest.mark.parametrize("token", ["abc", "needs quoting é?"])
+def test_a_link_is_made_in_the_language_it_is_for_whatever_language_is_active(token):
+    """A batch reads where its links go once per language (``Composer._where``) and makes
+    each link outside that language; a route whose path depends on the language must still
+    be made in the subscriber's, the first time as every time after."""
+    compose._route.cache_clear()
+    with translation.override("fr"):
+        where, expected = compose._where(), compose.reverse("manage", args=[token])
+    assert expected.startswith("/fr/manage/")
+    with translation.override("en"):
+        assert compose.token_path("manage", token, where) == expected
+        assert compose.token_path("manage", token, where) == expected
+        assert compose.token_path("manage", token).startswith("/en/manage/")
 
 
 def test_a_batch_loads_each_entry_once_and_each_mention_keeps_its_own_lead_time(
