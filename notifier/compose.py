@@ -105,8 +105,8 @@ def _where() -> tuple:
 
 def token_path(name: str, token: str, where: tuple | None = None) -> str:
     """``reverse(name, args=[token])``, without resolving the route for each message of a
-    batch: the route's path around its one argument is kept per ``_where`` (read once per
-    message when given)."""
+    batch: the route's path around its one argument is kept per ``_where`` (which a caller
+    making several links reads once and gives)."""
     where = where or _where()
     if not _URL_SAFE.fullmatch(token):
         with translation.override(where[-1]):

@@ -41,7 +41,7 @@ def make(subscriber: Subscriber, purpose: str) -> str:
     return _signer(purpose, settings.SECRET_KEY).sign_object(payload, compress=False)
 
 
-@lru_cache(maxsize=16)  # every message signs two links; making a signer costs a third
+@lru_cache(maxsize=16)  # two links per message; a new signer for each cost a fifth more
 def _signer(purpose: str, key: str) -> signing.TimestampSigner:
     """The signer that makes ``purpose``'s tokens with ``key`` (reading them also tries the
     fallback keys: ``read``)."""
