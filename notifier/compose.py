@@ -82,14 +82,15 @@ def absolute(path: str) -> str:
 def links(subscriber: Subscriber, where: tuple | None = None) -> dict[str, str]:
     """The subscriber's own links (signed), as every message's footer shows them; ``where``
     the routes are (``_where``), if known."""
-    where, site = where or _where(), settings.SITE_URL
+    where = where or _where()
     return {
-        "manage_url": site + token_path("notifier:manage",
-                                        tokens.make(subscriber, tokens.MANAGE), where),
-        "unsubscribe_url": site + token_path("notifier:unsubscribe",
-                                             tokens.make(subscriber, tokens.UNSUBSCRIBE), where),
-        "feed_url": site + token_path("notifier:private_feed", subscriber.feed_token, where),
-        "site_url": site,
+        "manage_url": absolute(token_path("notifier:manage",
+                                          tokens.make(subscriber, tokens.MANAGE), where)),
+        "unsubscribe_url": absolute(token_path(
+            "notifier:unsubscribe", tokens.make(subscriber, tokens.UNSUBSCRIBE), where)),
+        "feed_url": absolute(token_path("notifier:private_feed", subscriber.feed_token,
+                                        where)),
+        "site_url": settings.SITE_URL,
     }
 
 
@@ -458,7 +459,7 @@ class Composer:
     def __init__(self, connection=None):
         self.connection = connection
         self.framed: dict[Hashable, Framed] = {}
-        self.routes: dict[str, tuple] = {}  # language -> ``_where``
+        self.wheres: dict[str, tuple] = {}  # language -> ``_where`` (``_where_in``)
         tag = secrets.token_hex(8)  # not anything a content could say
         self.markers = {name: f"depcal-{name}-{tag}" for name in self.PERSONAL + self.WIRED}
         self.markers["to"] += "@example.invalid"
@@ -479,7 +480,7 @@ class Composer:
         framed = self._framed(row, kind, language)
         if framed is None:
             return None
-        personal = links(row.subscriber, self._where(language))
+        personal = links(row.subscriber, self._where_in(language))
         text, html = framed.text, framed.html
         escaped = {name: escape_html(personal[name]) for name in self.PERSONAL}
         for name in self.PERSONAL:
@@ -511,12 +512,12 @@ class Composer:
                                                context_for(row))
         return self.framed[key]
 
-    def _where(self, language: str) -> tuple:
+    def _where_in(self, language: str) -> tuple:
         """``_where`` in this language, read once per batch."""
-        if language not in self.routes:
+        if language not in self.wheres:
             with translation.override(language):
-                self.routes[language] = _where()
-        return self.routes[language]
+                self.wheres[language] = _where()
+        return self.wheres[language]
 
     def _frame(self, kind: str, ctx: dict) -> Framed:
         content = render(kind, ctx)

@@ -158,7 +158,7 @@ def test_a_token_link_is_the_path_reverse_gives(name, token):
 @pytest.mark.urls("tests.notifier.translated_urls")
 @pytest.mark.parametrize("token", ["abc", "needs quoting é?"])
 def test_a_link_is_made_in_the_language_it_is_for_whatever_language_is_active(token):
-    """A batch reads where its links go once per language (``Composer._where``) and makes
+    """A batch reads where its links go once per language (``Composer._where_in``) and makes
     each link outside that language; a route whose path depends on the language must still
     be made in the subscriber's, the first time as every time after."""
     compose._route.cache_clear()
