@@ -106,7 +106,7 @@ class _Batch:
         self.accepted: Delivery | None = None  # sent, not yet marked
         self.sender: str | None = None  # the envelope sender, as the backend would write it
         self.ahead: dict[int, tuple] = {}  # row id -> (message, error), composed beforehand
-        # (row id, recipients) of an envelope written whose data have not gone (``pipelined``;
+        # (row id, recipients) of an envelope written whose data have not gone (``exchange``;
         # the id is None for the message being sent): the server may be in its DATA, where
         # only data or a closed connection ends it. The next row's, between two messages.
         self.announced: tuple[int | None, list[str]] | None = None
@@ -201,12 +201,12 @@ class _Batch:
     def transmit(self, msg, started: Callable[[], bool],
                  meanwhile: Callable[[], None] | None = None,
                  announce: tuple[int, list[str]] | None = None) -> None:
-        """Over SMTP, a message composed with its bytes (``Composer``) goes as they are;
-        anything else through the backend, which builds them. ``started`` (the row is
-        still ours, recorded as started) is asked before the message's data go: with its
-        bytes, after the envelope (MAIL, RCPT), whose round trips hide the statement's.
-        ``meanwhile`` runs while the server reads the data (composing the next message
-        there instead of between two messages, when the server would wait for us).
+        """Over SMTP, a message composed with its bytes (``Composer``) goes as they are
+        (``exchange``); anything else through the backend, which builds them. ``started``
+        (the row is still ours, recorded as started) is asked before the message's data go:
+        with its bytes, after the envelope (MAIL, RCPT), whose round trips hide the
+        statement's. ``meanwhile`` runs while the server reads the data (composing the next
+        message there instead of between two messages, when the server would wait for us).
         ``announce`` is the next row's (id, recipients), whose envelope a server that offers
         PIPELINING gets right after this message's data."""
         wire = getattr(msg, "wire", None)
@@ -219,70 +219,57 @@ class _Batch:
             self.sender = sanitize_address(msg.from_email, settings.DEFAULT_CHARSET)
         smtp = self.connection.connection
         smtp.ehlo_or_helo_if_needed()
-        if smtp.has_extn("pipelining"):
-            self.pipelined(smtp, msg.to, wire, started, meanwhile, announce)
-            return
-        data, send = smtp.data, smtp.send
+        self.exchange(smtp, msg.to, wire, started, meanwhile, announce)
 
-        def data_once_started(payload):
-            if not started():
-                raise TakenOver
-            if meanwhile is not None:
-                smtp.send = send_then_meanwhile
-            return data(payload)
+    def envelope(self, recipients: list[str], size: str = "") -> list[str]:
+        return [f"MAIL FROM:{_path(self.sender)}{size}\r\n",
+                *(f"RCPT TO:{_path(r)}\r\n" for r in recipients), "DATA\r\n"]
 
-        def send_then_meanwhile(chunk):
-            send(chunk)
-            if isinstance(chunk, bytes):  # the data (DATA's command goes as a str)
-                del smtp.send
-                meanwhile()
-        # For this one message, sendmail's DATA step (after its MAIL and RCPT, with their
-        # checks of the server's answers) waits for the statement first.
-        smtp.data = data_once_started
-        try:
-            smtp.sendmail(self.sender, msg.to, wire)
-        except TakenOver:
-            self.reset(smtp)  # end the transaction the envelope began
-            raise
-        finally:
-            del smtp.data
-            smtp.__dict__.pop("send", None)
-
-    def envelope(self, recipients: list[str], size: str = "") -> str:
-        return "".join([f"MAIL FROM:{_path(self.sender)}{size}\r\n",
-                        *(f"RCPT TO:{_path(r)}\r\n" for r in recipients), "DATA\r\n"])
-
-    def pipelined(self, smtp: smtplib.SMTP, recipients: list[str], wire: bytes,
-                  started: Callable[[], bool], meanwhile: Callable[[], None] | None,
-                  announce: tuple[int, list[str]] | None) -> None:
-        """``transmit`` to a server that offers PIPELINING (RFC 2920: Postfix, Exim and most
-        relays do): MAIL, RCPT and DATA go in one write, and the next message's go with this
-        one's data (the data may open a group, DATA must close it), so a message costs one
-        round trip instead of four. The checks of the answers and the exceptions are
-        smtplib's sendmail's; the row must still be ours before its data go."""
+    def exchange(self, smtp: smtplib.SMTP, recipients: list[str], wire: bytes,
+                 started: Callable[[], bool], meanwhile: Callable[[], None] | None,
+                 announce: tuple[int, list[str]] | None) -> None:
+        """One message's SMTP transaction, with the checks of the answers and the exceptions
+        of smtplib's ``sendmail``, which parses every address again for each message. To a
+        server that offers PIPELINING (RFC 2920: Postfix, Exim and most relays do), MAIL,
+        RCPT and DATA go in one write, and the next message's go with this one's data (the
+        data may open a group, DATA must close it), so a message costs one round trip
+        instead of four. To any other, each command waits for its answer, and DATA is sent
+        only once the row is known to be still ours."""
+        pipelining = smtp.has_extn("pipelining")
         if self.announced is None:
             size = f" SIZE={len(wire)}" if smtp.has_extn("size") else ""
+            commands = self.envelope(recipients, size)
             self.announced = (None, recipients)
-            smtp.send(self.envelope(recipients, size))
-        mail = smtp.getreply()
-        answers = {r: smtp.getreply() for r in recipients}
-        data = smtp.getreply()
+            if pipelining:
+                smtp.send("".join(commands))
+                mail = smtp.getreply()
+                answers = {r: smtp.getreply() for r in recipients}
+                data = smtp.getreply()
+            else:
+                mail, answers, data = self.one_by_one(smtp, commands, recipients, started)
+        else:  # announced with the message before: its answers are in
+            mail = smtp.getreply()
+            answers = {r: smtp.getreply() for r in recipients}
+            data = smtp.getreply()
+        # ``data`` is None where DATA was not sent (``one_by_one``).
+        codes = (mail[0], *(a[0] for a in answers.values()), data[0] if data else 0)
         refused = {r: answer for r, answer in answers.items() if answer[0] not in (250, 251)}
         failure = (smtplib.SMTPSenderRefused(*mail, self.sender) if mail[0] != 250
                    else smtplib.SMTPRecipientsRefused(refused) if len(refused) == len(answers)
-                   else smtplib.SMTPDataError(*data) if data[0] != 354
+                   else smtplib.SMTPDataError(*data) if data and data[0] != 354
                    else None if started() else TakenOver())
         if failure is not None:
-            if data[0] == 354 or 421 in (mail[0], data[0], *(a[0] for a in answers.values())):
+            if codes[-1] == 354 or 421 in codes:
                 self.drop()  # mid-data (or the server leaving): the message is discarded
             else:
                 self.reset(smtp)
             raise failure
         payload = _LEADING_PERIOD.sub(b"..", wire)
         end = b".\r\n" if payload.endswith(b"\r\n") else b"\r\n.\r\n"
-        after = self.envelope(announce[1]).encode("ascii") if announce else b""
+        after = ("".join(self.envelope(announce[1])).encode("ascii")
+                 if announce and pipelining else b"")
         smtp.send(payload + end + after)
-        self.announced = announce
+        self.announced = announce if after else None
         if meanwhile is not None:
             meanwhile()
         code, answer = smtp.getreply()
@@ -292,6 +279,26 @@ class _Batch:
             else:
                 self.reset(smtp)
             raise smtplib.SMTPDataError(code, answer)
+
+    @staticmethod
+    def one_by_one(smtp: smtplib.SMTP, commands: list[str], recipients: list[str],
+                   started: Callable[[], bool]) -> tuple[tuple, dict, tuple | None]:
+        """The envelope to a server that does not pipeline: the answers to MAIL, each RCPT
+        and DATA. Like ``sendmail``, it stops after a refused MAIL, and sends no DATA when
+        every recipient was refused; nor when the row is no longer ours (the answer then
+        None)."""
+        smtp.send(commands[0])
+        mail = smtp.getreply()
+        if mail[0] != 250:
+            return mail, {}, None
+        answers = {}
+        for recipient, command in zip(recipients, commands[1:-1], strict=True):
+            smtp.send(command)
+            answers[recipient] = smtp.getreply()
+        if all(code not in (250, 251) for code, _ in answers.values()) or not started():
+            return mail, answers, None
+        smtp.send(commands[-1])
+        return mail, answers, smtp.getreply()
 
     def reset(self, smtp: smtplib.SMTP) -> None:
         """End the transaction an envelope began (or, failing that, the connection)."""

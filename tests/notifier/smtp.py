@@ -1,10 +1,10 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1, recording what it accepts.
 
 ``Controller(port=0)`` does not work (it connects to the port to check itself), so a free
-port is found by binding a socket to port 0 first. The sink can answer chosen recipients with
-a code (``refuse={"a@x": "451 4.2.1 try later"}``) or refuse their message once read
-(``refuse_data``), sleep before accepting each message
-(``delay``) so a test can act mid-batch, and be stopped and started again on the same port.
+port is found by binding a socket to port 0 first. The sink can answer chosen recipients (or
+the sender, at MAIL) with a code (``refuse={"a@x": "451 4.2.1 try later"}``) or refuse their
+message once read (``refuse_data``), sleep before accepting each message (``delay``) so a
+test can act mid-batch, and be stopped and started again on the same port.
 A message counts as delivered once the sink has recorded it: after the delay, just before it
 answers 250 (a connection lost meanwhile loses the message, as with a real server), or with
 ``record_first`` before the delay (the server kept it but the client may never hear so: the
@@ -69,6 +69,11 @@ class _Handler:
         # The bytes already read past this command: the RCPT and DATA of a pipelined sender.
         with self.sink.lock:
             self.sink.commands.append(("MAIL", bytes(server._reader._buffer)))
+        answer = self.sink.refuse.get(address.lower())
+        if answer:  # our own sender address refused
+            with self.sink.lock:
+                self.sink.refused.append((address, answer))
+            return answer
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"

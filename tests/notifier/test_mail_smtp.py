@@ -266,27 +266,30 @@ def test_a_421_to_an_envelope_ends_the_batch_and_holds_nothing_against_the_addre
     assert Subscriber.objects.filter(status="confirmed").count() == 3
 
 
-def test_a_message_refused_after_its_data_does_not_lose_the_announced_next_one(
-        smtp_pipelining):
-    """The server reads a message, then refuses it (451) while the next envelope is already
-    on its way: the refused one is retried later, the next goes over a new connection."""
+@pipelined
+def test_a_message_refused_after_its_data_does_not_lose_the_next_one(smtp):
+    """The server reads a message, then refuses it (451): the refused one is retried later,
+    the next goes on. Pipelined, the next envelope is already on its way then, and the next
+    message goes over a new connection; otherwise over the same one, after a RSET."""
     alerts_for(3)
-    smtp_pipelining.refuse_data["s0@example.com"] = "451 4.3.0 try again later"
+    smtp.refuse_data["s0@example.com"] = "451 4.3.0 try again later"
     report = send.send_pending()
     assert (report.sent, report.retrying) == (2, 1)
-    assert sorted(m.rcpt_tos[0] for m in smtp_pipelining.messages()) == [
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages()) == [
         "s1@example.com", "s2@example.com"]
     row = Delivery.objects.get(subscriber__email="s0@example.com")
     assert (row.status, row.attempts) == ("pending", 1) and "451" in row.last_error
 
 
-def test_a_pipelined_message_keeps_its_periods_and_size():
-    """The data of a pipelined message are dot-stuffed and announced with their size, as
-    smtplib's sendmail sends them: a line of the body that is a lone period arrives intact."""
+@pytest.mark.parametrize("pipelining", [False, True], ids=["plain", "pipelining"])
+def test_a_message_keeps_its_periods_and_size(pipelining):
+    """The data of a message with its bytes are dot-stuffed and announced with their size,
+    as smtplib's sendmail sends them: a line of the body that is a lone period arrives
+    intact, with or without PIPELINING."""
     from django.core.mail import EmailMessage
     from django.core.mail.backends.smtp import EmailBackend
 
-    with SMTPSink(pipelining=True) as sink:
+    with SMTPSink(pipelining=pipelining) as sink:
         backend = EmailBackend(host=sink.host, port=sink.port, fail_silently=False)
         batch = send._Batch("token", outbox.SendPolicy.from_settings(), backend)
         backend.open()
@@ -299,6 +302,28 @@ def test_a_pipelined_message_keeps_its_periods_and_size():
         [received] = sink.messages()
     assert received.message.get_content().replace("\r\n", "\n") == "one\n.\n..two\n.\n"
     assert received.mail_options == [f"SIZE={len(msg.wire)}"]
+
+
+@pipelined
+def test_a_refused_sender_address_ends_the_batch_and_holds_nothing_against_anyone(
+        smtp, settings):
+    """The server refuses our own sender address (MAIL answered 550): nothing is sent, the
+    batch ends and every row waits for the next run with nothing held against its address;
+    once the server takes the address again, everything goes."""
+    from email.utils import parseaddr
+
+    alerts_for(3)
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    smtp.refuse[sender] = "550 5.7.1 Sender not allowed"
+    report = send.send_pending()
+    assert (report.sent, report.retrying, report.interrupted) == (0, 1, True)
+    assert smtp.messages() == [] and smtp.refused == [(sender, "550 5.7.1 Sender not allowed")]
+    assert list(Delivery.objects.order_by("id").values_list("status", "attempts")) == [
+        ("pending", 1), ("pending", 0), ("pending", 0)]
+    assert Subscriber.objects.filter(status="confirmed").count() == 3
+    del smtp.refuse[sender]
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    assert send.send_pending().sent == 3
 
 
 @pipelined
@@ -580,15 +605,16 @@ def test_a_sender_interrupted_during_an_envelope_leaves_the_ledger_and_connectio
     from django.db import connection
 
     alerts_for(3)
-    rcpt, calls = smtplib.SMTP.rcpt, []
+    write, recipients = smtplib.SMTP.send, []
 
-    def stopped_at_the_second(self, *args, **kwargs):
-        calls.append(args)
-        if len(calls) == 2:
-            raise SystemExit(0)
-        return rcpt(self, *args, **kwargs)
+    def stopped_at_the_second(self, data):
+        if isinstance(data, str) and data.startswith("RCPT TO:"):
+            recipients.append(data)
+            if len(recipients) == 2:
+                raise SystemExit(0)
+        return write(self, data)
 
-    monkeypatch.setattr(smtplib.SMTP, "rcpt", stopped_at_the_second)
+    monkeypatch.setattr(smtplib.SMTP, "send", stopped_at_the_second)
     with pytest.raises(SystemExit):
         send.send_pending()
     if connection.vendor == "postgresql":  # the start statement's answer was read
