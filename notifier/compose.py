@@ -223,8 +223,8 @@ def _alerts(row: Delivery, s: Subscriber) -> dict | None:
     moved since is left out: the change email says so."""
     entries = []
     for mention in told(row):
-        entry = mention.retirement
         if alerts.alert_stands(mention):
+            entry = copy.copy(mention.retirement)  # shared by the batch's rows (``prepare``)
             entry.lead_days = mention.lead_days
             entries.append(retirement_view(entry, row.as_of))
     if not entries:
@@ -243,8 +243,8 @@ def _changes(row: Delivery, s: Subscriber) -> dict | None:
     for m, changes in alerts.changes_told(told(row), s):
         shown = [change_view(c, row.as_of) for c in changes]
         if shown:
-            items.append({"entry": retirement_view(m.retirement, row.as_of), "changes": shown,
-                          "latest": shown[-1]})
+            entry = retirement_view(copy.copy(m.retirement), row.as_of)  # a shared one
+            items.append({"entry": entry, "changes": shown, "latest": shown[-1]})
     if not items:
         return None
     items.sort(key=lambda i: (i["changes"][0].changed_at, i["entry"].offering.identifier))
@@ -312,8 +312,9 @@ def prepare(rows: list[Delivery]) -> None:
     """Load the mention lists of a batch's rows, their mentions (``told``), then their entries
     (with offering and vendor), once each: a batch tells many subscribers of the same few
     entries, and building an entry per mention cost more than the rest of the batch's
-    queries. Each row gets its own copies, since composing writes the words of the day and
-    the lead time on them."""
+    queries. The rows share them: a context copies an entry before it writes the words of
+    the day and the lead time on it (``_alerts``, ``_changes``), and a batch builds a context
+    only for the first row of each content."""
     lists = MentionList.objects.in_bulk({row.mention_list_id for row in rows} - {None})
     ids = {}
     for row in rows:
@@ -324,15 +325,12 @@ def prepare(rows: list[Delivery]) -> None:
     mentions = Mention.objects.in_bulk({pk for row in rows for pk in ids[row.pk]})
     entries = Retirement.objects.select_related("offering__vendor").in_bulk(
         {m.retirement_id for m in mentions.values()})
+    for m in mentions.values():
+        if m.retirement_id in entries:
+            m.retirement = entries[m.retirement_id]
     for row in rows:
-        row.told = []
-        for pk in sorted(ids[row.pk]):
-            m = mentions.get(pk)
-            if m is None or m.retirement_id not in entries:
-                continue  # deleted meanwhile: told of no more
-            m = copy.copy(m)
-            m.retirement = copy.copy(entries[m.retirement_id])
-            row.told.append(m)
+        row.told = [m for m in map(mentions.get, sorted(ids[row.pk]))
+                    if m is not None and m.retirement_id in entries]  # else deleted meanwhile
 
 
 def told(row: Delivery) -> list[Mention]:
