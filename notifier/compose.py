@@ -313,8 +313,7 @@ def prepare(rows: list[Delivery]) -> None:
     (with offering and vendor), once each: a batch tells many subscribers of the same few
     entries, and building an entry per mention cost more than the rest of the batch's
     queries. The rows share them: a context copies an entry before it writes the words of
-    the day and the lead time on it (``_alerts``, ``_changes``), and a batch builds a context
-    only for the first row of each content."""
+    the day and the lead time on it (``_alerts``, ``_changes``)."""
     lists = MentionList.objects.in_bulk({row.mention_list_id for row in rows} - {None})
     ids = {}
     for row in rows:

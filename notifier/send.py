@@ -222,6 +222,8 @@ class _Batch:
         self.exchange(smtp, msg.to, wire, started, meanwhile, announce)
 
     def envelope(self, recipients: list[str], size: str = "") -> list[str]:
+        # No line break gets in (smtplib's putcmd refused them): the recipients are addresses
+        # that go into headers as they are (``Composer.wired``), the sender a sanitized one.
         return [f"MAIL FROM:{_path(self.sender)}{size}\r\n",
                 *(f"RCPT TO:{_path(r)}\r\n" for r in recipients), "DATA\r\n"]
 
@@ -254,8 +256,10 @@ class _Batch:
         # ``data`` is None where DATA was not sent (``one_by_one``).
         codes = (mail[0], *(a[0] for a in answers.values()), data[0] if data else 0)
         refused = {r: answer for r, answer in answers.items() if answer[0] not in (250, 251)}
+        leaving = any(code == 421 for code, _ in refused.values())  # the server is closing
         failure = (smtplib.SMTPSenderRefused(*mail, self.sender) if mail[0] != 250
-                   else smtplib.SMTPRecipientsRefused(refused) if len(refused) == len(answers)
+                   else smtplib.SMTPRecipientsRefused(refused)
+                   if leaving or len(refused) == len(answers)
                    else smtplib.SMTPDataError(*data) if data and data[0] != 354
                    else None if started() else TakenOver())
         if failure is not None:
@@ -284,9 +288,9 @@ class _Batch:
     def one_by_one(smtp: smtplib.SMTP, commands: list[str], recipients: list[str],
                    started: Callable[[], bool]) -> tuple[tuple, dict, tuple | None]:
         """The envelope to a server that does not pipeline: the answers to MAIL, each RCPT
-        and DATA. Like ``sendmail``, it stops after a refused MAIL, and sends no DATA when
-        every recipient was refused; nor when the row is no longer ours (the answer then
-        None)."""
+        and DATA. Like ``sendmail``, it stops after a refused MAIL or a 421, and sends no DATA
+        when every recipient was refused; nor when the row is no longer ours (the answer
+        then None)."""
         smtp.send(commands[0])
         mail = smtp.getreply()
         if mail[0] != 250:
@@ -295,6 +299,8 @@ class _Batch:
         for recipient, command in zip(recipients, commands[1:-1], strict=True):
             smtp.send(command)
             answers[recipient] = smtp.getreply()
+            if answers[recipient][0] == 421:  # the server is closing: nothing more goes
+                return mail, answers, None
         if all(code not in (250, 251) for code, _ in answers.values()) or not started():
             return mail, answers, None
         smtp.send(commands[-1])

@@ -275,6 +275,7 @@ def test_a_message_refused_after_its_data_does_not_lose_the_next_one(smtp):
     smtp.refuse_data["s0@example.com"] = "451 4.3.0 try again later"
     report = send.send_pending()
     assert (report.sent, report.retrying) == (2, 1)
+    assert smtp.sessions == (2 if smtp.pipelining else 1)
     assert sorted(m.rcpt_tos[0] for m in smtp.messages()) == [
         "s1@example.com", "s2@example.com"]
     row = Delivery.objects.get(subscriber__email="s0@example.com")
@@ -324,6 +325,32 @@ def test_a_refused_sender_address_ends_the_batch_and_holds_nothing_against_anyon
     del smtp.refuse[sender]
     Delivery.objects.update(next_attempt_at=timezone.now())
     assert send.send_pending().sent == 3
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["plain", "pipelining"])
+def test_a_421_to_any_recipient_sends_nothing(pipelining):
+    """A server that says it is closing (421) to one recipient of several gets no data:
+    the message fails as smtplib's sendmail fails it, and the connection is dropped."""
+    import smtplib
+
+    from django.core.mail import EmailMessage
+    from django.core.mail.backends.smtp import EmailBackend
+
+    with SMTPSink(pipelining=pipelining,
+                  refuse={"bob@example.com": "421 4.3.2 Service shutting down"}) as sink:
+        backend = EmailBackend(host=sink.host, port=sink.port, fail_silently=False)
+        batch = send._Batch("token", outbox.SendPolicy.from_settings(), backend)
+        backend.open()
+        batch.opened = True
+        msg = EmailMessage("two", "body", "depcal@example.org",
+                           ["ada@example.com", "bob@example.com"])
+        msg.wire = msg.message().as_bytes(linesep="\r\n")
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            batch.transmit(msg, lambda: True)
+        batch.close()
+        assert sink.messages() == []
+    assert refused.value.recipients == {"bob@example.com": (421, b"4.3.2 Service shutting down")}
+    assert backend.connection is None and not batch.opened
 
 
 @pipelined
