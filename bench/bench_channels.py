@@ -96,8 +96,8 @@ def measure(port: int) -> dict:
                                       sent_at=None, next_attempt_at=timezone.now())
 
     def real_path():
-        return shared.seconds_to_send(reset, lambda: deliver.send_pending(policy=policy),
-                                      SEND_COUNT)
+        return shared.timed_send(reset, lambda: deliver.send_pending(policy=policy),
+                                 SEND_COUNT)[0]
 
     _progress("composing")
     t0 = time.perf_counter()

@@ -78,14 +78,10 @@ def header(benchmark: str, load_before: float) -> dict:
     }
 
 
-def seconds_to_send(reset, send, count: int) -> float:
-    """Seconds one ``send()`` takes after ``reset()`` put the messages back to pending; its
-    report must say that all ``count`` were sent."""
-    return timed_send(reset, send, count)[0]
-
-
 def timed_send(reset, send, count: int) -> tuple[float, float]:
-    """``seconds_to_send``, and the CPU seconds this process spent in it."""
+    """Seconds one ``send()`` takes after ``reset()`` put the messages back to pending, and
+    the CPU seconds this process spent in it; its report must say that all ``count`` were
+    sent."""
     reset()
     started, cpu = time.perf_counter(), time.process_time()
     report = send()

@@ -324,12 +324,12 @@ def prepare(rows: list[Delivery]) -> None:
     mentions = Mention.objects.in_bulk({pk for row in rows for pk in ids[row.pk]})
     entries = Retirement.objects.select_related("offering__vendor").in_bulk(
         {m.retirement_id for m in mentions.values()})
-    for m in mentions.values():
-        if m.retirement_id in entries:
-            m.retirement = entries[m.retirement_id]
+    # A mention or entry deleted meanwhile: told of no more.
+    known = {pk: m for pk, m in mentions.items() if m.retirement_id in entries}
+    for m in known.values():
+        m.retirement = entries[m.retirement_id]
     for row in rows:
-        row.told = [m for m in map(mentions.get, sorted(ids[row.pk]))
-                    if m is not None and m.retirement_id in entries]  # else deleted meanwhile
+        row.told = [known[pk] for pk in sorted(ids[row.pk]) if pk in known]
 
 
 def told(row: Delivery) -> list[Mention]:

@@ -238,21 +238,20 @@ class _Batch:
         instead of four. To any other, each command waits for its answer, and DATA is sent
         only once the row is known to be still ours."""
         pipelining = smtp.has_extn("pipelining")
-        if self.announced is None:
+        # Written already with the message before (only ever to a server that pipelines).
+        written = self.announced is not None
+        if not written:
             size = f" SIZE={len(wire)}" if smtp.has_extn("size") else ""
             commands = self.envelope(recipients, size)
             self.announced = (None, recipients)
-            if pipelining:
+        if pipelining:
+            if not written:
                 smtp.send("".join(commands))
-                mail = smtp.getreply()
-                answers = {r: smtp.getreply() for r in recipients}
-                data = smtp.getreply()
-            else:
-                mail, answers, data = self.one_by_one(smtp, commands, recipients, started)
-        else:  # announced with the message before: its answers are in
             mail = smtp.getreply()
             answers = {r: smtp.getreply() for r in recipients}
             data = smtp.getreply()
+        else:
+            mail, answers, data = self.one_by_one(smtp, commands, recipients, started)
         # ``data`` is None where DATA was not sent (``one_by_one``).
         codes = (mail[0], *(a[0] for a in answers.values()), data[0] if data else 0)
         refused = {r: answer for r, answer in answers.items() if answer[0] not in (250, 251)}
